@@ -1,0 +1,1 @@
+"""Newsdesk: newsletter and mailing automation for a research partnership."""

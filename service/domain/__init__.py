@@ -1,0 +1,1 @@
+"""Pure domain logic: no I/O beyond the session handed in."""

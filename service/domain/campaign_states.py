@@ -1,0 +1,67 @@
+"""The campaign state machine: one transition table that API, CLI and tasks all go through."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from service.domain.errors import InvalidTransition
+
+
+class CampaignStatus(StrEnum):
+    """Lifecycle of a campaign."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    PAUSED = "paused"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+class CampaignAction(StrEnum):
+    """What can happen to a campaign."""
+
+    SCHEDULE = "schedule"
+    UNSCHEDULE = "unschedule"
+    START = "start"
+    PAUSE = "pause"
+    RESUME = "resume"
+    FINISH = "finish"
+    CANCEL = "cancel"
+
+
+S, A = CampaignStatus, CampaignAction
+
+TRANSITIONS: dict[tuple[CampaignStatus, CampaignAction], CampaignStatus] = {
+    (S.DRAFT, A.SCHEDULE): S.SCHEDULED,
+    (S.SCHEDULED, A.UNSCHEDULE): S.DRAFT,
+    (S.SCHEDULED, A.START): S.SENDING,
+    (S.SENDING, A.PAUSE): S.PAUSED,
+    (S.SCHEDULED, A.PAUSE): S.PAUSED,
+    (S.PAUSED, A.RESUME): S.SENDING,
+    (S.SENDING, A.FINISH): S.SENT,
+    (S.DRAFT, A.CANCEL): S.CANCELLED,
+    (S.SCHEDULED, A.CANCEL): S.CANCELLED,
+    (S.SENDING, A.CANCEL): S.CANCELLED,
+    (S.PAUSED, A.CANCEL): S.CANCELLED,
+}
+
+ACTIVE_STATES = frozenset({S.SENDING})
+FINAL_STATES = frozenset({S.SENT, S.CANCELLED})
+
+
+def next_status(current: str, action: CampaignAction) -> CampaignStatus:
+    """The state after `action`, or InvalidTransition naming what is allowed."""
+    key = (CampaignStatus(current), action)
+    if key not in TRANSITIONS:
+        allowed = sorted(a.value for (s, a) in TRANSITIONS if s == current)
+        raise InvalidTransition(
+            f"cannot {action.value} a campaign that is {current}"
+            + (f"; allowed: {', '.join(allowed)}" if allowed else "")
+        )
+    return TRANSITIONS[key]
+
+
+def sources_of(action: CampaignAction) -> list[str]:
+    """States from which `action` is allowed (for atomic UPDATE ... WHERE status IN (...))."""
+    return [s.value for (s, a) in TRANSITIONS if a == action]

@@ -1,0 +1,1 @@
+"""Parse raw inbound mail, classify it, route it."""

@@ -1,0 +1,1 @@
+"""Message building, DKIM, SMTP transport pool, address tokens (reply+, VERP)."""

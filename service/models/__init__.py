@@ -1,0 +1,30 @@
+"""SQLModel tables, one module per aggregate; importing this registers them all."""
+
+from service.models.announcement import Announcement, AnnouncementSegment, ApprovalState
+from service.models.campaign import Campaign, CampaignSegment, Edition
+from service.models.coordinator import Coordinator
+from service.models.dead_letter import DeadLetter
+from service.models.delivery import FINAL_DELIVERY_STATES, Delivery, DeliveryStatus
+from service.models.segment import Segment
+from service.models.subscriber import Language, Subscriber, SubscriberStatus
+from service.models.suppression import Suppression, SuppressionReason
+
+__all__ = [
+    "FINAL_DELIVERY_STATES",
+    "Announcement",
+    "AnnouncementSegment",
+    "ApprovalState",
+    "Campaign",
+    "CampaignSegment",
+    "Coordinator",
+    "DeadLetter",
+    "Delivery",
+    "DeliveryStatus",
+    "Edition",
+    "Language",
+    "Segment",
+    "Subscriber",
+    "SubscriberStatus",
+    "Suppression",
+    "SuppressionReason",
+]

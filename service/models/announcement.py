@@ -1,0 +1,56 @@
+"""Announcements: bilingual content items with an audience and a responsible coordinator."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from service.models._common import ts_column, utcnow
+
+
+class ApprovalState(StrEnum):
+    """Only approved announcements reach an edition."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+
+
+class AnnouncementBase(SQLModel):
+    """Fields a client may set; texts are Markdown."""
+
+    slug: str = Field(max_length=80)
+    title_en: str | None = Field(default=None, max_length=300)
+    title_de: str | None = Field(default=None, max_length=300)
+    summary_en: str | None = None
+    summary_de: str | None = None
+    body_en: str | None = None
+    body_de: str | None = None
+    topic: str = Field(default="general", max_length=64)
+    priority: int = 100
+    cta_url: str | None = Field(default=None, max_length=2000)
+    cta_label_en: str | None = Field(default=None, max_length=120)
+    cta_label_de: str | None = Field(default=None, max_length=120)
+    image_url: str | None = Field(default=None, max_length=2000)
+    image_alt_en: str | None = Field(default=None, max_length=300)
+    image_alt_de: str | None = Field(default=None, max_length=300)
+    approval: str = Field(default=ApprovalState.APPROVED, max_length=16)
+    coordinator_id: int | None = Field(default=None, foreign_key="coordinator.id")
+
+
+class Announcement(AnnouncementBase, table=True):
+    """A news item; priority ascending orders it within an edition."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=80, unique=True, index=True)
+    valid_from: datetime | None = Field(default=None, sa_column=ts_column())
+    valid_until: datetime | None = Field(default=None, sa_column=ts_column())
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
+
+
+class AnnouncementSegment(SQLModel, table=True):
+    """The audience of an announcement: any of these segments."""
+
+    announcement_id: int = Field(foreign_key="announcement.id", primary_key=True, ondelete="CASCADE")
+    segment_id: int = Field(foreign_key="segment.id", primary_key=True)

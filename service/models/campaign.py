@@ -1,0 +1,70 @@
+"""Campaigns and their editions (one rendered document per language x announcement set)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from service.domain.campaign_states import CampaignStatus
+from service.models._common import json_column, ts_column, utcnow
+
+
+class CampaignBase(SQLModel):
+    """Fields a client may set."""
+
+    name: str = Field(max_length=200)
+    subject_en: str = Field(max_length=300)
+    subject_de: str = Field(max_length=300)
+    intro_en: str | None = None
+    intro_de: str | None = None
+    list_slug: str = Field(default="newsletter", max_length=64)
+    list_name: str = Field(default="Partnership Newsletter", max_length=200)
+    timezone: str = Field(default="Europe/Berlin", max_length=64)
+    tracking: str = Field(default="consent", max_length=16)
+
+
+class Campaign(CampaignBase, table=True):
+    """A newsletter send to the union of target segments minus exclusions."""
+
+    __table_args__ = (sa.Index("ix_campaign_status_send_at", "status", "send_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    status: str = Field(default=CampaignStatus.DRAFT, max_length=16)
+    send_at: datetime | None = Field(default=None, sa_column=ts_column())
+    pinned_announcements: list[int] | None = Field(default=None, sa_column=json_column())
+    status_reason: str | None = None
+    fanout_done: bool = False
+    fanout_cursor: int = 0
+    consecutive_errors: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
+    started_at: datetime | None = Field(default=None, sa_column=ts_column())
+    finished_at: datetime | None = Field(default=None, sa_column=ts_column())
+
+
+class CampaignSegment(SQLModel, table=True):
+    """A target (or, with exclude, an exclusion) segment of a campaign."""
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True, ondelete="CASCADE")
+    segment_id: int = Field(foreign_key="segment.id", primary_key=True)
+    exclude: bool = False
+
+
+class Edition(SQLModel, table=True):
+    """What one group of recipients got, stored exactly as sent (before personal values)."""
+
+    __table_args__ = (sa.UniqueConstraint("campaign_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id", index=True, ondelete="CASCADE")
+    key: str = Field(max_length=80)
+    language: str = Field(max_length=2)
+    announcement_ids: list[int] = Field(sa_column=json_column(nullable=False))
+    subject: str = ""
+    html: str = ""
+    text: str = ""
+    links: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
+    meta: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))
+    rendered_at: datetime | None = Field(default=None, sa_column=ts_column())

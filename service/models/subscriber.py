@@ -1,0 +1,52 @@
+"""Subscribers: one row per normalised address."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from service.models._common import json_column, ts_column, utcnow
+
+
+class SubscriberStatus(StrEnum):
+    """Where a subscriber stands; only `confirmed` receives campaigns."""
+
+    UNCONFIRMED = "unconfirmed"
+    CONFIRMED = "confirmed"
+    UNSUBSCRIBED = "unsubscribed"
+    BLOCKLISTED = "blocklisted"
+
+
+class Language(StrEnum):
+    """Edition languages."""
+
+    DE = "de"
+    EN = "en"
+
+
+class SubscriberBase(SQLModel):
+    """Fields a client may set."""
+
+    email: str = Field(max_length=320)
+    name: str | None = Field(default=None, max_length=200)
+    language: str = Field(default=Language.EN, max_length=2)
+    attributes: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))
+    tracking_consent: bool = False
+
+
+class Subscriber(SubscriberBase, table=True):
+    """A person who may receive newsletters."""
+
+    __table_args__ = (sa.Index("ix_subscriber_status_id", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320, unique=True, index=True)
+    email_hash: str = Field(max_length=64, index=True)
+    status: str = Field(default=SubscriberStatus.UNCONFIRMED, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
+    confirmed_at: datetime | None = Field(default=None, sa_column=ts_column())
+    unsubscribed_at: datetime | None = Field(default=None, sa_column=ts_column())

@@ -1,0 +1,1 @@
+"""Jinja2 environment, edition rendering, CSS inlining once per edition, the text part."""

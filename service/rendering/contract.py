@@ -1,0 +1,84 @@
+"""What the renderer takes and gives: plain data, so assembly, rendering and sending stay apart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Personal values are filled in after rendering and inlining, per recipient. Placeholders are
+# plain alphanumeric names because html2text escapes brackets and underscores.
+PLACEHOLDER_PREFIX = "NDPH"
+PLACEHOLDER_SUFFIX = "HPDN"
+
+
+def placeholder(key: str) -> str:
+    """The marker for a per-recipient value, e.g. placeholder('UNSUBURL') -> 'NDPHUNSUBURLHPDN'."""
+    if not key.isalnum() or not key.isupper():
+        raise ValueError(f"placeholder keys are upper-case alphanumerics, got {key!r}")
+    return f"{PLACEHOLDER_PREFIX}{key}{PLACEHOLDER_SUFFIX}"
+
+
+# Keys every edition uses. Per announcement n (0-based position in the edition): REPLY{n} is the
+# reply address (reply+TOKEN@domain). Per tracked link n: LINK{n} is the URL the reader follows.
+NAME = "NAME"  # greeting name, HTML-escaped at fill time; empty -> generic greeting text
+UNSUBURL = "UNSUBURL"
+PREFSURL = "PREFSURL"
+WEBURL = "WEBURL"
+PIXEL = "PIXEL"  # an <img> tag or the empty string (no tracking consent)
+
+
+def reply_key(n: int) -> str:
+    """Placeholder key of the n-th announcement's reply address."""
+    return f"REPLY{n}"
+
+
+def link_key(n: int) -> str:
+    """Placeholder key of the n-th rewritten link."""
+    return f"LINK{n}"
+
+
+@dataclass(frozen=True)
+class AnnouncementView:
+    """One announcement as the template sees it, already in the edition's language."""
+
+    id: int
+    title: str
+    summary_html: str
+    body_html: str
+    topic: str
+    coordinator_name: str
+    cta_url: str | None = None
+    cta_label: str | None = None
+    image_url: str | None = None
+    image_alt: str = ""
+    fallback_language: str | None = None  # set when the text is shown in the other language
+
+
+@dataclass(frozen=True)
+class OrgIdentity:
+    """Who sends: footer identity required by CAN-SPAM and the German Impressum."""
+
+    legal_name: str
+    postal_address: str
+    public_url: str
+
+
+@dataclass(frozen=True)
+class EditionInput:
+    """Everything needed to render one edition (one language x announcement set)."""
+
+    language: str
+    subject: str
+    list_name: str
+    org: OrgIdentity
+    announcements: tuple[AnnouncementView, ...]
+    intro_html: str = ""
+    preheader: str = ""
+
+
+@dataclass(frozen=True)
+class RenderedEdition:
+    """An inlined HTML document and a text part, both holding placeholders, plus link targets."""
+
+    html: str
+    text: str
+    links: tuple[str, ...] = field(default_factory=tuple)  # original URL of LINK{n}

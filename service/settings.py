@@ -1,0 +1,113 @@
+"""The one settings object: every tunable lives here, read from NEWSDESK_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRET = "change-me-demo-secret"  # noqa: S105 - the demo's only; refused elsewhere
+VAR_DIR = Path("var")
+
+
+class SmtpTarget:
+    """A parsed SMTP_URL: smtp://user:pass@host:port?starttls=1, smtps:// for implicit TLS."""
+
+    def __init__(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in {"smtp", "smtps"}:
+            raise ValueError(f"SMTP URL must start with smtp:// or smtps://, got {url!r}")
+        self.url = url
+        self.host = parts.hostname or "127.0.0.1"
+        self.implicit_tls = parts.scheme == "smtps"
+        self.port = parts.port or (465 if self.implicit_tls else 25)
+        self.username = unquote(parts.username) if parts.username else None
+        self.password = unquote(parts.password) if parts.password else None
+        query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
+        self.starttls = query.get("starttls", "0") in {"1", "true", "yes"}
+
+
+class Settings(BaseSettings):
+    """Runtime configuration; defaults are the embedded demo setup (SQLite, filesystem broker)."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSDESK_", env_file=".env", extra="ignore")
+
+    database_url: str = f"sqlite:///{VAR_DIR}/newsdesk.sqlite3"
+    broker_url: str = f"filesystem://"
+    broker_dir: Path = VAR_DIR / "broker"
+    redis_url: str | None = None  # rate limits and tracking buffer; None = in-process fallback
+    smtp_url: str = "smtp://127.0.0.1:8025"
+    smtp_require_tls: bool = False
+    smtp_timeout_s: float = 30.0
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str = PLACEHOLDER_SECRET
+    demo_mode: bool = False
+
+    from_name: str = "Munich-Chicago Health AI Partnership"
+    from_address: str = "news@news.partnership.example.org"
+    reply_domain: str = "reply.news.partnership.example.org"
+    bounce_domain: str = "bounces.news.partnership.example.org"
+    message_id_domain: str = "news.partnership.example.org"
+    list_id_domain: str = "news.partnership.example.org"
+    feedback_sender_id: str = "newsdesk"
+
+    org_legal_name: str = "Munich-Chicago Partnership for Machine Learning in Health (demo)"
+    org_postal_address: str = "Ingolstaedter Landstr. 1, 85764 Neuherberg, Germany"
+
+    dkim_selector: str = "nd2026"
+    dkim_domain: str = "news.partnership.example.org"
+    dkim_private_key_path: Path | None = None
+
+    send_batch_size: int = Field(500, ge=1, le=10_000)
+    fanout_chunk_size: int = Field(50_000, ge=100)
+    recheck_every: int = Field(50, ge=1, description="messages between stop/suppression checks")
+    max_consecutive_errors: int = Field(20, ge=1)
+    send_max_attempts: int = Field(5, ge=1)
+    scan_interval_s: float = Field(5.0, gt=0)
+    stale_claim_s: float = Field(120.0, gt=0)
+    timezone: str = "Europe/Berlin"
+    missing_translation: str = Field("fallback", pattern="^(fallback|omit)$")
+    tracking_default: str = Field("consent", pattern="^(off|aggregate|consent)$")
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret(self) -> Settings:
+        """Refuse to start with the demo secret outside the demo."""
+        if self.secret_key == PLACEHOLDER_SECRET and not self.demo_mode and _is_production(self):
+            raise ValueError("NEWSDESK_SECRET_KEY must be set to a real secret outside the demo")
+        return self
+
+    @property
+    def smtp(self) -> SmtpTarget:
+        """The parsed SMTP relay."""
+        return SmtpTarget(self.smtp_url)
+
+    @property
+    def secret_bytes(self) -> bytes:
+        """The secret key as bytes for HMAC and encryption keys."""
+        return self.secret_key.encode()
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database is the embedded SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+
+def _is_production(settings: Settings) -> bool:
+    """A deployment on PostgreSQL with a Redis broker is production; anything else is local."""
+    return settings.database_url.startswith("postgresql") and settings.broker_url.startswith(
+        "redis"
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget cached settings (tests and the demo change the environment)."""
+    get_settings.cache_clear()

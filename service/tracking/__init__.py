@@ -1,0 +1,1 @@
+"""Signed tokens, link rewriting, machine-open detection."""
