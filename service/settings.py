@@ -36,7 +36,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="NEWSDESK_", env_file=".env", extra="ignore")
 
     database_url: str = f"sqlite:///{VAR_DIR}/newsdesk.sqlite3"
-    broker_url: str = f"filesystem://"
+    broker_url: str = "filesystem://"
     broker_dir: Path = VAR_DIR / "broker"
     redis_url: str | None = None  # rate limits and tracking buffer; None = in-process fallback
     smtp_url: str = "smtp://127.0.0.1:8025"
@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     smtp_timeout_s: float = 30.0
     public_url: str = "http://127.0.0.1:8000"
     secret_key: str = PLACEHOLDER_SECRET
+    admin_token: str | None = None
     demo_mode: bool = False
 
     from_name: str = "Munich-Chicago Health AI Partnership"
@@ -68,6 +69,7 @@ class Settings(BaseSettings):
     send_max_attempts: int = Field(5, ge=1)
     scan_interval_s: float = Field(5.0, gt=0)
     stale_claim_s: float = Field(120.0, gt=0)
+    retry_base_s: float = Field(2.0, gt=0)
     timezone: str = "Europe/Berlin"
     missing_translation: str = Field("fallback", pattern="^(fallback|omit)$")
     tracking_default: str = Field("consent", pattern="^(off|aggregate|consent)$")

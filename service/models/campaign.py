@@ -36,6 +36,9 @@ class Campaign(CampaignBase, table=True):
     send_at: datetime | None = Field(default=None, sa_column=ts_column())
     pinned_announcements: list[int] | None = Field(default=None, sa_column=json_column())
     status_reason: str | None = None
+    # Frozen at fan-out start: bit i of an edition key's mask means announcement plan[i].
+    plan_announcement_ids: list[int] | None = Field(default=None, sa_column=json_column())
+    heartbeat_at: datetime | None = Field(default=None, sa_column=ts_column())
     fanout_done: bool = False
     fanout_cursor: int = 0
     consecutive_errors: int = 0

@@ -1,0 +1,174 @@
+"""Admin API: resources, campaign actions and previews for the comms team."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, field_validator
+from sqlmodel import select
+
+from service.api.crud import crud_router
+from service.api.deps import SessionDep, require_admin
+from service.campaigns import authoring, preview
+from service.campaigns.dispatch import status_counts
+from service.campaigns.lifecycle import apply_action, get_campaign
+from service.domain.addresses import email_hash, normalise_email
+from service.domain.campaign_states import CampaignAction
+from service.domain.segment_rules import validate_rule
+from service.models import (
+    AnnouncementSegment,
+    Campaign,
+    CampaignBase,
+    Coordinator,
+    CoordinatorBase,
+    Segment,
+    SegmentBase,
+    Subscriber,
+    SubscriberBase,
+)
+from service.settings import get_settings
+
+
+class SubscriberCreate(SubscriberBase):
+    """A subscriber as the admin API takes it; status defaults to unconfirmed (double opt-in)."""
+
+    status: str = "unconfirmed"
+
+    @field_validator("email")
+    @classmethod
+    def _valid_email(cls, value: str) -> str:
+        return normalise_email(value)
+
+    @field_validator("language")
+    @classmethod
+    def _valid_language(cls, value: str) -> str:
+        if value not in ("de", "en"):
+            raise ValueError("language must be 'de' or 'en'")
+        return value
+
+
+def _prepare_subscriber(_session: Any, data: dict[str, Any]) -> dict[str, Any]:
+    if "email" in data:
+        data["email"] = normalise_email(data["email"])
+        data["email_hash"] = email_hash(data["email"], get_settings().secret_bytes)
+    return data
+
+
+def _prepare_segment(_session: Any, data: dict[str, Any]) -> dict[str, Any]:
+    if "rule" in data:
+        validate_rule(data["rule"])
+    return data
+
+
+class CampaignIn(CampaignBase):
+    """A campaign with its target and exclusion segments by slug."""
+
+    segments: list[str]
+    exclude_segments: list[str] = []
+    pinned_announcements: list[int] | None = None
+
+
+class CampaignPatch(BaseModel):
+    """Changes to a draft campaign."""
+
+    name: str | None = None
+    subject_en: str | None = None
+    subject_de: str | None = None
+    intro_en: str | None = None
+    intro_de: str | None = None
+    segments: list[str] | None = None
+    exclude_segments: list[str] | None = None
+
+
+class ScheduleIn(BaseModel):
+    """When to send; omitted means now."""
+
+    send_at: datetime | None = None
+
+
+router = APIRouter(dependencies=[Depends(require_admin)])
+router.include_router(crud_router(table=Coordinator, create=CoordinatorBase, prefix="/coordinators"))
+router.include_router(crud_router(table=Segment, create=SegmentBase, prefix="/segments", prepare=_prepare_segment))
+router.include_router(
+    crud_router(table=Subscriber, create=SubscriberCreate, prefix="/subscribers", prepare=_prepare_subscriber)
+)
+
+
+@router.get("/campaigns", response_model=list[Campaign], tags=["campaigns"])
+def list_campaigns(session: SessionDep) -> Any:
+    """All campaigns, newest first."""
+    return session.exec(select(Campaign).order_by(Campaign.id.desc())).all()  # type: ignore[union-attr]
+
+
+@router.post("/campaigns", response_model=Campaign, status_code=201, tags=["campaigns"])
+def create_campaign(body: CampaignIn, session: SessionDep) -> Any:
+    """Create a draft; templates and segments are checked now."""
+    fields = body.model_dump(exclude={"segments", "exclude_segments"})
+    return authoring.save_campaign(session, fields=fields, include=body.segments, exclude=body.exclude_segments)
+
+
+@router.get("/campaigns/{campaign_id}", tags=["campaigns"])
+def read_campaign(campaign_id: int, session: SessionDep) -> dict[str, Any]:
+    """A campaign with its delivery counts."""
+    campaign = get_campaign(session, campaign_id=campaign_id)
+    return {**campaign.model_dump(), "deliveries": status_counts(session, campaign_id=campaign_id)}
+
+
+@router.patch("/campaigns/{campaign_id}", response_model=Campaign, tags=["campaigns"])
+def update_campaign(campaign_id: int, body: CampaignPatch, session: SessionDep) -> Any:
+    """Edit a draft or scheduled campaign."""
+    fields = body.model_dump(exclude_unset=True, exclude={"segments", "exclude_segments"})
+    return authoring.save_campaign(
+        session, fields=fields, include=body.segments, exclude=body.exclude_segments, campaign_id=campaign_id
+    )
+
+
+@router.delete("/campaigns/{campaign_id}", status_code=204, tags=["campaigns"])
+def delete_campaign(campaign_id: int, session: SessionDep) -> None:
+    """Delete a campaign that never started sending."""
+    authoring.delete_campaign(session, campaign_id=campaign_id)
+
+
+@router.post("/campaigns/{campaign_id}/schedule", response_model=Campaign, tags=["campaigns"])
+def schedule_campaign(campaign_id: int, body: ScheduleIn, session: SessionDep) -> Any:
+    """Schedule for a time (UTC or with offset); beat starts it when due."""
+    return authoring.schedule(session, campaign_id=campaign_id, send_at=body.send_at)
+
+
+def _action(action: CampaignAction) -> Any:
+    def run(campaign_id: int, session: SessionDep) -> Any:
+        campaign = apply_action(session, campaign_id=campaign_id, action=action, reason=f"{action.value} via API")
+        if action is CampaignAction.RESUME:
+            session.commit()  # publish only after the state change is durable
+            from workers.tasks.campaigns import redispatch
+
+            redispatch.delay(campaign_id)
+        return campaign
+
+    run.__doc__ = f"{action.value.capitalize()} the campaign."
+    return run
+
+
+for _act in (CampaignAction.PAUSE, CampaignAction.RESUME, CampaignAction.CANCEL):
+    router.add_api_route(
+        f"/campaigns/{{campaign_id}}/{_act.value}", _action(_act), methods=["POST"], response_model=Campaign,
+        tags=["campaigns"], name=f"{_act.value}_campaign",
+    )
+
+
+@router.get("/campaigns/{campaign_id}/preview", response_class=HTMLResponse, tags=["campaigns"])
+def preview_campaign(
+    campaign_id: int, session: SessionDep, segment: str | None = None, lang: str = Query("en", pattern="^(de|en)$")
+) -> str:
+    """The edition HTML a member of `segment` reading `lang` gets (personal values neutral)."""
+    return preview.preview_html(session, campaign_id=campaign_id, segment_slug=segment, language=lang)
+
+
+@router.get("/announcements/{announcement_id}/segments", tags=["announcements"])
+def announcement_segments(announcement_id: int, session: SessionDep) -> list[int]:
+    """Segment ids an announcement targets."""
+    rows = session.exec(select(AnnouncementSegment).where(AnnouncementSegment.announcement_id == announcement_id))
+    return [r.segment_id for r in rows]

@@ -1,0 +1,32 @@
+"""The FastAPI application: admin API, public endpoints, clear errors instead of tracebacks."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from service.api import admin, announcements
+from service.domain.errors import InvalidInput, InvalidTransition, NewsdeskError, NotFound
+
+
+def create_app() -> FastAPI:
+    """Build the app with every router and the error mapping."""
+    app = FastAPI(title="Newsdesk", version="0.1.0", description="Newsletter and mailing automation")
+    app.include_router(admin.router, prefix="/api")
+    app.include_router(announcements.router, prefix="/api")
+
+    @app.exception_handler(NewsdeskError)
+    async def _domain_error(_request: Request, exc: NewsdeskError) -> JSONResponse:
+        status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, InvalidTransition) else 422
+        if not isinstance(exc, (NotFound, InvalidTransition, InvalidInput)):
+            status = 400
+        return JSONResponse(status_code=status, content={"detail": str(exc)})
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+app = create_app()

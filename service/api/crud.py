@@ -1,0 +1,64 @@
+"""A small CRUD router factory for the admin API's plain resources."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from pydantic import create_model
+from sqlmodel import SQLModel, select
+
+from service.api.deps import SessionDep
+
+
+def partial_model(base: type[SQLModel], name: str) -> type[SQLModel]:
+    """A copy of `base` where every field is optional (for PATCH)."""
+    fields: dict[str, Any] = {key: (field.annotation | None, None) for key, field in base.model_fields.items()}
+    return create_model(name, __base__=SQLModel, **fields)  # type: ignore[call-overload, no-any-return]
+
+
+def crud_router(
+    *, table: type[SQLModel], create: type[SQLModel], prefix: str,
+    prepare: Callable[[SessionDep, dict[str, Any]], dict[str, Any]] = lambda _s, d: d,
+) -> APIRouter:
+    """List, create, read, update and delete for one table."""
+    router = APIRouter(prefix=prefix, tags=[prefix.strip("/")])
+    update = partial_model(create, f"{create.__name__}Update")
+
+    @router.get("", response_model=list[table])  # type: ignore[valid-type]
+    def list_items(session: SessionDep, offset: int = 0, limit: int = 100) -> Any:
+        return session.exec(select(table).order_by(table.id).offset(offset).limit(min(limit, 500))).all()  # type: ignore[attr-defined]
+
+    @router.post("", response_model=table, status_code=201)
+    def create_item(item: create, session: SessionDep) -> Any:  # type: ignore[valid-type]
+        row = table(**prepare(session, item.model_dump()))  # type: ignore[attr-defined]
+        session.add(row)
+        session.flush()
+        return row
+
+    @router.get("/{item_id}", response_model=table)
+    def read_item(item_id: int, session: SessionDep) -> Any:
+        return _get(session, table, item_id)
+
+    @router.patch("/{item_id}", response_model=table)
+    def update_item(item_id: int, changes: update, session: SessionDep) -> Any:  # type: ignore[valid-type]
+        row = _get(session, table, item_id)
+        for key, value in prepare(session, changes.model_dump(exclude_unset=True)).items():  # type: ignore[attr-defined]
+            setattr(row, key, value)
+        session.add(row)
+        session.flush()
+        return row
+
+    @router.delete("/{item_id}", status_code=204)
+    def delete_item(item_id: int, session: SessionDep) -> None:
+        session.delete(_get(session, table, item_id))
+
+    return router
+
+
+def _get(session: SessionDep, table: type[SQLModel], item_id: int) -> Any:
+    row = session.get(table, item_id)
+    if row is None:
+        raise HTTPException(status_code=404, detail=f"{table.__name__.lower()} {item_id} not found")
+    return row

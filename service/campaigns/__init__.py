@@ -1,0 +1,1 @@
+"""Campaign services: lifecycle, assembly, fan-out, dispatch, sending, progress."""

@@ -1,0 +1,139 @@
+"""Which announcements each recipient gets, computed in SQL as a bit mask per subscriber.
+
+Bit i of a subscriber's mask is set when candidate announcement i targets any segment the
+subscriber belongs to. Recipients with the same language and mask share one edition, so the
+edition key is `language:mask` and rendering happens once per key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from service.domain.errors import InvalidInput
+from service.domain.segment_rules import compile_rule
+from service.models import (
+    Announcement,
+    AnnouncementSegment,
+    ApprovalState,
+    Campaign,
+    CampaignSegment,
+    Segment,
+    Subscriber,
+    SubscriberStatus,
+    Suppression,
+)
+
+LANGUAGES = ("de", "en")
+MAX_ANNOUNCEMENTS = 62  # the mask must fit a signed 64-bit integer
+
+
+@dataclass(frozen=True)
+class CampaignPlan:
+    """The audience condition and the per-subscriber edition key expression of a campaign."""
+
+    announcements: tuple[Announcement, ...]
+    audience: sa.ColumnElement[bool]
+    edition_key: sa.ColumnElement[str]
+
+
+def planned_announcements(session: Session, *, campaign: Campaign, at: datetime) -> list[Announcement]:
+    """The campaign's announcement plan, frozen on first use so mask bits never shift."""
+    if campaign.plan_announcement_ids is None:
+        campaign.plan_announcement_ids = [
+            a.id for a in candidate_announcements(session, campaign=campaign, at=at) if a.id
+        ]
+        session.add(campaign)
+        session.flush()
+    ids = campaign.plan_announcement_ids
+    found = {a.id: a for a in session.exec(select(Announcement).where(Announcement.id.in_(ids)))}  # type: ignore[union-attr]
+    return [found[i] for i in ids if i in found]
+
+
+def candidate_announcements(session: Session, *, campaign: Campaign, at: datetime) -> list[Announcement]:
+    """Approved announcements valid at `at` (or the pinned ones), by priority then id."""
+    query = select(Announcement).where(Announcement.approval == ApprovalState.APPROVED)
+    if campaign.pinned_announcements:
+        query = query.where(Announcement.id.in_(campaign.pinned_announcements))  # type: ignore[union-attr]
+    query = query.where(
+        sa.or_(Announcement.valid_from.is_(None), Announcement.valid_from <= at),  # type: ignore[union-attr]
+        sa.or_(Announcement.valid_until.is_(None), Announcement.valid_until >= at),  # type: ignore[union-attr]
+    ).order_by(Announcement.priority, Announcement.id)  # type: ignore[arg-type]
+    found = list(session.exec(query))
+    if len(found) > MAX_ANNOUNCEMENTS:
+        raise InvalidInput(f"a campaign can carry at most {MAX_ANNOUNCEMENTS} announcements")
+    return found
+
+
+def _segment_rules(session: Session, segment_ids: set[int]) -> dict[int, dict]:
+    rows = session.exec(select(Segment).where(Segment.id.in_(segment_ids)))  # type: ignore[union-attr]
+    return {s.id: s.rule for s in rows if s.id is not None}
+
+
+def _any_segment(rules: dict[int, dict], ids: list[int], dialect: str) -> sa.ColumnElement[bool]:
+    conds = [compile_rule(rules[i], dialect=dialect) for i in ids if i in rules]
+    return sa.or_(*conds) if conds else sa.false()
+
+
+def build_plan(session: Session, *, campaign: Campaign, at: datetime) -> CampaignPlan:
+    """Compile the campaign's audience and edition-key expressions for this database."""
+    dialect = session.get_bind().dialect.name
+    targets = list(session.exec(select(CampaignSegment).where(CampaignSegment.campaign_id == campaign.id)))
+    announcements = planned_announcements(session, campaign=campaign, at=at)
+    links = list(
+        session.exec(
+            select(AnnouncementSegment).where(
+                AnnouncementSegment.announcement_id.in_([a.id for a in announcements])  # type: ignore[attr-defined]
+            )
+        )
+    )
+    rules = _segment_rules(session, {t.segment_id for t in targets} | {x.segment_id for x in links})
+    include = _any_segment(rules, [t.segment_id for t in targets if not t.exclude], dialect)
+    exclude = _any_segment(rules, [t.segment_id for t in targets if t.exclude], dialect)
+    mask = _mask_expression(announcements, links, rules, dialect, pinned=bool(campaign.pinned_announcements))
+    audience = sa.and_(include, sa.not_(exclude), eligible_condition(), mask > 0)
+    language = sa.case((Subscriber.language == "de", "de"), else_="en")  # type: ignore[arg-type]
+    edition_key = language + sa.literal(":") + sa.cast(mask, sa.String)
+    return CampaignPlan(tuple(announcements), audience, edition_key)
+
+
+def _mask_expression(
+    announcements: list[Announcement],
+    links: list[AnnouncementSegment],
+    rules: dict[int, dict],
+    dialect: str,
+    *,
+    pinned: bool,
+) -> sa.ColumnElement[int]:
+    """Sum of 2**i over announcements whose audience matches; pinned ones go to everyone."""
+    terms: list[sa.ColumnElement[int]] = []
+    for i, announcement in enumerate(announcements):
+        if pinned:
+            terms.append(sa.literal(1 << i, sa.BigInteger))
+            continue
+        segment_ids = [x.segment_id for x in links if x.announcement_id == announcement.id]
+        matches = _any_segment(rules, segment_ids, dialect)
+        terms.append(sa.case((matches, sa.literal(1 << i, sa.BigInteger)), else_=sa.literal(0, sa.BigInteger)))
+    if not terms:
+        return sa.literal(0, sa.BigInteger)
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return total
+
+
+def eligible_condition() -> sa.ColumnElement[bool]:
+    """Confirmed and not on the suppression list (checked again at dispatch)."""
+    suppressed = sa.exists().where(Suppression.email_hash == Subscriber.email_hash)
+    return sa.and_(Subscriber.status == SubscriberStatus.CONFIRMED, sa.not_(suppressed))
+
+
+def announcements_for_key(plan_announcements: tuple[Announcement, ...], key: str) -> tuple[str, list[Announcement]]:
+    """Decode an edition key into its language and ordered announcements."""
+    language, _, mask_text = key.partition(":")
+    mask = int(mask_text)
+    chosen = [a for i, a in enumerate(plan_announcements) if mask >> i & 1]
+    return language, chosen

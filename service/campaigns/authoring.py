@@ -1,0 +1,98 @@
+"""Creating, editing and scheduling campaigns, with every check done before anything is sent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, delete, select
+
+from service.campaigns.assembly import candidate_announcements
+from service.campaigns.lifecycle import apply_action, get_campaign
+from service.domain.campaign_states import CampaignAction, CampaignStatus
+from service.domain.errors import InvalidInput
+from service.models import Campaign, CampaignSegment, Segment
+from service.models._common import as_utc, utcnow
+from service.rendering.environment import validate_template
+
+INTRO_VARIABLES = {"list_name", "language", "campaign_name"}
+PAST_TOLERANCE = timedelta(seconds=60)
+
+
+def resolve_segments(session: Session, *, slugs: list[str]) -> list[Segment]:
+    """Segments by slug; an unknown slug is an error naming it."""
+    found = {s.slug: s for s in session.exec(select(Segment).where(Segment.slug.in_(slugs)))}  # type: ignore[attr-defined]
+    unknown = [slug for slug in slugs if slug not in found]
+    if unknown:
+        raise InvalidInput(f"unknown segment(s): {', '.join(unknown)}")
+    return [found[slug] for slug in slugs]
+
+
+def check_intro_templates(campaign: Campaign) -> None:
+    """Intros are comms-team templates: compile them in the sandbox now, not mid-send."""
+    for language in ("en", "de"):
+        source = getattr(campaign, f"intro_{language}")
+        if source:
+            try:
+                validate_template(source, allowed_variables=INTRO_VARIABLES)
+            except InvalidInput as exc:
+                raise type(exc)(f"intro_{language}: {exc}") from exc
+
+
+def set_segments(session: Session, *, campaign: Campaign, include: list[str], exclude: list[str]) -> None:
+    """Replace the campaign's target and exclusion segments."""
+    if not include:
+        raise InvalidInput("a campaign needs at least one target segment")
+    targets = resolve_segments(session, slugs=include)
+    exclusions = resolve_segments(session, slugs=exclude)
+    session.exec(delete(CampaignSegment).where(CampaignSegment.campaign_id == campaign.id))  # type: ignore[call-overload]
+    for segment in targets:
+        session.add(CampaignSegment(campaign_id=campaign.id, segment_id=segment.id))
+    for segment in exclusions:
+        session.add(CampaignSegment(campaign_id=campaign.id, segment_id=segment.id, exclude=True))
+    session.flush()
+
+
+def save_campaign(
+    session: Session, *, fields: dict[str, Any], include: list[str] | None, exclude: list[str] | None,
+    campaign_id: int | None = None,
+) -> Campaign:
+    """Create or update a draft campaign after validating its templates and segments."""
+    campaign = Campaign(**fields) if campaign_id is None else get_campaign(session, campaign_id=campaign_id)
+    if campaign_id is not None:
+        if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
+            raise InvalidInput(f"campaign {campaign_id} is {campaign.status}; only drafts can be edited")
+        for key, value in fields.items():
+            setattr(campaign, key, value)
+    check_intro_templates(campaign)
+    session.add(campaign)
+    session.flush()
+    if include is not None:
+        set_segments(session, campaign=campaign, include=include, exclude=exclude or [])
+    return campaign
+
+
+def schedule(session: Session, *, campaign_id: int, send_at: datetime | None) -> Campaign:
+    """Schedule a draft for `send_at` (default now) after checking it can be sent."""
+    now = utcnow()
+    when = as_utc(send_at) or now
+    if when < now - PAST_TOLERANCE:
+        raise InvalidInput(f"send time {when.isoformat()} is in the past (now {now.isoformat()})")
+    campaign = get_campaign(session, campaign_id=campaign_id, lock=True)
+    targets = session.exec(select(CampaignSegment).where(CampaignSegment.campaign_id == campaign_id)).all()
+    if not any(not t.exclude for t in targets):
+        raise InvalidInput("a campaign needs at least one target segment before it is scheduled")
+    if not candidate_announcements(session, campaign=campaign, at=when):
+        raise InvalidInput("no approved announcement is valid at the send time; nothing to send")
+    check_intro_templates(campaign)
+    campaign.send_at = when.astimezone(UTC)
+    return apply_action(session, campaign_id=campaign_id, action=CampaignAction.SCHEDULE)
+
+
+def delete_campaign(session: Session, *, campaign_id: int) -> None:
+    """Delete a campaign that never started; sent ones are history and stay."""
+    campaign = get_campaign(session, campaign_id=campaign_id)
+    if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.CANCELLED) or campaign.started_at:
+        raise InvalidInput(f"campaign {campaign_id} is {campaign.status}; cancel it instead of deleting")
+    session.delete(campaign)
+    session.flush()

@@ -1,0 +1,67 @@
+"""Campaign state changes, all through the one transition table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from service.domain.campaign_states import CampaignAction, CampaignStatus, next_status, sources_of
+from service.domain.errors import NotFound
+from service.models import Campaign
+from service.models._common import utcnow
+
+
+def get_campaign(session: Session, *, campaign_id: int, lock: bool = False) -> Campaign:
+    """Load a campaign or raise NotFound."""
+    campaign = session.get(Campaign, campaign_id, with_for_update=lock or None)
+    if campaign is None:
+        raise NotFound(f"campaign {campaign_id} does not exist")
+    return campaign
+
+
+def apply_action(
+    session: Session, *, campaign_id: int, action: CampaignAction, reason: str | None = None
+) -> Campaign:
+    """Move a campaign along the transition table (row-locked) and stamp the times."""
+    campaign = get_campaign(session, campaign_id=campaign_id, lock=True)
+    new = next_status(campaign.status, action)
+    campaign.status = new
+    campaign.status_reason = reason
+    if new is CampaignStatus.SENDING and campaign.started_at is None:
+        campaign.started_at = utcnow()
+    if new in (CampaignStatus.SENT, CampaignStatus.CANCELLED):
+        campaign.finished_at = utcnow()
+    session.add(campaign)
+    session.flush()
+    return campaign
+
+
+def start_due(session: Session, *, now: datetime) -> list[int]:
+    """Atomically move every due scheduled campaign to sending; returns their ids."""
+    table = Campaign.__table__
+    stmt = (
+        sa.update(table)
+        .where(table.c.status.in_(sources_of(CampaignAction.START)), table.c.send_at <= now)
+        .values(status=CampaignStatus.SENDING, started_at=now, status_reason=None)
+        .returning(table.c.id)
+    )
+    return [row[0] for row in session.execute(stmt)]
+
+
+def finish_if_complete(session: Session, *, campaign_id: int, open_deliveries: int) -> bool:
+    """Mark a sending campaign sent once fan-out is done and no delivery is open."""
+    if open_deliveries:
+        return False
+    table = Campaign.__table__
+    stmt = (
+        sa.update(table)
+        .where(
+            table.c.id == campaign_id,
+            table.c.status.in_(sources_of(CampaignAction.FINISH)),
+            table.c.fanout_done.is_(True),
+        )
+        .values(status=CampaignStatus.SENT, finished_at=utcnow())
+    )
+    return session.execute(stmt).rowcount == 1

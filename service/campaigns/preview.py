@@ -1,0 +1,59 @@
+"""Previews: the edition a segment member would get, with neutral personal values."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from service.campaigns.assembly import candidate_announcements
+from service.campaigns.editions import edition_input
+from service.campaigns.lifecycle import get_campaign
+from service.domain.errors import NotFound
+from service.models import AnnouncementSegment, Segment
+from service.models._common import utcnow
+from service.rendering.contract import PLACEHOLDER_PREFIX, PLACEHOLDER_SUFFIX, RenderedEdition
+from service.rendering.edition import render_edition
+from service.settings import get_settings
+
+
+def preview_rendered(
+    session: Session, *, campaign_id: int, segment_slug: str | None, language: str
+) -> RenderedEdition:
+    """Render the edition for members of one segment (or all announcements) in a language."""
+    campaign = get_campaign(session, campaign_id=campaign_id)
+    announcements = candidate_announcements(session, campaign=campaign, at=campaign.send_at or utcnow())
+    if segment_slug:
+        segment = session.exec(select(Segment).where(Segment.slug == segment_slug)).first()
+        if segment is None:
+            raise NotFound(f"segment {segment_slug!r} does not exist")
+        targeted = set(
+            session.exec(
+                select(AnnouncementSegment.announcement_id).where(AnnouncementSegment.segment_id == segment.id)
+            )
+        )
+        announcements = [a for a in announcements if a.id in targeted or campaign.pinned_announcements]
+    spec = edition_input(
+        session, campaign=campaign, language=language, announcements=announcements, settings=get_settings()
+    )
+    return render_edition(spec)
+
+
+def neutral_fill(text: str, links: tuple[str, ...]) -> str:
+    """Replace placeholders with harmless values for display (never used for sending)."""
+    parts = text.split(PLACEHOLDER_PREFIX)
+    out = [parts[0]]
+    for part in parts[1:]:
+        key, _, rest = part.partition(PLACEHOLDER_SUFFIX)
+        if key.startswith("LINK") and key[4:].isdigit() and int(key[4:]) < len(links):
+            value = links[int(key[4:])]
+        elif key.startswith("REPLY"):
+            value = "reply@example.invalid"
+        else:
+            value = {"NAME": "", "PIXEL": ""}.get(key, "#preview")
+        out.append(value + rest)
+    return "".join(out)
+
+
+def preview_html(session: Session, *, campaign_id: int, segment_slug: str | None, language: str) -> str:
+    """Preview HTML for the API and CLI."""
+    rendered = preview_rendered(session, campaign_id=campaign_id, segment_slug=segment_slug, language=language)
+    return neutral_fill(rendered.html, rendered.links)

@@ -1,0 +1,87 @@
+"""Read models for the CLI and API: overviews, progress, dead letters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import select
+
+from service.campaigns.dispatch import status_counts
+from service.campaigns.lifecycle import get_campaign
+from service.db import session_scope
+from service.domain.errors import NotFound
+from service.models import Campaign, DeadLetter
+from service.models._common import utcnow
+
+
+@dataclass(frozen=True)
+class CampaignLine:
+    """One campaign in a list."""
+
+    id: int
+    name: str
+    status: str
+    send_at: str | None
+    sent: int
+    open: int
+    failed: int
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a campaign's deliveries stand."""
+
+    status: str
+    done: int
+    total: int
+    counts: dict[str, int]
+
+
+def campaign_overview() -> list[CampaignLine]:
+    """All campaigns, newest first, with delivery counts."""
+    with session_scope() as session:
+        lines = []
+        for c in session.exec(select(Campaign).order_by(Campaign.id.desc())):  # type: ignore[union-attr]
+            assert c.id is not None
+            counts = status_counts(session, campaign_id=c.id)
+            lines.append(CampaignLine(c.id, c.name, c.status, c.send_at.isoformat() if c.send_at else None,
+                                      counts.get("sent", 0), counts.get("queued", 0) + counts.get("claimed", 0),
+                                      counts.get("failed", 0)))
+        return lines
+
+
+def campaign_detail(campaign_id: int) -> dict[str, Any]:
+    """A campaign's fields and delivery counts."""
+    with session_scope() as session:
+        campaign = get_campaign(session, campaign_id=campaign_id)
+        return {**campaign.model_dump(), "deliveries": status_counts(session, campaign_id=campaign_id)}
+
+
+def progress_snapshot(campaign_id: int) -> Progress:
+    """Counts for a progress bar."""
+    with session_scope() as session:
+        campaign = get_campaign(session, campaign_id=campaign_id)
+        counts = status_counts(session, campaign_id=campaign_id)
+    done = sum(counts.get(k, 0) for k in ("sent", "failed", "skipped"))
+    return Progress(campaign.status, done, sum(counts.values()), counts)
+
+
+def dead_letters() -> list[DeadLetter]:
+    """Dead letters not yet replayed, oldest first."""
+    with session_scope() as session:
+        return list(session.exec(select(DeadLetter).where(DeadLetter.replayed_at.is_(None)).order_by(DeadLetter.id)))  # type: ignore[union-attr,arg-type]
+
+
+def replay_dead_letter(letter_id: int) -> str:
+    """Send a dead letter's task again (after the commit marking it replayed)."""
+    from workers.celery_app import celery_app
+
+    with session_scope() as session:
+        letter = session.get(DeadLetter, letter_id)
+        if letter is None:
+            raise NotFound(f"dead letter {letter_id} does not exist")
+        letter.replayed_at = utcnow()
+        task, args = letter.task, letter.args
+    celery_app.send_task(task, args=args.get("args", []), kwargs=args.get("kwargs", {}))
+    return task

@@ -1,0 +1,104 @@
+"""Orchestration steps the task adapters call; each returns what to enqueue after its commit."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from service.campaigns.dispatch import open_count, queued_ranges, release_stale_claims
+from service.campaigns.editions import ensure_editions
+from service.campaigns.fanout import FanoutStep, fan_out_chunk
+from service.campaigns.lifecycle import finish_if_complete, get_campaign, start_due
+from service.db import session_scope
+from service.domain.campaign_states import CampaignStatus
+from service.models import Campaign
+from service.models._common import utcnow
+from service.settings import Settings
+
+
+@dataclass
+class Recovery:
+    """Work to re-enqueue for a sending campaign whose tasks were lost."""
+
+    campaign_id: int
+    needs_fanout: bool
+    ranges: list[tuple[int, int]] = field(default_factory=list)
+
+
+def start_due_campaigns() -> list[int]:
+    """Move due campaigns to sending; the caller enqueues a fan-out for each."""
+    with session_scope() as session:
+        return start_due(session, now=utcnow())
+
+
+def fan_out_next(*, campaign_id: int, settings: Settings) -> tuple[FanoutStep, list[tuple[int, int]]]:
+    """One fan-out chunk plus its editions, committed; then the send ranges for it."""
+    with session_scope() as session:
+        step = fan_out_chunk(session, campaign_id=campaign_id, chunk_size=settings.fanout_chunk_size)
+        if step.edition_keys:
+            campaign = get_campaign(session, campaign_id=campaign_id)
+            ensure_editions(session, campaign=campaign, keys=step.edition_keys, settings=settings)
+    if step.first_delivery_id is None:
+        return step, []
+    with session_scope() as session:
+        ranges = list(
+            queued_ranges(
+                session,
+                campaign_id=campaign_id,
+                batch_size=settings.send_batch_size,
+                first_id=step.first_delivery_id,
+                last_id=step.last_delivery_id,
+            )
+        )
+    return step, ranges
+
+
+def complete_if_done(*, campaign_id: int) -> bool:
+    """Mark the campaign sent when nothing is left open."""
+    with session_scope() as session:
+        return finish_if_complete(
+            session, campaign_id=campaign_id, open_deliveries=open_count(session, campaign_id=campaign_id)
+        )
+
+
+def all_queued_ranges(*, campaign_id: int, settings: Settings) -> list[tuple[int, int]]:
+    """Every queued range of a campaign (used on resume and recovery)."""
+    with session_scope() as session:
+        return list(queued_ranges(session, campaign_id=campaign_id, batch_size=settings.send_batch_size))
+
+
+def stalled_campaigns(*, settings: Settings) -> list[Recovery]:
+    """Sending campaigns with no heartbeat for stale_claim_s: release claims, re-enqueue work."""
+    cutoff = utcnow() - timedelta(seconds=settings.stale_claim_s)
+    recoveries = []
+    with session_scope() as session:
+        stalled = session.exec(
+            select(Campaign).where(
+                Campaign.status == CampaignStatus.SENDING,
+                sa.or_(Campaign.heartbeat_at.is_(None), Campaign.heartbeat_at < cutoff),  # type: ignore[union-attr,operator]
+            )
+        ).all()
+        for campaign in stalled:
+            assert campaign.id is not None
+            release_stale_claims(session, campaign_id=campaign.id, older_than_s=settings.stale_claim_s)
+            campaign.heartbeat_at = utcnow()
+            session.add(campaign)
+            recoveries.append(Recovery(campaign.id, needs_fanout=not campaign.fanout_done))
+    for recovery in recoveries:
+        recovery.ranges = all_queued_ranges(campaign_id=recovery.campaign_id, settings=settings)
+    return recoveries
+
+
+def touch(session: Session, *, campaign_id: int) -> None:
+    """Record progress so the recovery sweep leaves a working campaign alone."""
+    table = Campaign.__table__
+    session.execute(sa.update(table).where(table.c.id == campaign_id).values(heartbeat_at=utcnow()))
+
+
+def retry_delay(*, attempt: int, base_s: float, cap_s: float = 300.0) -> float:
+    """Exponential backoff with jitter, bounded."""
+    return min(cap_s, base_s * (2**attempt)) * random.uniform(0.5, 1.5)

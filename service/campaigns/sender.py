@@ -1,0 +1,253 @@
+"""Send one range of deliveries: claim a small chunk, re-check the world, send, mark each.
+
+Rows are claimed `recheck_every` at a time and processed in id order; each accepted message is
+marked sent in its own commit before the next one is sent. After a crash the claimed but unmarked
+rows go back to the queue, so at most the message that was in SMTP DATA is sent twice.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from service.campaigns.editions import load_edition
+from service.db import get_engine, session_scope
+from service.domain.campaign_states import CampaignAction, CampaignStatus
+from service.mail.compose import EditionSkeleton, OutgoingMessage, Recipient
+from service.mail.smtp_pool import SendOutcome, SendResult
+from service.models import Campaign, Delivery, DeliveryStatus, Subscriber, SubscriberStatus, Suppression
+from service.models._common import utcnow
+from service.settings import Settings
+
+D = Delivery.__table__
+S = Subscriber.__table__
+
+
+class Transport(Protocol):
+    """Anything that delivers one message and says how it went."""
+
+    def send(self, message: OutgoingMessage) -> SendResult: ...
+
+
+@dataclass
+class BatchResult:
+    """What a send task did, for logging and retry scheduling."""
+
+    sent: int = 0
+    failed: int = 0
+    skipped: int = 0
+    retry_ids: list[int] = field(default_factory=list)
+    stopped: bool = False
+    paused_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """A claimed delivery with what the message needs."""
+
+    delivery_id: int
+    subscriber_id: int
+    edition_key: str
+    email: str
+    name: str | None
+    tracking: bool
+
+
+class SkeletonCache:
+    """Per-process cache of built edition skeletons: built once, reused for every recipient."""
+
+    def __init__(self, capacity: int = 64) -> None:
+        self._items: OrderedDict[tuple[int, str], EditionSkeleton] = OrderedDict()
+        self._capacity = capacity
+
+    def get(self, *, campaign: Campaign, key: str, settings: Settings) -> EditionSkeleton:
+        """The skeleton for (campaign, edition key), building it on first use."""
+        assert campaign.id is not None
+        cache_key = (campaign.id, key)
+        if cache_key not in self._items:
+            with session_scope() as session:
+                edition = load_edition(session, campaign_id=campaign.id, key=key)
+            self._items[cache_key] = EditionSkeleton.build(
+                edition=edition_as_rendered(edition),
+                subject=edition.subject,
+                language=edition.language,
+                campaign_id=campaign.id,
+                list_id=campaign.list_slug,
+                list_name=campaign.list_name,
+                announcement_ids=tuple(edition.announcement_ids),
+                settings=settings,
+            )
+            while len(self._items) > self._capacity:
+                self._items.popitem(last=False)
+        return self._items[cache_key]
+
+
+def edition_as_rendered(edition: object):  # noqa: ANN201 - tiny adapter
+    """The stored edition in the renderer's output shape."""
+    from service.rendering.contract import RenderedEdition
+
+    return RenderedEdition(html=edition.html, text=edition.text, links=tuple(edition.links))  # type: ignore[attr-defined]
+
+
+SKELETONS = SkeletonCache()
+
+
+def _campaign_state(conn: Connection, campaign_id: int) -> tuple[str, str]:
+    row = conn.execute(
+        sa.select(Campaign.__table__.c.status, Campaign.__table__.c.tracking).where(
+            Campaign.__table__.c.id == campaign_id
+        )
+    ).one()
+    return row[0], row[1]
+
+
+def claim_chunk(conn: Connection, *, campaign_id: int, first_id: int, last_id: int, limit: int) -> list[int]:
+    """Atomically claim up to `limit` queued rows of the range, lowest ids first."""
+    pick = (
+        sa.select(D.c.id)
+        .where(D.c.campaign_id == campaign_id, D.c.status == DeliveryStatus.QUEUED, D.c.id.between(first_id, last_id))
+        .order_by(D.c.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    stmt = (
+        sa.update(D)
+        .where(D.c.id.in_(pick.scalar_subquery()), D.c.status == DeliveryStatus.QUEUED)
+        .values(status=DeliveryStatus.CLAIMED, claimed_at=utcnow(), attempts=D.c.attempts + 1)
+        .returning(D.c.id)
+    )
+    return sorted(conn.execute(stmt).scalars())
+
+
+def load_claimed(conn: Connection, *, ids: list[int], tracking_mode: str) -> tuple[list[Claimed], list[int]]:
+    """Split claimed rows into sendable ones and ones whose subscriber left or is suppressed."""
+    suppressed = sa.exists().where(Suppression.__table__.c.email_hash == S.c.email_hash)
+    rows = conn.execute(
+        sa.select(D.c.id, D.c.subscriber_id, D.c.edition_key, S.c.email, S.c.name, S.c.tracking_consent,
+                  S.c.status, suppressed.label("suppressed"))
+        .join(S, S.c.id == D.c.subscriber_id)
+        .where(D.c.id.in_(ids))
+        .order_by(D.c.id)
+    )
+    sendable, gone = [], []
+    for row in rows:
+        if row.status != SubscriberStatus.CONFIRMED or row.suppressed:
+            gone.append(row.id)
+            continue
+        tracking = tracking_mode == "consent" and bool(row.tracking_consent)
+        sendable.append(Claimed(row.id, row.subscriber_id, row.edition_key, row.email, row.name, tracking))
+    return sendable, gone
+
+
+def _set(conn: Connection, ids: list[int], **values: object) -> None:
+    if ids:
+        conn.execute(sa.update(D).where(D.c.id.in_(ids)).values(**values))
+
+
+def mark_result(conn: Connection, *, claimed: Claimed, message: OutgoingMessage, result: SendResult, max_attempts: int) -> str:
+    """Record one outcome and commit it before the next message goes out."""
+    if result.outcome is SendOutcome.SENT:
+        _set(conn, [claimed.delivery_id], status=DeliveryStatus.SENT, sent_at=utcnow(),
+             message_id=message.message_id, last_error=None)
+        outcome = "sent"
+    elif result.outcome is SendOutcome.TEMPORARY:
+        conn.execute(
+            sa.update(D).where(D.c.id == claimed.delivery_id).values(
+                status=sa.case((D.c.attempts >= max_attempts, DeliveryStatus.FAILED), else_=DeliveryStatus.QUEUED),
+                last_error=result.detail[:1000],
+            )
+        )
+        outcome = "retry"
+    else:
+        _set(conn, [claimed.delivery_id], status=DeliveryStatus.FAILED, last_error=result.detail[:1000])
+        if result.recipient_fault:
+            _record_hard_bounce(conn, subscriber_id=claimed.subscriber_id)
+        outcome = "failed"
+    conn.commit()
+    return outcome
+
+
+def _record_hard_bounce(conn: Connection, *, subscriber_id: int) -> None:
+    """A 5xx for the recipient at RCPT/DATA is a hard bounce: suppress after one event."""
+    row = conn.execute(sa.select(S.c.email_hash).where(S.c.id == subscriber_id)).one()
+    conn.execute(sa.update(S).where(S.c.id == subscriber_id).values(status=SubscriberStatus.BLOCKLISTED))
+    table = Suppression.__table__
+    exists = conn.execute(sa.select(table.c.id).where(table.c.email_hash == row[0])).first()
+    if exists is None:
+        conn.execute(sa.insert(table).values(email_hash=row[0], reason="hard_bounce", created_at=utcnow()))
+
+
+def send_range(
+    *, campaign_id: int, first_id: int, last_id: int, settings: Settings, transport: Transport
+) -> BatchResult:
+    """Send every queued delivery in [first_id, last_id] unless the campaign stops meanwhile."""
+    result = BatchResult()
+    consecutive_errors = 0
+    with get_engine().connect() as conn:
+        if conn.dialect.name == "postgresql":
+            # Marks survive a worker kill without an fsync per message; only a database crash
+            # could lose the last few, which would resend those messages, never skip them.
+            conn.execute(sa.text("SET synchronous_commit TO off"))
+        while True:
+            status, tracking_mode = _campaign_state(conn, campaign_id)
+            if status != CampaignStatus.SENDING:
+                result.stopped = True
+                break
+            ids = claim_chunk(conn, campaign_id=campaign_id, first_id=first_id, last_id=last_id,
+                              limit=settings.recheck_every)
+            if not ids:
+                conn.commit()
+                break
+            sendable, gone = load_claimed(conn, ids=ids, tracking_mode=tracking_mode)
+            _set(conn, gone, status=DeliveryStatus.SKIPPED, last_error="unsubscribed or suppressed before dispatch")
+            result.skipped += len(gone)
+            conn.commit()
+            campaign = _campaign_row(conn, campaign_id)
+            for index, claimed in enumerate(sendable):
+                skeleton = SKELETONS.get(campaign=campaign, key=claimed.edition_key, settings=settings)
+                message = skeleton.message_for(
+                    Recipient(subscriber_id=claimed.subscriber_id, email=claimed.email, name=claimed.name,
+                              tracking=claimed.tracking)
+                )
+                outcome = mark_result(conn, claimed=claimed, message=message, result=transport.send(message),
+                                      max_attempts=settings.send_max_attempts)
+                consecutive_errors = 0 if outcome == "sent" else consecutive_errors + 1
+                _tally(result, outcome, claimed.delivery_id)
+                if consecutive_errors >= settings.max_consecutive_errors:
+                    reason = f"paused after {consecutive_errors} consecutive send errors; last: {message.rcpt}"
+                    _set(conn, [c.delivery_id for c in sendable[index + 1:]], status=DeliveryStatus.QUEUED)
+                    conn.commit()
+                    _pause(campaign_id, reason)
+                    result.paused_reason, result.stopped = reason, True
+                    return result
+    return result
+
+
+def _tally(result: BatchResult, outcome: str, delivery_id: int) -> None:
+    if outcome == "sent":
+        result.sent += 1
+    elif outcome == "retry":
+        result.retry_ids.append(delivery_id)
+    else:
+        result.failed += 1
+
+
+def _campaign_row(conn: Connection, campaign_id: int) -> Campaign:
+    row = conn.execute(sa.select(Campaign.__table__).where(Campaign.__table__.c.id == campaign_id)).one()
+    return Campaign.model_validate(dict(row._mapping))
+
+
+def _pause(campaign_id: int, reason: str) -> None:
+    from service.campaigns.lifecycle import apply_action
+    from service.domain.errors import InvalidTransition
+
+    try:
+        with session_scope() as session:
+            apply_action(session, campaign_id=campaign_id, action=CampaignAction.PAUSE, reason=reason)
+    except InvalidTransition:
+        pass  # someone paused or cancelled it meanwhile; their decision stands

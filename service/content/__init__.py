@@ -1,0 +1,1 @@
+"""Announcements and coordinators: the content the comms team writes."""

@@ -1,0 +1,1 @@
+"""The demo: a full campaign on embedded defaults (SQLite, filesystem broker, Maildir capture)."""

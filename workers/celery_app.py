@@ -1,0 +1,70 @@
+"""The Celery app: queues per kind of work, beat schedule, broker from settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from celery import Celery
+from celery.signals import worker_process_init
+
+from service.settings import Settings, get_settings
+
+QUEUES = ("assemble", "send", "track", "inbound", "default")
+
+
+def broker_options(settings: Settings) -> dict[str, Any]:
+    """Transport options; the embedded filesystem broker needs its folders to exist."""
+    if not settings.broker_url.startswith("filesystem"):
+        return {"visibility_timeout": 3600}
+    root = Path(settings.broker_dir).resolve()
+    folders = {"queue": root / "queue", "processed": root / "processed", "control": root / "control"}
+    for folder in folders.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(folders["queue"]),
+        "data_folder_out": str(folders["queue"]),
+        "processed_folder": str(folders["processed"]),
+        "control_folder": str(folders["control"]),
+        "store_processed": False,
+        "polling_interval": 0.05,
+    }
+
+
+def make_celery(settings: Settings | None = None) -> Celery:
+    """Build the app from settings (tests and the demo build their own)."""
+    settings = settings or get_settings()
+    app = Celery("newsdesk", broker=settings.broker_url, include=["workers.tasks.campaigns"])
+    app.conf.update(
+        broker_transport_options=broker_options(settings),
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        task_default_queue="default",
+        task_routes={
+            "newsdesk.fan_out": {"queue": "assemble"},
+            "newsdesk.send_batch": {"queue": "send"},
+            "newsdesk.scan_due": {"queue": "default"},
+        },
+        # Send tasks are idempotent (claim, send, mark), so a lost worker's task may run again.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_connection_retry_on_startup=True,
+        beat_schedule={
+            "scan-due-campaigns": {"task": "newsdesk.scan_due", "schedule": settings.scan_interval_s}
+        },
+        timezone="UTC",
+    )
+    return app
+
+
+celery_app = make_celery()
+
+
+@worker_process_init.connect
+def _fresh_engine_after_fork(**_: Any) -> None:
+    """A forked worker must not share its parent's database sockets."""
+    from service.db import reset_engine
+
+    reset_engine()
