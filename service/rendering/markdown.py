@@ -19,14 +19,6 @@ ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 DROPPED_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "template"})
 
 
-def _shift_heading(self: Any, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
-    """Render Markdown headings as h3/h4 so they nest under the announcement's h2 title."""
-    token = tokens[idx]
-    level = int(token.tag[1])
-    token.tag = "h3" if level <= 2 else "h4"
-    return str(self.renderToken(tokens, idx, options, env))
-
-
 def _image_as_alt_text(self: Any, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
     """Inline images become their alt text: images come from the announcement's image field."""
     return escapeHtml(tokens[idx].content)
@@ -36,8 +28,6 @@ def _parser() -> MarkdownIt:
     """CommonMark without raw HTML and with linkify off: authors write Markdown, not HTML."""
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.add_render_rule("image", _image_as_alt_text)
-    md.add_render_rule("heading_open", _shift_heading)
-    md.add_render_rule("heading_close", _shift_heading)
     return md
 
 
@@ -62,4 +52,20 @@ def render_markdown(source: str | None) -> str:
     """Markdown source -> sanitised HTML fragment ('' for empty input)."""
     if not source or not source.strip():
         return ""
-    return sanitize_html(_MD.render(source)).strip()
+    tokens = _MD.parse(source)
+    _shift_headings(tokens)
+    return sanitize_html(_MD.renderer.render(tokens, _MD.options, {})).strip()
+
+
+def _shift_headings(tokens: list[Any]) -> None:
+    """Map the body's shallowest heading level to h3 and deeper ones to h4.
+
+    The announcement title is the h2, so body headings must start at h3 and never skip a level,
+    whatever levels the author typed.
+    """
+    headings = [t for t in tokens if t.type in {"heading_open", "heading_close"}]
+    if not headings:
+        return
+    top = min(int(t.tag[1]) for t in headings)
+    for token in headings:
+        token.tag = "h3" if int(token.tag[1]) == top else "h4"

@@ -91,8 +91,10 @@ def test_ordinary_markdown_keeps_its_meaning() -> None:
 
 def test_headings_are_shifted_below_the_title_level() -> None:
     """Body headings become h3/h4 so they never outrank the announcement's h2 title."""
-    html = render_markdown("# Top\n\n## Second\n\n### Third\n\n###### Deep")
-    assert [el.tag for el in _elements(html)] == ["h3", "h3", "h4", "h4"]
+    html = render_markdown("# Top\n\n## Second\n\n### Third\n\n# Again")
+    assert [el.tag for el in _elements(html)] == ["h3", "h4", "h4", "h3"]
+    html = render_markdown("### How to apply\n\n#### Details")
+    assert [el.tag for el in _elements(html)] == ["h3", "h4"]
 
 
 def test_markdown_images_become_alt_text() -> None:
