@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     dkim_selector: str = "nd2026"
     dkim_domain: str = "news.partnership.example.org"
     dkim_private_key_path: Path | None = None
+    dkim_ed25519_key_path: Path | None = None  # optional second signature (RFC 8463)
+    dkim_ed25519_selector: str = "nd2026e"
 
     send_batch_size: int = Field(500, ge=1, le=10_000)
     fanout_chunk_size: int = Field(50_000, ge=100)

@@ -8,6 +8,7 @@ from service.models.delivery import FINAL_DELIVERY_STATES, Delivery, DeliverySta
 from service.models.segment import Segment
 from service.models.subscriber import Language, Subscriber, SubscriberStatus
 from service.models.suppression import Suppression, SuppressionReason
+from service.models.tracking import TrackingEvent, TrackingKind
 
 __all__ = [
     "FINAL_DELIVERY_STATES",
@@ -27,4 +28,6 @@ __all__ = [
     "SubscriberStatus",
     "Suppression",
     "SuppressionReason",
+    "TrackingEvent",
+    "TrackingKind",
 ]

@@ -41,7 +41,16 @@ class SubscriberBase(SQLModel):
 class Subscriber(SubscriberBase, table=True):
     """A person who may receive newsletters."""
 
-    __table_args__ = (sa.Index("ix_subscriber_status_id", "status", "id"),)
+    __table_args__ = (
+        sa.Index("ix_subscriber_status_id", "status", "id"),
+        # Segment rules compile attribute tests to `attributes @> {...}` on PostgreSQL.
+        sa.Index(
+            "ix_subscriber_attributes_gin",
+            "attributes",
+            postgresql_using="gin",
+            postgresql_ops={"attributes": "jsonb_path_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, unique=True, index=True)

@@ -1,4 +1,16 @@
-"""What the renderer takes and gives: plain data, so assembly, rendering and sending stay apart."""
+"""What the renderer takes and gives: plain data, so assembly, rendering and sending stay apart.
+
+Filling conventions (the sending code substitutes bytes after inlining, in HTML and text):
+- NAME: the template writes "Hello{NAME}," / "Hallo{NAME},"; fill with `greeting_name_value(name)`,
+  i.e. " Ada" (leading space) or "" for no name, giving "Hello Ada," or "Hello,". HTML-escape the
+  value for the HTML part only.
+- UNSUBURL, PREFSURL, WEBURL: absolute https URLs (HTML-escape `&` in the HTML part).
+- REPLY{n}: the bare reply address reply+TOKEN@domain of the n-th announcement; it stands in
+  `mailto:REPLY{n}?subject=...` in both parts.
+- LINK{n}: the URL the reader follows for `RenderedEdition.links[n]` (the original URL, or a
+  tracked redirect when the subscriber consented to tracking).
+- PIXEL: an <img> tag or ''. It is the last element of the HTML body and absent from the text part.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +36,12 @@ UNSUBURL = "UNSUBURL"
 PREFSURL = "PREFSURL"
 WEBURL = "WEBURL"
 PIXEL = "PIXEL"  # an <img> tag or the empty string (no tracking consent)
+
+
+def greeting_name_value(name: str | None) -> str:
+    """Value for NAME: " Ada" for a named reader, "" otherwise (the greeting reads "Hello,")."""
+    cleaned = " ".join((name or "").split())  # also drops CR/LF a merge field must never carry
+    return f" {cleaned}" if cleaned else ""
 
 
 def reply_key(n: int) -> str:
@@ -60,6 +78,7 @@ class OrgIdentity:
     legal_name: str
     postal_address: str
     public_url: str
+    asset_hosts: tuple[str, ...] = ()  # image hosts besides public_url's host (our own CDN only)
 
 
 @dataclass(frozen=True)
@@ -82,3 +101,6 @@ class RenderedEdition:
     html: str
     text: str
     links: tuple[str, ...] = field(default_factory=tuple)  # original URL of LINK{n}
+    # Position (in EditionInput.announcements) of the announcement holding LINK{n}; None for links
+    # outside any announcement. Lets click reports count per announcement.
+    link_announcements: tuple[int | None, ...] = field(default_factory=tuple)

@@ -1,0 +1,1 @@
+"""Audience: segments, subscription and consent, preferences, suppression, import, GDPR rights."""
