@@ -201,12 +201,18 @@ def dkim_keygen(
     domain: str | None = None,
 ) -> None:
     """Create an RSA-2048 key pair and print the DNS TXT record to publish."""
-    from service.mail.dkim_keys import write_key
+    from service.mail.dkim_keys import generate_keypair, zone_file_line
     from service.settings import get_settings
 
     settings = get_settings()
-    record = write_key(out, selector=selector or settings.dkim_selector, domain=domain or settings.dkim_domain)
-    console.print(record.read_text())
+    if out.exists() and not typer.confirm(f"{out} exists; replace the key (the old DNS record stops verifying)?"):
+        raise typer.Exit(1)
+    pem, record = generate_keypair()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.touch(mode=0o600)
+    out.write_bytes(pem)
+    console.print(f"private key: {out} (set NEWSDESK_DKIM_PRIVATE_KEY_PATH)")
+    console.print(zone_file_line(selector or settings.dkim_selector, domain or settings.dkim_domain, record))
 
 
 @deadletter_app.command("list")

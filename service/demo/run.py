@@ -52,7 +52,7 @@ class DemoResult:
     seconds: float
 
 
-def demo_environment(var_dir: Path, smtp_port: int) -> dict[str, str]:
+def demo_environment(var_dir: Path, smtp_port: int, dkim_key: Path) -> dict[str, str]:
     """Settings for the demo, as environment for this process and the worker it starts."""
     return {
         "NEWSDESK_DEMO_MODE": "true",
@@ -62,7 +62,7 @@ def demo_environment(var_dir: Path, smtp_port: int) -> dict[str, str]:
         "NEWSDESK_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
         "NEWSDESK_SCAN_INTERVAL_S": "0.5",
         "NEWSDESK_SEND_BATCH_SIZE": "50",
-        "NEWSDESK_DKIM_PRIVATE_KEY_PATH": str(var_dir / "dkim" / "private.pem"),
+        "NEWSDESK_DKIM_PRIVATE_KEY_PATH": str(dkim_key),
     }
 
 
@@ -97,12 +97,13 @@ def run_demo(
     shutil.rmtree(var_dir, ignore_errors=True)
     var_dir.mkdir(parents=True)
     with MailCapture(var_dir / "maildir") as capture:
-        env = demo_environment(var_dir, capture.port)
+        defaults = get_settings()
+        key, record = write_demo_key(var_dir, selector=defaults.dkim_selector, domain=defaults.dkim_domain)
+        env = demo_environment(var_dir, capture.port, key)
         os.environ.update(env)  # this entry point configures itself and its worker alike
         reset_settings()
         reset_engine()
         settings = get_settings()
-        record = write_demo_key(var_dir / "dkim", selector=settings.dkim_selector, domain=settings.dkim_domain)
         upgrade()
         with session_scope() as session:
             seeded = seed(session, secret=settings.secret_bytes, subscribers=subscribers)
