@@ -21,12 +21,6 @@ class AnnouncementIn(AnnouncementBase):
     valid_until: datetime | None = None
 
 
-class AnnouncementOut(Announcement):
-    """An announcement with its audience."""
-
-    segments: list[str] = []
-
-
 router = APIRouter(prefix="/announcements", tags=["announcements"], dependencies=[Depends(require_admin)])
 
 

@@ -1,6 +1,5 @@
 """A small CRUD router factory for the admin API's plain resources."""
 
-from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any

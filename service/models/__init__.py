@@ -1,30 +1,40 @@
 """SQLModel tables, one module per aggregate; importing this registers them all."""
 
-from service.models.announcement import Announcement, AnnouncementSegment, ApprovalState
-from service.models.campaign import Campaign, CampaignSegment, Edition
-from service.models.coordinator import Coordinator
+from service.models.announcement import (
+    Announcement,
+    AnnouncementBase,
+    AnnouncementSegment,
+    ApprovalState,
+)
+from service.models.campaign import Campaign, CampaignBase, CampaignSegment, Edition
+from service.models.coordinator import Coordinator, CoordinatorBase
 from service.models.dead_letter import DeadLetter
 from service.models.delivery import FINAL_DELIVERY_STATES, Delivery, DeliveryStatus
-from service.models.segment import Segment
-from service.models.subscriber import Language, Subscriber, SubscriberStatus
+from service.models.segment import Segment, SegmentBase
+from service.models.subscriber import Language, Subscriber, SubscriberBase, SubscriberStatus
 from service.models.suppression import Suppression, SuppressionReason
 from service.models.tracking import TrackingEvent, TrackingKind
 
 __all__ = [
     "FINAL_DELIVERY_STATES",
     "Announcement",
+    "AnnouncementBase",
     "AnnouncementSegment",
     "ApprovalState",
     "Campaign",
+    "CampaignBase",
     "CampaignSegment",
     "Coordinator",
+    "CoordinatorBase",
     "DeadLetter",
     "Delivery",
     "DeliveryStatus",
     "Edition",
     "Language",
     "Segment",
+    "SegmentBase",
     "Subscriber",
+    "SubscriberBase",
     "SubscriberStatus",
     "Suppression",
     "SuppressionReason",
