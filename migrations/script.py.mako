@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
+from sqlalchemy import Text  # noqa: F401 - autogenerate renders JSONB(astext_type=Text())
+from sqlalchemy.dialects import postgresql  # noqa: F401
 ${imports if imports else ""}
 
 revision: str = ${repr(up_revision)}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import mailbox
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ class CapturedMail:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    received_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass
@@ -26,6 +29,7 @@ class MaildirHandler:
     """Stores each message with Return-Path/Delivered-To prepended, as a final MTA would."""
 
     maildir: Path
+    delay_s: float = 0.0  # tests slow the sink down to watch a campaign mid-send
     captured: list[CapturedMail] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -34,6 +38,8 @@ class MaildirHandler:
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Envelope) -> str:  # noqa: N802
         """Accept and store the message."""
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
         data = envelope.original_content or b""
         mail = CapturedMail(envelope.mail_from or "", list(envelope.rcpt_tos), data)
         trace = f"Return-Path: <{mail.mail_from}>\r\nDelivered-To: {', '.join(mail.rcpt_tos)}\r\n".encode()
@@ -46,8 +52,8 @@ class MaildirHandler:
 class MailCapture:
     """Start/stop wrapper: `with MailCapture(path) as capture: ... capture.port`."""
 
-    def __init__(self, maildir: Path, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.handler = MaildirHandler(maildir)
+    def __init__(self, maildir: Path, host: str = "127.0.0.1", port: int = 0, delay_s: float = 0.0) -> None:
+        self.handler = MaildirHandler(maildir, delay_s=delay_s)
         self.controller = Controller(self.handler, hostname=host, port=port or _free_port(host),
                                      data_size_limit=10 * 1024 * 1024)
 
