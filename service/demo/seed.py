@@ -72,7 +72,8 @@ def seed(session: Session, *, secret: bytes, subscribers: int = 360, seed_value:
     people = [_subscriber(i, rng, secret) for i in range(1, subscribers + 1)]
     session.add_all(people)
     # One confirmed reader later complained; the suppression list must keep them out.
-    session.add(Suppression(email_hash=people[4].email_hash, reason=SuppressionReason.COMPLAINT))
+    if len(people) > 4:
+        session.add(Suppression(email_hash=people[4].email_hash, reason=SuppressionReason.COMPLAINT))
     session.flush()
     fields = {k: v for k, v in CAMPAIGN.items() if k != "segments"}
     campaign = save_campaign(session, fields=fields, include=CAMPAIGN["segments"], exclude=[])
