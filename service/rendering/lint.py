@@ -84,12 +84,22 @@ def fill_longest(html: str) -> str:
 
 
 def lint_edition(
-    html: str, *, subject: str, allowed_hosts: Iterable[str] | None = None
+    html: str,
+    *,
+    subject: str,
+    allowed_hosts: Iterable[str] | None = None,
+    text: str | None = None,
+    postal_address: str | None = None,
 ) -> list[LintProblem]:
-    """Every problem found in an inlined edition (placeholders unfilled), errors first."""
+    """Every problem found in an inlined edition (placeholders unfilled), errors first.
+
+    Given the text part and the configured postal address, it also checks B6/C6/D9: both parts
+    carry the unsubscribe link and the address, and the text part holds every HTML link.
+    """
     hosts = set(allowed_hosts) if allowed_hosts is not None else default_allowed_hosts()
     doc = lxml.html.document_fromstring(html)
     problems = [
+        *_check_parts(doc, html, text, postal_address),
         *_check_size(html),
         *_check_document(doc),
         *_check_elements(doc),
@@ -116,6 +126,32 @@ def _check_size(html: str) -> Iterator[LintProblem]:
         yield _error("unsubscribe", "no unsubscribe link (B6)")
     elif len(fill_longest(html[:unsub]).encode("utf-8")) >= SIZE_LIMIT:
         yield _error("size", "the unsubscribe link lies beyond Gmail's clipping point")
+
+
+def _check_parts(
+    doc: Any, html: str, text: str | None, address: str | None
+) -> Iterator[LintProblem]:
+    """B6/C6/D9/E5: address in both parts; text has every link and is not a stub."""
+    if address is not None:
+        if not address.strip():
+            yield _error("postal-address", "no postal address configured (D9)")
+        elif address not in html or (text is not None and address not in text):
+            yield _error("postal-address", "the postal address is missing from a part (D9)")
+    if text is None:
+        return
+    for href in {a.get("href") for a in doc.iter("a") if a.get("href")}:
+        if href not in text:
+            yield _error("text-part", f"link missing from the text part: {href[:80]}")
+    body = doc.find("body")
+    visible = (
+        " ".join(" ".join(el.text_content() for el in list(body)[1:]).split())
+        if body is not None
+        else ""
+    )
+    if len(text) <= 0.3 * len(visible):
+        yield _error(
+            "text-part", f"text part ({len(text)} chars) is a stub of the HTML ({len(visible)})"
+        )
 
 
 def _check_document(doc: Any) -> Iterator[LintProblem]:

@@ -299,3 +299,19 @@ def test_e1_inlined_output_matches_golden_file(language: str) -> None:
         golden.parent.mkdir(exist_ok=True)
         golden.write_text(html, encoding="utf-8")
     assert html == golden.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("cta_url", "javascript:alert(1)", "call-to-action URL must be http"),
+        ("title", "Win NDPHUNSUBURLHPDN", "reserved placeholder"),
+        ("body_html", "<p>NDPHREPLY9HPDN</p>", "reserved placeholder"),
+    ],
+)
+def test_unsafe_announcement_fields_are_refused(field: str, value: str, message: str) -> None:
+    """Content cannot carry script URLs or smuggle placeholders the sender would fill."""
+    base = sample_edition("en")
+    bad = AnnouncementView(**{**base.announcements[1].__dict__, field: value})
+    with pytest.raises(InvalidInput, match=message):
+        render_edition(EditionInput(**{**base.__dict__, "announcements": (bad,)}))

@@ -149,3 +149,25 @@ def _preheader_text(html: str) -> str:
     body = lxml.html.document_fromstring(html).find("body")
     text = next(iter(body)).text_content()
     return " ".join(text.replace("\u034f", "").replace("\u200c", "").split())
+
+
+def test_text_part_and_address_checks() -> None:
+    """B6/C6/D9: given the text part and address, missing links/address/stub text are errors."""
+    result = render_edition(sample_edition("en"))
+    address = "Ingolstaedter Landstr. 1, 85764 Neuherberg, Germany"
+
+    def lint_codes(text: str, postal: str = address) -> set[str]:
+        problems = lint_edition(
+            result.html,
+            subject=SUBJECTS["en"],
+            allowed_hosts=HOSTS,
+            text=text,
+            postal_address=postal,
+        )
+        return {p.code for p in problems if p.level == "error"}
+
+    assert lint_codes(result.text) == set()
+    assert "text-part" in lint_codes(result.text.replace("NDPHLINK2HPDN", ""))
+    assert "text-part" in lint_codes("Hello\n" + address + " NDPHUNSUBURLHPDN")
+    assert "postal-address" in lint_codes(result.text.replace(address, ""))
+    assert "postal-address" in lint_codes(result.text, postal="")
