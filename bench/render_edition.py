@@ -8,9 +8,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.rendering import edition as ed  # noqa: E402
-from service.rendering.lint import lint_edition  # noqa: E402
-from tests.unit.edition_samples import SUBJECTS, sample_edition  # noqa: E402
+from service.rendering import edition as ed
+from service.rendering.lint import lint_edition
+from tests.unit.edition_samples import SUBJECTS, sample_edition
 
 ROUNDS = 30
 
