@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     smtp_require_tls: bool = False
     smtp_timeout_s: float = 30.0
     public_url: str = "http://127.0.0.1:8000"
+    asset_hosts: list[str] = Field(
+        default_factory=list, description="image hosts besides public_url's (our own CDN only)"
+    )
     secret_key: str = PLACEHOLDER_SECRET
     admin_token: str | None = None
     demo_mode: bool = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -15,6 +16,8 @@ from service.domain.errors import InvalidInput
 from service.rendering.contract import (
     NAME,
     PIXEL,
+    PLACEHOLDER_PREFIX,
+    PLACEHOLDER_SUFFIX,
     PREFSURL,
     UNSUBURL,
     WEBURL,
@@ -33,6 +36,7 @@ DOCTYPE = "<!DOCTYPE html>"
 PREHEADER_SPACER = "\u034f\u200c\u00a0" * 40
 PREHEADER_MAX = 100
 ANNOUNCEMENT_ATTR = "data-nd-announcement"
+PLACEHOLDER_RE = re.compile(f"{PLACEHOLDER_PREFIX}[A-Z0-9]+{PLACEHOLDER_SUFFIX}")
 
 
 @dataclass
@@ -82,17 +86,38 @@ def _allowed_hosts(edition: EditionInput) -> set[str]:
     return hosts
 
 
-def _check_images(edition: EditionInput) -> None:
-    """Images only from our own hosts over http(s): no third-party resource leaks reader IPs."""
+def check_edition_input(edition: EditionInput) -> None:
+    """Refuse input the templates cannot render safely, naming the announcement and field."""
     hosts = _allowed_hosts(edition)
     for a in edition.announcements:
-        if not a.image_url:
-            continue
-        parts = urlsplit(a.image_url)
-        if parts.scheme not in {"http", "https"} or (parts.hostname or "").lower() not in hosts:
+        where = f"announcement {a.id} ({a.title!r})"
+        if a.image_url:
+            parts = urlsplit(a.image_url)
+            if parts.scheme not in {"http", "https"} or (parts.hostname or "").lower() not in hosts:
+                raise InvalidInput(
+                    f"{where}: image {a.image_url!r} is not on an allowed host "
+                    f"({', '.join(sorted(hosts))})"
+                )
+        if a.cta_url and urlsplit(a.cta_url).scheme.lower() not in {"http", "https"}:
+            raise InvalidInput(f"{where}: call-to-action URL must be http(s), got {a.cta_url!r}")
+    _refuse_placeholders(edition)
+
+
+def _refuse_placeholders(edition: EditionInput) -> None:
+    """Content must not smuggle in placeholder markers that the sender would fill."""
+    texts = {
+        "subject": edition.subject,
+        "list name": edition.list_name,
+        "intro": edition.intro_html,
+        "preheader": edition.preheader,
+    }
+    for a in edition.announcements:
+        for field in ("title", "summary_html", "body_html", "cta_url", "cta_label", "image_alt"):
+            texts[f"announcement {a.id} {field}"] = getattr(a, field) or ""
+    for where, text in texts.items():
+        if PLACEHOLDER_RE.search(text):
             raise InvalidInput(
-                f"announcement {a.id} ({a.title!r}): image {a.image_url!r} is not on an allowed "
-                f"host ({', '.join(sorted(hosts))})"
+                f"{where} contains a reserved placeholder marker ({PLACEHOLDER_PREFIX}...)"
             )
 
 
@@ -116,7 +141,7 @@ def _context(edition: EditionInput, *, personal: bool, **urls: str) -> dict[str,
 
 def render_jinja(edition: EditionInput, *, personal: bool = True, **urls: str) -> str:
     """The edition as rendered by Jinja2, before inlining (the web view uses it as is)."""
-    _check_images(edition)
+    check_edition_input(edition)
     if personal:
         urls = {
             "unsubscribe_url": _Placeholders.UNSUBURL,
