@@ -26,7 +26,9 @@ def fresh_database(url: str) -> None:
     admin_url, _, name = url.rpartition("/")
     engine = sa.create_engine(f"{admin_url}/postgres", isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
-        if not conn.execute(sa.text("select 1 from pg_database where datname=:n"), {"n": name}).first():
+        if not conn.execute(
+            sa.text("select 1 from pg_database where datname=:n"), {"n": name}
+        ).first():
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     engine = sa.create_engine(url)
@@ -51,14 +53,29 @@ def bulk_subscribers(url: str, count: int, *, seed_value: int = 7) -> None:
     secret = get_settings().secret_bytes
     dsn = url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn) as conn, conn.cursor() as cur:
-        columns = "email, email_hash, name, language, attributes, tracking_consent, status, created_at"
+        columns = (
+            "email, email_hash, name, language, attributes, tracking_consent, status, created_at"
+        )
         with cur.copy(f"COPY subscriber ({columns}) FROM STDIN") as copy:
             for i in range(count):
                 email = f"reader{i}@bench{i % 97}.example.org"
-                attributes = {"career_stage": rng.choice(STAGES), "city": rng.choice(["munich", "chicago"]),
-                              "topics": rng.sample(TOPICS, rng.randint(0, 3))}
-                copy.write_row((email, email_hash(email, secret), f"Reader {i}", rng.choice(["de", "en"]),
-                                json.dumps(attributes), rng.random() < 0.4, "confirmed", "2026-01-01T00:00:00Z"))
+                attributes = {
+                    "career_stage": rng.choice(STAGES),
+                    "city": rng.choice(["munich", "chicago"]),
+                    "topics": rng.sample(TOPICS, rng.randint(0, 3)),
+                }
+                copy.write_row(
+                    (
+                        email,
+                        email_hash(email, secret),
+                        f"Reader {i}",
+                        rng.choice(["de", "en"]),
+                        json.dumps(attributes),
+                        rng.random() < 0.4,
+                        "confirmed",
+                        "2026-01-01T00:00:00Z",
+                    )
+                )
         cur.execute("ANALYZE subscriber")
 
 

@@ -18,7 +18,9 @@ from service.domain.errors import NewsdeskError
 
 app = typer.Typer(help="Newsdesk: newsletters and mailing automation.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
-campaign_app = typer.Typer(help="Campaigns: list, inspect, schedule, pause, resume, cancel.", no_args_is_help=True)
+campaign_app = typer.Typer(
+    help="Campaigns: list, inspect, schedule, pause, resume, cancel.", no_args_is_help=True
+)
 dkim_app = typer.Typer(help="DKIM keys.", no_args_is_help=True)
 deadletter_app = typer.Typer(help="Failed work kept for replay.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
@@ -35,13 +37,20 @@ def fail(message: str) -> typer.Exit:
 
 
 def _progress() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    console=console)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
 
 
 @app.command()
 def demo(
-    var_dir: Annotated[Path, typer.Option(help="Where the demo keeps its database and Maildir.")] = Path("var/demo"),
+    var_dir: Annotated[
+        Path, typer.Option(help="Where the demo keeps its database and Maildir.")
+    ] = Path("var/demo"),
     subscribers: Annotated[int, typer.Option(min=10, max=100_000)] = 360,
 ) -> None:
     """Run a full demo campaign on embedded defaults (SQLite, filesystem broker, Maildir capture)."""
@@ -49,20 +58,32 @@ def demo(
 
     with _progress() as bar:
         task = bar.add_task("sending demo campaign", total=None)
-        result = run_demo(var_dir, subscribers=subscribers,
-                          progress=lambda done, total: bar.update(task, completed=done, total=total or None))
+        result = run_demo(
+            var_dir,
+            subscribers=subscribers,
+            progress=lambda done, total: bar.update(task, completed=done, total=total or None),
+        )
     table = Table(title=f"Demo campaign {result.seeded.campaign_id}: {result.status}")
     for column in ("edition", "language", "announcements", "recipients", "delivered"):
-        table.add_column(column, justify="right" if column in ("announcements", "recipients", "delivered") else "left")
+        table.add_column(
+            column,
+            justify="right" if column in ("announcements", "recipients", "delivered") else "left",
+        )
     for row in result.editions:
-        table.add_row(row.key, row.language, str(row.announcements), str(row.recipients), str(row.delivered))
+        table.add_row(
+            row.key, row.language, str(row.announcements), str(row.recipients), str(row.delivered)
+        )
     console.print(table)
-    console.print(f"subscribers: {result.seeded.subscribers} (confirmed {result.seeded.confirmed}); "
-                  f"delivered {result.delivered}; captured {result.captured} messages in {result.seconds:.1f}s")
+    console.print(
+        f"subscribers: {result.seeded.subscribers} (confirmed {result.seeded.confirmed}); "
+        f"delivered {result.delivered}; captured {result.captured} messages in {result.seconds:.1f}s"
+    )
     console.print(f"captured mail (Maildir): [bold]{result.maildir}[/]")
     console.print(f"DKIM record to publish: {result.dkim_record}")
     if result.status != "sent" or result.captured != result.delivered:
-        raise fail(f"demo campaign ended {result.status}; delivered {result.delivered}, captured {result.captured}")
+        raise fail(
+            f"demo campaign ended {result.status}; delivered {result.delivered}, captured {result.captured}"
+        )
 
 
 @db_app.command("upgrade")
@@ -90,7 +111,11 @@ def beat() -> None:
 
 
 def _celery(args: list[str]) -> None:
-    raise typer.Exit(subprocess.call([sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", *args]))
+    raise typer.Exit(
+        subprocess.call(
+            [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", *args]
+        )
+    )
 
 
 @app.command()
@@ -108,8 +133,15 @@ def campaign_list() -> None:
 
     table = Table("id", "name", "status", "send at", "sent", "open", "failed")
     for row in campaign_overview():
-        table.add_row(str(row.id), row.name, row.status, row.send_at or "-", str(row.sent), str(row.open),
-                      str(row.failed))
+        table.add_row(
+            str(row.id),
+            row.name,
+            row.status,
+            row.send_at or "-",
+            str(row.sent),
+            str(row.open),
+            str(row.failed),
+        )
     console.print(table)
 
 
@@ -129,7 +161,10 @@ def campaign_show(campaign_id: int) -> None:
 @campaign_app.command("schedule")
 def campaign_schedule(
     campaign_id: int,
-    at: Annotated[str | None, typer.Option(help="ISO time with offset, e.g. 2026-12-01T09:00+01:00; default now")] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(help="ISO time with offset, e.g. 2026-12-01T09:00+01:00; default now"),
+    ] = None,
 ) -> None:
     """Schedule a draft campaign."""
     from service.campaigns.authoring import schedule
@@ -151,7 +186,12 @@ def _act(campaign_id: int, action: str, confirm: bool) -> None:
     if confirm and not typer.confirm(f"{action} campaign {campaign_id}?"):
         raise typer.Exit(1)
     with _errors(), session_scope() as session:
-        apply_action(session, campaign_id=campaign_id, action=CampaignAction(action), reason=f"{action} via CLI")
+        apply_action(
+            session,
+            campaign_id=campaign_id,
+            action=CampaignAction(action),
+            reason=f"{action} via CLI",
+        )
     if action == "resume":
         from workers.tasks.campaigns import redispatch
 
@@ -172,7 +212,9 @@ def campaign_resume(campaign_id: int) -> None:
 
 
 @campaign_app.command("cancel")
-def campaign_cancel(campaign_id: int, yes: Annotated[bool, typer.Option("--yes", "-y")] = False) -> None:
+def campaign_cancel(
+    campaign_id: int, yes: Annotated[bool, typer.Option("--yes", "-y")] = False
+) -> None:
     """Cancel a campaign for good (asks for confirmation)."""
     _act(campaign_id, "cancel", confirm=not yes)
 
@@ -186,8 +228,12 @@ def campaign_status(campaign_id: int, follow: bool = True) -> None:
         task = bar.add_task(f"campaign {campaign_id}", total=None)
         while True:
             snap = progress_snapshot(campaign_id)
-            bar.update(task, completed=snap.done, total=snap.total or None,
-                       description=f"campaign {campaign_id} [{snap.status}]")
+            bar.update(
+                task,
+                completed=snap.done,
+                total=snap.total or None,
+                description=f"campaign {campaign_id} [{snap.status}]",
+            )
             if not follow or snap.status not in ("scheduled", "sending"):
                 break
             time.sleep(0.5)
@@ -196,7 +242,9 @@ def campaign_status(campaign_id: int, follow: bool = True) -> None:
 
 @dkim_app.command("keygen")
 def dkim_keygen(
-    out: Annotated[Path, typer.Option(help="Where to write the private key (PEM).")] = Path("var/dkim/private.pem"),
+    out: Annotated[Path, typer.Option(help="Where to write the private key (PEM).")] = Path(
+        "var/dkim/private.pem"
+    ),
     selector: str | None = None,
     domain: str | None = None,
 ) -> None:
@@ -205,14 +253,18 @@ def dkim_keygen(
     from service.settings import get_settings
 
     settings = get_settings()
-    if out.exists() and not typer.confirm(f"{out} exists; replace the key (the old DNS record stops verifying)?"):
+    if out.exists() and not typer.confirm(
+        f"{out} exists; replace the key (the old DNS record stops verifying)?"
+    ):
         raise typer.Exit(1)
     pem, record = generate_keypair()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.touch(mode=0o600)
     out.write_bytes(pem)
     console.print(f"private key: {out} (set NEWSDESK_DKIM_PRIVATE_KEY_PATH)")
-    console.print(zone_file_line(selector or settings.dkim_selector, domain or settings.dkim_domain, record))
+    console.print(
+        zone_file_line(selector or settings.dkim_selector, domain or settings.dkim_domain, record)
+    )
 
 
 @deadletter_app.command("list")
@@ -236,13 +288,15 @@ def deadletter_replay(letter_id: int) -> None:
     console.print(f"replayed {letter_id} as {task}")
 
 
-class _errors:  # noqa: N801 - reads as a statement: `with _errors():`
+class _errors:
     """Turn NewsdeskError into a clear message and exit code 2."""
 
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, _tb: object) -> bool:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, _tb: object
+    ) -> bool:
         if isinstance(exc, NewsdeskError):
             raise fail(str(exc))
         return False

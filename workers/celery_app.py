@@ -18,7 +18,11 @@ def broker_options(settings: Settings) -> dict[str, Any]:
     if not settings.broker_url.startswith("filesystem"):
         return {"visibility_timeout": 3600}
     root = Path(settings.broker_dir).resolve()
-    folders = {"queue": root / "queue", "processed": root / "processed", "control": root / "control"}
+    folders = {
+        "queue": root / "queue",
+        "processed": root / "processed",
+        "control": root / "control",
+    }
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
     return {
@@ -52,7 +56,10 @@ def make_celery(settings: Settings | None = None) -> Celery:
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
         beat_schedule={
-            "scan-due-campaigns": {"task": "newsdesk.scan_due", "schedule": settings.scan_interval_s}
+            "scan-due-campaigns": {
+                "task": "newsdesk.scan_due",
+                "schedule": settings.scan_interval_s,
+            }
         },
         timezone="UTC",
     )

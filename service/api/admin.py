@@ -90,10 +90,19 @@ class ScheduleIn(BaseModel):
 
 
 router = APIRouter(dependencies=[Depends(require_admin)])
-router.include_router(crud_router(table=Coordinator, create=CoordinatorBase, prefix="/coordinators"))
-router.include_router(crud_router(table=Segment, create=SegmentBase, prefix="/segments", prepare=_prepare_segment))
 router.include_router(
-    crud_router(table=Subscriber, create=SubscriberCreate, prefix="/subscribers", prepare=_prepare_subscriber)
+    crud_router(table=Coordinator, create=CoordinatorBase, prefix="/coordinators")
+)
+router.include_router(
+    crud_router(table=Segment, create=SegmentBase, prefix="/segments", prepare=_prepare_segment)
+)
+router.include_router(
+    crud_router(
+        table=Subscriber,
+        create=SubscriberCreate,
+        prefix="/subscribers",
+        prepare=_prepare_subscriber,
+    )
 )
 
 
@@ -107,7 +116,9 @@ def list_campaigns(session: SessionDep) -> Any:
 def create_campaign(body: CampaignIn, session: SessionDep) -> Any:
     """Create a draft; templates and segments are checked now."""
     fields = body.model_dump(exclude={"segments", "exclude_segments"})
-    return authoring.save_campaign(session, fields=fields, include=body.segments, exclude=body.exclude_segments)
+    return authoring.save_campaign(
+        session, fields=fields, include=body.segments, exclude=body.exclude_segments
+    )
 
 
 @router.get("/campaigns/{campaign_id}", tags=["campaigns"])
@@ -122,7 +133,11 @@ def update_campaign(campaign_id: int, body: CampaignPatch, session: SessionDep) 
     """Edit a draft or scheduled campaign."""
     fields = body.model_dump(exclude_unset=True, exclude={"segments", "exclude_segments"})
     return authoring.save_campaign(
-        session, fields=fields, include=body.segments, exclude=body.exclude_segments, campaign_id=campaign_id
+        session,
+        fields=fields,
+        include=body.segments,
+        exclude=body.exclude_segments,
+        campaign_id=campaign_id,
     )
 
 
@@ -140,7 +155,9 @@ def schedule_campaign(campaign_id: int, body: ScheduleIn, session: SessionDep) -
 
 def _action(action: CampaignAction) -> Any:
     def run(campaign_id: int, session: SessionDep) -> Any:
-        campaign = apply_action(session, campaign_id=campaign_id, action=action, reason=f"{action.value} via API")
+        campaign = apply_action(
+            session, campaign_id=campaign_id, action=action, reason=f"{action.value} via API"
+        )
         if action is CampaignAction.RESUME:
             session.commit()  # publish only after the state change is durable
             from workers.tasks.campaigns import redispatch
@@ -154,21 +171,32 @@ def _action(action: CampaignAction) -> Any:
 
 for _act in (CampaignAction.PAUSE, CampaignAction.RESUME, CampaignAction.CANCEL):
     router.add_api_route(
-        f"/campaigns/{{campaign_id}}/{_act.value}", _action(_act), methods=["POST"], response_model=Campaign,
-        tags=["campaigns"], name=f"{_act.value}_campaign",
+        f"/campaigns/{{campaign_id}}/{_act.value}",
+        _action(_act),
+        methods=["POST"],
+        response_model=Campaign,
+        tags=["campaigns"],
+        name=f"{_act.value}_campaign",
     )
 
 
 @router.get("/campaigns/{campaign_id}/preview", response_class=HTMLResponse, tags=["campaigns"])
 def preview_campaign(
-    campaign_id: int, session: SessionDep, segment: str | None = None, lang: str = Query("en", pattern="^(de|en)$")
+    campaign_id: int,
+    session: SessionDep,
+    segment: str | None = None,
+    lang: str = Query("en", pattern="^(de|en)$"),
 ) -> str:
     """The edition HTML a member of `segment` reading `lang` gets (personal values neutral)."""
-    return preview.preview_html(session, campaign_id=campaign_id, segment_slug=segment, language=lang)
+    return preview.preview_html(
+        session, campaign_id=campaign_id, segment_slug=segment, language=lang
+    )
 
 
 @router.get("/announcements/{announcement_id}/segments", tags=["announcements"])
 def announcement_segments(announcement_id: int, session: SessionDep) -> list[int]:
     """Segment ids an announcement targets."""
-    rows = session.exec(select(AnnouncementSegment).where(AnnouncementSegment.announcement_id == announcement_id))
+    rows = session.exec(
+        select(AnnouncementSegment).where(AnnouncementSegment.announcement_id == announcement_id)
+    )
     return [r.segment_id for r in rows]

@@ -21,7 +21,9 @@ class AnnouncementIn(AnnouncementBase):
     valid_until: datetime | None = None
 
 
-router = APIRouter(prefix="/announcements", tags=["announcements"], dependencies=[Depends(require_admin)])
+router = APIRouter(
+    prefix="/announcements", tags=["announcements"], dependencies=[Depends(require_admin)]
+)
 
 
 def _out(session: SessionDep, row: Announcement) -> dict[str, Any]:
@@ -39,7 +41,9 @@ def list_announcements(session: SessionDep) -> list[dict[str, Any]]:
 @router.post("", status_code=201)
 def create_announcement(body: AnnouncementIn, session: SessionDep) -> dict[str, Any]:
     """Create an announcement."""
-    row = save_announcement(session, fields=body.model_dump(exclude={"segments"}), segments=body.segments)
+    row = save_announcement(
+        session, fields=body.model_dump(exclude={"segments"}), segments=body.segments
+    )
     return _out(session, row)
 
 
@@ -53,11 +57,15 @@ def read_announcement(announcement_id: int, session: SessionDep) -> dict[str, An
 
 
 @router.patch("/{announcement_id}")
-def update_announcement(announcement_id: int, body: dict[str, Any], session: SessionDep) -> dict[str, Any]:
+def update_announcement(
+    announcement_id: int, body: dict[str, Any], session: SessionDep
+) -> dict[str, Any]:
     """Change fields of an announcement (validated like a create)."""
     checked = AnnouncementIn.model_validate({**read_announcement(announcement_id, session), **body})
     fields = checked.model_dump(exclude={"segments"}, include=set(body) - {"segments"})
-    row = save_announcement(session, fields=fields, segments=body.get("segments"), announcement_id=announcement_id)
+    row = save_announcement(
+        session, fields=fields, segments=body.get("segments"), announcement_id=announcement_id
+    )
     return _out(session, row)
 
 

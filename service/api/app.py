@@ -11,13 +11,17 @@ from service.domain.errors import InvalidInput, InvalidTransition, NewsdeskError
 
 def create_app() -> FastAPI:
     """Build the app with every router and the error mapping."""
-    app = FastAPI(title="Newsdesk", version="0.1.0", description="Newsletter and mailing automation")
+    app = FastAPI(
+        title="Newsdesk", version="0.1.0", description="Newsletter and mailing automation"
+    )
     app.include_router(admin.router, prefix="/api")
     app.include_router(announcements.router, prefix="/api")
 
     @app.exception_handler(NewsdeskError)
     async def _domain_error(_request: Request, exc: NewsdeskError) -> JSONResponse:
-        status = 404 if isinstance(exc, NotFound) else 409 if isinstance(exc, InvalidTransition) else 422
+        status = (
+            404 if isinstance(exc, NotFound) else 409 if isinstance(exc, InvalidTransition) else 422
+        )
         if not isinstance(exc, (NotFound, InvalidTransition, InvalidInput)):
             status = 400
         return JSONResponse(status_code=status, content={"detail": str(exc)})

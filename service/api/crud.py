@@ -1,6 +1,5 @@
 """A small CRUD router factory for the admin API's plain resources."""
 
-
 from collections.abc import Callable
 from typing import Any
 
@@ -13,12 +12,17 @@ from service.api.deps import SessionDep
 
 def partial_model(base: type[SQLModel], name: str) -> type[SQLModel]:
     """A copy of `base` where every field is optional (for PATCH)."""
-    fields: dict[str, Any] = {key: (field.annotation | None, None) for key, field in base.model_fields.items()}
+    fields: dict[str, Any] = {
+        key: (field.annotation | None, None) for key, field in base.model_fields.items()
+    }
     return create_model(name, __base__=SQLModel, **fields)  # type: ignore[call-overload, no-any-return]
 
 
 def crud_router(
-    *, table: type[SQLModel], create: type[SQLModel], prefix: str,
+    *,
+    table: type[SQLModel],
+    create: type[SQLModel],
+    prefix: str,
     prepare: Callable[[SessionDep, dict[str, Any]], dict[str, Any]] = lambda _s, d: d,
 ) -> APIRouter:
     """List, create, read, update and delete for one table."""
@@ -27,7 +31,9 @@ def crud_router(
 
     @router.get("", response_model=list[table])  # type: ignore[valid-type]
     def list_items(session: SessionDep, offset: int = 0, limit: int = 100) -> Any:
-        return session.exec(select(table).order_by(table.id).offset(offset).limit(min(limit, 500))).all()  # type: ignore[attr-defined]
+        return session.exec(
+            select(table).order_by(table.id).offset(offset).limit(min(limit, 500))
+        ).all()  # type: ignore[attr-defined]
 
     @router.post("", response_model=table, status_code=201)
     def create_item(item: create, session: SessionDep) -> Any:  # type: ignore[valid-type]

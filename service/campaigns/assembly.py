@@ -40,7 +40,9 @@ class CampaignPlan:
     edition_key: sa.ColumnElement[str]
 
 
-def planned_announcements(session: Session, *, campaign: Campaign, at: datetime) -> list[Announcement]:
+def planned_announcements(
+    session: Session, *, campaign: Campaign, at: datetime
+) -> list[Announcement]:
     """The campaign's announcement plan, frozen on first use so mask bits never shift."""
     if campaign.plan_announcement_ids is None:
         campaign.plan_announcement_ids = [
@@ -53,7 +55,9 @@ def planned_announcements(session: Session, *, campaign: Campaign, at: datetime)
     return [found[i] for i in ids if i in found]
 
 
-def candidate_announcements(session: Session, *, campaign: Campaign, at: datetime) -> list[Announcement]:
+def candidate_announcements(
+    session: Session, *, campaign: Campaign, at: datetime
+) -> list[Announcement]:
     """Approved announcements valid at `at` (or the pinned ones), by priority then id."""
     query = select(Announcement).where(Announcement.approval == ApprovalState.APPROVED)
     if campaign.pinned_announcements:
@@ -81,7 +85,9 @@ def _any_segment(rules: dict[int, dict], ids: list[int], dialect: str) -> sa.Col
 def build_plan(session: Session, *, campaign: Campaign, at: datetime) -> CampaignPlan:
     """Compile the campaign's audience and edition-key expressions for this database."""
     dialect = session.get_bind().dialect.name
-    targets = list(session.exec(select(CampaignSegment).where(CampaignSegment.campaign_id == campaign.id)))
+    targets = list(
+        session.exec(select(CampaignSegment).where(CampaignSegment.campaign_id == campaign.id))
+    )
     announcements = planned_announcements(session, campaign=campaign, at=at)
     links = list(
         session.exec(
@@ -93,7 +99,9 @@ def build_plan(session: Session, *, campaign: Campaign, at: datetime) -> Campaig
     rules = _segment_rules(session, {t.segment_id for t in targets} | {x.segment_id for x in links})
     include = _any_segment(rules, [t.segment_id for t in targets if not t.exclude], dialect)
     exclude = _any_segment(rules, [t.segment_id for t in targets if t.exclude], dialect)
-    mask = _mask_expression(announcements, links, rules, dialect, pinned=bool(campaign.pinned_announcements))
+    mask = _mask_expression(
+        announcements, links, rules, dialect, pinned=bool(campaign.pinned_announcements)
+    )
     audience = sa.and_(include, sa.not_(exclude), eligible_condition(), mask > 0)
     language = sa.case((Subscriber.language == "de", "de"), else_="en")  # type: ignore[arg-type]
     edition_key = language + sa.literal(":") + sa.cast(mask, sa.String)
@@ -116,7 +124,11 @@ def _mask_expression(
             continue
         segment_ids = [x.segment_id for x in links if x.announcement_id == announcement.id]
         matches = _any_segment(rules, segment_ids, dialect)
-        terms.append(sa.case((matches, sa.literal(1 << i, sa.BigInteger)), else_=sa.literal(0, sa.BigInteger)))
+        terms.append(
+            sa.case(
+                (matches, sa.literal(1 << i, sa.BigInteger)), else_=sa.literal(0, sa.BigInteger)
+            )
+        )
     if not terms:
         return sa.literal(0, sa.BigInteger)
     total = terms[0]
@@ -131,7 +143,9 @@ def eligible_condition() -> sa.ColumnElement[bool]:
     return sa.and_(Subscriber.status == SubscriberStatus.CONFIRMED, sa.not_(suppressed))
 
 
-def announcements_for_key(plan_announcements: tuple[Announcement, ...], key: str) -> tuple[str, list[Announcement]]:
+def announcements_for_key(
+    plan_announcements: tuple[Announcement, ...], key: str
+) -> tuple[str, list[Announcement]]:
     """Decode an edition key into its language and ordered announcements."""
     language, _, mask_text = key.partition(":")
     mask = int(mask_text)

@@ -39,7 +39,9 @@ def check_intro_templates(campaign: Campaign) -> None:
                 raise type(exc)(f"intro_{language}: {exc}") from exc
 
 
-def set_segments(session: Session, *, campaign: Campaign, include: list[str], exclude: list[str]) -> None:
+def set_segments(
+    session: Session, *, campaign: Campaign, include: list[str], exclude: list[str]
+) -> None:
     """Replace the campaign's target and exclusion segments."""
     if not include:
         raise InvalidInput("a campaign needs at least one target segment")
@@ -54,14 +56,24 @@ def set_segments(session: Session, *, campaign: Campaign, include: list[str], ex
 
 
 def save_campaign(
-    session: Session, *, fields: dict[str, Any], include: list[str] | None, exclude: list[str] | None,
+    session: Session,
+    *,
+    fields: dict[str, Any],
+    include: list[str] | None,
+    exclude: list[str] | None,
     campaign_id: int | None = None,
 ) -> Campaign:
     """Create or update a draft campaign after validating its templates and segments."""
-    campaign = Campaign(**fields) if campaign_id is None else get_campaign(session, campaign_id=campaign_id)
+    campaign = (
+        Campaign(**fields)
+        if campaign_id is None
+        else get_campaign(session, campaign_id=campaign_id)
+    )
     if campaign_id is not None:
         if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
-            raise InvalidInput(f"campaign {campaign_id} is {campaign.status}; only drafts can be edited")
+            raise InvalidInput(
+                f"campaign {campaign_id} is {campaign.status}; only drafts can be edited"
+            )
         for key, value in fields.items():
             setattr(campaign, key, value)
     check_intro_templates(campaign)
@@ -79,7 +91,9 @@ def schedule(session: Session, *, campaign_id: int, send_at: datetime | None) ->
     if when < now - PAST_TOLERANCE:
         raise InvalidInput(f"send time {when.isoformat()} is in the past (now {now.isoformat()})")
     campaign = get_campaign(session, campaign_id=campaign_id, lock=True)
-    targets = session.exec(select(CampaignSegment).where(CampaignSegment.campaign_id == campaign_id)).all()
+    targets = session.exec(
+        select(CampaignSegment).where(CampaignSegment.campaign_id == campaign_id)
+    ).all()
     if not any(not t.exclude for t in targets):
         raise InvalidInput("a campaign needs at least one target segment before it is scheduled")
     if not candidate_announcements(session, campaign=campaign, at=when):
@@ -92,7 +106,12 @@ def schedule(session: Session, *, campaign_id: int, send_at: datetime | None) ->
 def delete_campaign(session: Session, *, campaign_id: int) -> None:
     """Delete a campaign that never started; sent ones are history and stay."""
     campaign = get_campaign(session, campaign_id=campaign_id)
-    if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.CANCELLED) or campaign.started_at:
-        raise InvalidInput(f"campaign {campaign_id} is {campaign.status}; cancel it instead of deleting")
+    if (
+        campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.CANCELLED)
+        or campaign.started_at
+    ):
+        raise InvalidInput(
+            f"campaign {campaign_id} is {campaign.status}; cancel it instead of deleting"
+        )
     session.delete(campaign)
     session.flush()

@@ -13,7 +13,12 @@ from service.models._common import utcnow
 
 
 def queued_ranges(
-    session: Session, *, campaign_id: int, batch_size: int, first_id: int = 0, last_id: int | None = None
+    session: Session,
+    *,
+    campaign_id: int,
+    batch_size: int,
+    first_id: int = 0,
+    last_id: int | None = None,
 ) -> Iterator[tuple[int, int]]:
     """Yield (first, last) delivery id ranges of at most batch_size queued rows, by keyset."""
     table = Delivery.__table__
@@ -21,7 +26,11 @@ def queued_ranges(
     while True:
         query = (
             sa.select(table.c.id)
-            .where(table.c.campaign_id == campaign_id, table.c.status == DeliveryStatus.QUEUED, table.c.id > after)
+            .where(
+                table.c.campaign_id == campaign_id,
+                table.c.status == DeliveryStatus.QUEUED,
+                table.c.id > after,
+            )
             .order_by(table.c.id)
             .limit(batch_size)
         )
@@ -65,6 +74,8 @@ def status_counts(session: Session, *, campaign_id: int) -> dict[str, int]:
     """Deliveries per status for a campaign."""
     table = Delivery.__table__
     rows = session.execute(
-        sa.select(table.c.status, sa.func.count()).where(table.c.campaign_id == campaign_id).group_by(table.c.status)
+        sa.select(table.c.status, sa.func.count())
+        .where(table.c.campaign_id == campaign_id)
+        .group_by(table.c.status)
     )
     return {status: count for status, count in rows}

@@ -46,7 +46,12 @@ def announcement_view(
 
 
 def edition_input(
-    session: Session, *, campaign: Campaign, language: str, announcements: list[Announcement], settings: Settings
+    session: Session,
+    *,
+    campaign: Campaign,
+    language: str,
+    announcements: list[Announcement],
+    settings: Settings,
 ) -> EditionInput:
     """Everything the renderer needs for one language and announcement set."""
     coordinators = {c.id: c.name for c in session.exec(select(Coordinator))}
@@ -79,7 +84,9 @@ def _preheader(views: tuple[AnnouncementView, ...], subject: str) -> str:
     return text[:140] if text and text != subject else ""
 
 
-def ensure_editions(session: Session, *, campaign: Campaign, keys: tuple[str, ...], settings: Settings) -> int:
+def ensure_editions(
+    session: Session, *, campaign: Campaign, keys: tuple[str, ...], settings: Settings
+) -> int:
     """Render and store every edition key not rendered yet; returns how many were rendered."""
     assert campaign.id is not None
     existing = set(
@@ -91,7 +98,9 @@ def ensure_editions(session: Session, *, campaign: Campaign, keys: tuple[str, ..
         if key in existing:
             continue
         language, chosen = announcements_for_key(plan, key)
-        spec = edition_input(session, campaign=campaign, language=language, announcements=chosen, settings=settings)
+        spec = edition_input(
+            session, campaign=campaign, language=language, announcements=chosen, settings=settings
+        )
         output = render_edition(spec)
         session.add(
             Edition(
@@ -113,7 +122,9 @@ def ensure_editions(session: Session, *, campaign: Campaign, keys: tuple[str, ..
 
 def load_edition(session: Session, *, campaign_id: int, key: str) -> Edition:
     """The stored edition for a key (rendered by fan-out before any send)."""
-    edition = session.exec(select(Edition).where(Edition.campaign_id == campaign_id, Edition.key == key)).first()
+    edition = session.exec(
+        select(Edition).where(Edition.campaign_id == campaign_id, Edition.key == key)
+    ).first()
     if edition is None:
         raise LookupError(f"edition {key!r} of campaign {campaign_id} was never rendered")
     return edition

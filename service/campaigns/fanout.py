@@ -38,27 +38,44 @@ def fan_out_chunk(session: Session, *, campaign_id: int, chunk_size: int) -> Fan
     plan = build_plan(session, campaign=campaign, at=campaign.send_at or utcnow())
     cursor = campaign.fanout_cursor
     upper = session.execute(
-        sa.select(Subscriber.id).where(Subscriber.id > cursor)  # type: ignore[operator]
-        .order_by(Subscriber.id).offset(chunk_size - 1).limit(1)
+        sa.select(Subscriber.id)
+        .where(Subscriber.id > cursor)  # type: ignore[operator]
+        .order_by(Subscriber.id)
+        .offset(chunk_size - 1)
+        .limit(1)
     ).scalar()
     done = upper is None
     if upper is None:
         upper = session.execute(sa.select(sa.func.max(Subscriber.id))).scalar() or cursor
     window = sa.and_(Subscriber.id > cursor, Subscriber.id <= upper)  # type: ignore[operator]
     source = sa.select(
-        sa.literal(campaign_id), Subscriber.id, plan.edition_key, sa.literal(DeliveryStatus.QUEUED.value), sa.literal(0)
+        sa.literal(campaign_id),
+        Subscriber.id,
+        plan.edition_key,
+        sa.literal(DeliveryStatus.QUEUED.value),
+        sa.literal(0),
     ).where(window, plan.audience)
     table = Delivery.__table__
     insert = _insert_for(session.get_bind().dialect.name)(table)
-    stmt = insert.from_select(["campaign_id", "subscriber_id", "edition_key", "status", "attempts"], source)
+    stmt = insert.from_select(
+        ["campaign_id", "subscriber_id", "edition_key", "status", "attempts"], source
+    )
     session.execute(stmt.on_conflict_do_nothing(index_elements=["campaign_id", "subscriber_id"]))
     first, last, count = session.execute(
-        sa.select(sa.func.min(table.c.id), sa.func.max(table.c.id), sa.func.count())
-        .where(table.c.campaign_id == campaign_id, table.c.subscriber_id > cursor, table.c.subscriber_id <= upper)
+        sa.select(sa.func.min(table.c.id), sa.func.max(table.c.id), sa.func.count()).where(
+            table.c.campaign_id == campaign_id,
+            table.c.subscriber_id > cursor,
+            table.c.subscriber_id <= upper,
+        )
     ).one()
     keys = session.execute(
-        sa.select(table.c.edition_key).distinct()
-        .where(table.c.campaign_id == campaign_id, table.c.subscriber_id > cursor, table.c.subscriber_id <= upper)
+        sa.select(table.c.edition_key)
+        .distinct()
+        .where(
+            table.c.campaign_id == campaign_id,
+            table.c.subscriber_id > cursor,
+            table.c.subscriber_id <= upper,
+        )
     ).scalars()
     campaign.fanout_cursor, campaign.fanout_done, campaign.heartbeat_at = upper, done, utcnow()
     session.add(campaign)

@@ -20,19 +20,29 @@ def preview_rendered(
 ) -> RenderedEdition:
     """Render the edition for members of one segment (or all announcements) in a language."""
     campaign = get_campaign(session, campaign_id=campaign_id)
-    announcements = candidate_announcements(session, campaign=campaign, at=campaign.send_at or utcnow())
+    announcements = candidate_announcements(
+        session, campaign=campaign, at=campaign.send_at or utcnow()
+    )
     if segment_slug:
         segment = session.exec(select(Segment).where(Segment.slug == segment_slug)).first()
         if segment is None:
             raise NotFound(f"segment {segment_slug!r} does not exist")
         targeted = set(
             session.exec(
-                select(AnnouncementSegment.announcement_id).where(AnnouncementSegment.segment_id == segment.id)
+                select(AnnouncementSegment.announcement_id).where(
+                    AnnouncementSegment.segment_id == segment.id
+                )
             )
         )
-        announcements = [a for a in announcements if a.id in targeted or campaign.pinned_announcements]
+        announcements = [
+            a for a in announcements if a.id in targeted or campaign.pinned_announcements
+        ]
     spec = edition_input(
-        session, campaign=campaign, language=language, announcements=announcements, settings=get_settings()
+        session,
+        campaign=campaign,
+        language=language,
+        announcements=announcements,
+        settings=get_settings(),
     )
     return render_edition(spec)
 
@@ -53,7 +63,11 @@ def neutral_fill(text: str, links: tuple[str, ...]) -> str:
     return "".join(out)
 
 
-def preview_html(session: Session, *, campaign_id: int, segment_slug: str | None, language: str) -> str:
+def preview_html(
+    session: Session, *, campaign_id: int, segment_slug: str | None, language: str
+) -> str:
     """Preview HTML for the API and CLI."""
-    rendered = preview_rendered(session, campaign_id=campaign_id, segment_slug=segment_slug, language=language)
+    rendered = preview_rendered(
+        session, campaign_id=campaign_id, segment_slug=segment_slug, language=language
+    )
     return neutral_fill(rendered.html, rendered.links)

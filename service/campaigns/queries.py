@@ -45,9 +45,17 @@ def campaign_overview() -> list[CampaignLine]:
         for c in session.exec(select(Campaign).order_by(Campaign.id.desc())):  # type: ignore[union-attr]
             assert c.id is not None
             counts = status_counts(session, campaign_id=c.id)
-            lines.append(CampaignLine(c.id, c.name, c.status, c.send_at.isoformat() if c.send_at else None,
-                                      counts.get("sent", 0), counts.get("queued", 0) + counts.get("claimed", 0),
-                                      counts.get("failed", 0)))
+            lines.append(
+                CampaignLine(
+                    c.id,
+                    c.name,
+                    c.status,
+                    c.send_at.isoformat() if c.send_at else None,
+                    counts.get("sent", 0),
+                    counts.get("queued", 0) + counts.get("claimed", 0),
+                    counts.get("failed", 0),
+                )
+            )
         return lines
 
 
@@ -55,7 +63,10 @@ def campaign_detail(campaign_id: int) -> dict[str, Any]:
     """A campaign's fields and delivery counts."""
     with session_scope() as session:
         campaign = get_campaign(session, campaign_id=campaign_id)
-        return {**campaign.model_dump(), "deliveries": status_counts(session, campaign_id=campaign_id)}
+        return {
+            **campaign.model_dump(),
+            "deliveries": status_counts(session, campaign_id=campaign_id),
+        }
 
 
 def progress_snapshot(campaign_id: int) -> Progress:
@@ -70,7 +81,11 @@ def progress_snapshot(campaign_id: int) -> Progress:
 def dead_letters() -> list[DeadLetter]:
     """Dead letters not yet replayed, oldest first."""
     with session_scope() as session:
-        return list(session.exec(select(DeadLetter).where(DeadLetter.replayed_at.is_(None)).order_by(DeadLetter.id)))  # type: ignore[union-attr,arg-type]
+        return list(
+            session.exec(
+                select(DeadLetter).where(DeadLetter.replayed_at.is_(None)).order_by(DeadLetter.id)
+            )
+        )  # type: ignore[union-attr,arg-type]
 
 
 def replay_dead_letter(letter_id: int) -> str:

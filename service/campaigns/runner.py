@@ -35,10 +35,14 @@ def start_due_campaigns() -> list[int]:
         return start_due(session, now=utcnow())
 
 
-def fan_out_next(*, campaign_id: int, settings: Settings) -> tuple[FanoutStep, list[tuple[int, int]]]:
+def fan_out_next(
+    *, campaign_id: int, settings: Settings
+) -> tuple[FanoutStep, list[tuple[int, int]]]:
     """One fan-out chunk plus its editions, committed; then the send ranges for it."""
     with session_scope() as session:
-        step = fan_out_chunk(session, campaign_id=campaign_id, chunk_size=settings.fanout_chunk_size)
+        step = fan_out_chunk(
+            session, campaign_id=campaign_id, chunk_size=settings.fanout_chunk_size
+        )
         if step.edition_keys:
             campaign = get_campaign(session, campaign_id=campaign_id)
             ensure_editions(session, campaign=campaign, keys=step.edition_keys, settings=settings)
@@ -61,14 +65,18 @@ def complete_if_done(*, campaign_id: int) -> bool:
     """Mark the campaign sent when nothing is left open."""
     with session_scope() as session:
         return finish_if_complete(
-            session, campaign_id=campaign_id, open_deliveries=open_count(session, campaign_id=campaign_id)
+            session,
+            campaign_id=campaign_id,
+            open_deliveries=open_count(session, campaign_id=campaign_id),
         )
 
 
 def all_queued_ranges(*, campaign_id: int, settings: Settings) -> list[tuple[int, int]]:
     """Every queued range of a campaign (used on resume and recovery)."""
     with session_scope() as session:
-        return list(queued_ranges(session, campaign_id=campaign_id, batch_size=settings.send_batch_size))
+        return list(
+            queued_ranges(session, campaign_id=campaign_id, batch_size=settings.send_batch_size)
+        )
 
 
 def stalled_campaigns(*, settings: Settings) -> list[Recovery]:
@@ -84,7 +92,9 @@ def stalled_campaigns(*, settings: Settings) -> list[Recovery]:
         ).all()
         for campaign in stalled:
             assert campaign.id is not None
-            release_stale_claims(session, campaign_id=campaign.id, older_than_s=settings.stale_claim_s)
+            release_stale_claims(
+                session, campaign_id=campaign.id, older_than_s=settings.stale_claim_s
+            )
             campaign.heartbeat_at = utcnow()
             session.add(campaign)
             recoveries.append(Recovery(campaign.id, needs_fanout=not campaign.fanout_done))

@@ -19,7 +19,14 @@ from service.db import get_engine, session_scope
 from service.domain.campaign_states import CampaignAction, CampaignStatus
 from service.mail.compose import EditionSkeleton, OutgoingMessage, Recipient
 from service.mail.smtp_pool import SendOutcome, SendResult
-from service.models import Campaign, Delivery, DeliveryStatus, Subscriber, SubscriberStatus, Suppression
+from service.models import (
+    Campaign,
+    Delivery,
+    DeliveryStatus,
+    Subscriber,
+    SubscriberStatus,
+    Suppression,
+)
 from service.models._common import utcnow
 from service.settings import Settings
 
@@ -86,7 +93,7 @@ class SkeletonCache:
         return self._items[cache_key]
 
 
-def edition_as_rendered(edition: object):  # noqa: ANN201 - tiny adapter
+def edition_as_rendered(edition: object):
     """The stored edition in the renderer's output shape."""
     from service.rendering.contract import RenderedEdition
 
@@ -105,11 +112,17 @@ def _campaign_state(conn: Connection, campaign_id: int) -> tuple[str, str]:
     return row[0], row[1]
 
 
-def claim_chunk(conn: Connection, *, campaign_id: int, first_id: int, last_id: int, limit: int) -> list[int]:
+def claim_chunk(
+    conn: Connection, *, campaign_id: int, first_id: int, last_id: int, limit: int
+) -> list[int]:
     """Atomically claim up to `limit` queued rows of the range, lowest ids first."""
     pick = (
         sa.select(D.c.id)
-        .where(D.c.campaign_id == campaign_id, D.c.status == DeliveryStatus.QUEUED, D.c.id.between(first_id, last_id))
+        .where(
+            D.c.campaign_id == campaign_id,
+            D.c.status == DeliveryStatus.QUEUED,
+            D.c.id.between(first_id, last_id),
+        )
         .order_by(D.c.id)
         .limit(limit)
     )
@@ -124,12 +137,22 @@ def claim_chunk(conn: Connection, *, campaign_id: int, first_id: int, last_id: i
     return sorted(conn.execute(stmt).scalars())
 
 
-def load_claimed(conn: Connection, *, ids: list[int], tracking_mode: str) -> tuple[list[Claimed], list[int]]:
+def load_claimed(
+    conn: Connection, *, ids: list[int], tracking_mode: str
+) -> tuple[list[Claimed], list[int]]:
     """Split claimed rows into sendable ones and ones whose subscriber left or is suppressed."""
     suppressed = sa.exists().where(Suppression.__table__.c.email_hash == S.c.email_hash)
     rows = conn.execute(
-        sa.select(D.c.id, D.c.subscriber_id, D.c.edition_key, S.c.email, S.c.name, S.c.tracking_consent,
-                  S.c.status, suppressed.label("suppressed"))
+        sa.select(
+            D.c.id,
+            D.c.subscriber_id,
+            D.c.edition_key,
+            S.c.email,
+            S.c.name,
+            S.c.tracking_consent,
+            S.c.status,
+            suppressed.label("suppressed"),
+        )
         .join(S, S.c.id == D.c.subscriber_id)
         .where(D.c.id.in_(ids))
         .order_by(D.c.id)
@@ -140,7 +163,9 @@ def load_claimed(conn: Connection, *, ids: list[int], tracking_mode: str) -> tup
             gone.append(row.id)
             continue
         tracking = tracking_mode == "consent" and bool(row.tracking_consent)
-        sendable.append(Claimed(row.id, row.subscriber_id, row.edition_key, row.email, row.name, tracking))
+        sendable.append(
+            Claimed(row.id, row.subscriber_id, row.edition_key, row.email, row.name, tracking)
+        )
     return sendable, gone
 
 
@@ -149,22 +174,45 @@ def _set(conn: Connection, ids: list[int], **values: object) -> None:
         conn.execute(sa.update(D).where(D.c.id.in_(ids)).values(**values))
 
 
-def mark_result(conn: Connection, *, claimed: Claimed, message: OutgoingMessage, result: SendResult, max_attempts: int) -> str:
+def mark_result(
+    conn: Connection,
+    *,
+    claimed: Claimed,
+    message: OutgoingMessage,
+    result: SendResult,
+    max_attempts: int,
+) -> str:
     """Record one outcome and commit it before the next message goes out."""
     if result.outcome is SendOutcome.SENT:
-        _set(conn, [claimed.delivery_id], status=DeliveryStatus.SENT, sent_at=utcnow(),
-             message_id=message.message_id, last_error=None)
+        _set(
+            conn,
+            [claimed.delivery_id],
+            status=DeliveryStatus.SENT,
+            sent_at=utcnow(),
+            message_id=message.message_id,
+            last_error=None,
+        )
         outcome = "sent"
     elif result.outcome is SendOutcome.TEMPORARY:
         conn.execute(
-            sa.update(D).where(D.c.id == claimed.delivery_id).values(
-                status=sa.case((D.c.attempts >= max_attempts, DeliveryStatus.FAILED), else_=DeliveryStatus.QUEUED),
+            sa.update(D)
+            .where(D.c.id == claimed.delivery_id)
+            .values(
+                status=sa.case(
+                    (D.c.attempts >= max_attempts, DeliveryStatus.FAILED),
+                    else_=DeliveryStatus.QUEUED,
+                ),
                 last_error=result.detail[:1000],
             )
         )
         outcome = "retry"
     else:
-        _set(conn, [claimed.delivery_id], status=DeliveryStatus.FAILED, last_error=result.detail[:1000])
+        _set(
+            conn,
+            [claimed.delivery_id],
+            status=DeliveryStatus.FAILED,
+            last_error=result.detail[:1000],
+        )
         if result.recipient_fault:
             _record_hard_bounce(conn, subscriber_id=claimed.subscriber_id)
         outcome = "failed"
@@ -175,11 +223,15 @@ def mark_result(conn: Connection, *, claimed: Claimed, message: OutgoingMessage,
 def _record_hard_bounce(conn: Connection, *, subscriber_id: int) -> None:
     """A 5xx for the recipient at RCPT/DATA is a hard bounce: suppress after one event."""
     row = conn.execute(sa.select(S.c.email_hash).where(S.c.id == subscriber_id)).one()
-    conn.execute(sa.update(S).where(S.c.id == subscriber_id).values(status=SubscriberStatus.BLOCKLISTED))
+    conn.execute(
+        sa.update(S).where(S.c.id == subscriber_id).values(status=SubscriberStatus.BLOCKLISTED)
+    )
     table = Suppression.__table__
     exists = conn.execute(sa.select(table.c.id).where(table.c.email_hash == row[0])).first()
     if exists is None:
-        conn.execute(sa.insert(table).values(email_hash=row[0], reason="hard_bounce", created_at=utcnow()))
+        conn.execute(
+            sa.insert(table).values(email_hash=row[0], reason="hard_bounce", created_at=utcnow())
+        )
 
 
 def send_range(
@@ -198,29 +250,54 @@ def send_range(
             if status != CampaignStatus.SENDING:
                 result.stopped = True
                 break
-            ids = claim_chunk(conn, campaign_id=campaign_id, first_id=first_id, last_id=last_id,
-                              limit=settings.recheck_every)
+            ids = claim_chunk(
+                conn,
+                campaign_id=campaign_id,
+                first_id=first_id,
+                last_id=last_id,
+                limit=settings.recheck_every,
+            )
             if not ids:
                 conn.commit()
                 break
             sendable, gone = load_claimed(conn, ids=ids, tracking_mode=tracking_mode)
-            _set(conn, gone, status=DeliveryStatus.SKIPPED, last_error="unsubscribed or suppressed before dispatch")
+            _set(
+                conn,
+                gone,
+                status=DeliveryStatus.SKIPPED,
+                last_error="unsubscribed or suppressed before dispatch",
+            )
             result.skipped += len(gone)
             conn.commit()
             campaign = _campaign_row(conn, campaign_id)
             for index, claimed in enumerate(sendable):
-                skeleton = SKELETONS.get(campaign=campaign, key=claimed.edition_key, settings=settings)
-                message = skeleton.message_for(
-                    Recipient(subscriber_id=claimed.subscriber_id, email=claimed.email, name=claimed.name,
-                              tracking=claimed.tracking)
+                skeleton = SKELETONS.get(
+                    campaign=campaign, key=claimed.edition_key, settings=settings
                 )
-                outcome = mark_result(conn, claimed=claimed, message=message, result=transport.send(message),
-                                      max_attempts=settings.send_max_attempts)
+                message = skeleton.message_for(
+                    Recipient(
+                        subscriber_id=claimed.subscriber_id,
+                        email=claimed.email,
+                        name=claimed.name,
+                        tracking=claimed.tracking,
+                    )
+                )
+                outcome = mark_result(
+                    conn,
+                    claimed=claimed,
+                    message=message,
+                    result=transport.send(message),
+                    max_attempts=settings.send_max_attempts,
+                )
                 consecutive_errors = 0 if outcome == "sent" else consecutive_errors + 1
                 _tally(result, outcome, claimed.delivery_id)
                 if consecutive_errors >= settings.max_consecutive_errors:
                     reason = f"paused after {consecutive_errors} consecutive send errors; last: {message.rcpt}"
-                    _set(conn, [c.delivery_id for c in sendable[index + 1:]], status=DeliveryStatus.QUEUED)
+                    _set(
+                        conn,
+                        [c.delivery_id for c in sendable[index + 1 :]],
+                        status=DeliveryStatus.QUEUED,
+                    )
                     conn.commit()
                     _pause(campaign_id, reason)
                     result.paused_reason, result.stopped = reason, True
@@ -238,7 +315,9 @@ def _tally(result: BatchResult, outcome: str, delivery_id: int) -> None:
 
 
 def _campaign_row(conn: Connection, campaign_id: int) -> Campaign:
-    row = conn.execute(sa.select(Campaign.__table__).where(Campaign.__table__.c.id == campaign_id)).one()
+    row = conn.execute(
+        sa.select(Campaign.__table__).where(Campaign.__table__.c.id == campaign_id)
+    ).one()
     return Campaign.model_validate(dict(row._mapping))
 
 
@@ -248,6 +327,8 @@ def _pause(campaign_id: int, reason: str) -> None:
 
     try:
         with session_scope() as session:
-            apply_action(session, campaign_id=campaign_id, action=CampaignAction.PAUSE, reason=reason)
+            apply_action(
+                session, campaign_id=campaign_id, action=CampaignAction.PAUSE, reason=reason
+            )
     except InvalidTransition:
         pass  # someone paused or cancelled it meanwhile; their decision stands

@@ -14,10 +14,18 @@ from service.models._common import as_utc
 
 
 def save_announcement(
-    session: Session, *, fields: dict[str, Any], segments: list[str] | None, announcement_id: int | None = None
+    session: Session,
+    *,
+    fields: dict[str, Any],
+    segments: list[str] | None,
+    announcement_id: int | None = None,
 ) -> Announcement:
     """Create or update an announcement; checks coordinator, window and segments."""
-    row = Announcement(**fields) if announcement_id is None else session.get(Announcement, announcement_id)
+    row = (
+        Announcement(**fields)
+        if announcement_id is None
+        else session.get(Announcement, announcement_id)
+    )
     if row is None:
         raise NotFound(f"announcement {announcement_id} does not exist")
     for key, value in fields.items():
@@ -32,7 +40,9 @@ def save_announcement(
     session.flush()
     if segments is not None:
         targets = resolve_segments(session, slugs=segments)
-        session.exec(delete(AnnouncementSegment).where(AnnouncementSegment.announcement_id == row.id))  # type: ignore[call-overload]
+        session.exec(
+            delete(AnnouncementSegment).where(AnnouncementSegment.announcement_id == row.id)
+        )  # type: ignore[call-overload]
         for segment in targets:
             session.add(AnnouncementSegment(announcement_id=row.id, segment_id=segment.id))
         session.flush()
@@ -44,7 +54,8 @@ def segment_slugs(session: Session, *, announcement_id: int) -> list[str]:
     from service.models import Segment
 
     rows = session.exec(
-        select(Segment.slug).join(AnnouncementSegment, AnnouncementSegment.segment_id == Segment.id)
+        select(Segment.slug)
+        .join(AnnouncementSegment, AnnouncementSegment.segment_id == Segment.id)
         .where(AnnouncementSegment.announcement_id == announcement_id)
     )
     return list(rows)

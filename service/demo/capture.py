@@ -36,7 +36,7 @@ class MaildirHandler:
     def __post_init__(self) -> None:
         self.box = mailbox.Maildir(str(self.maildir), create=True)
 
-    async def handle_DATA(self, _server: Any, _session: Any, envelope: Envelope) -> str:  # noqa: N802
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Envelope) -> str:
         """Accept and store the message."""
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
@@ -52,10 +52,16 @@ class MaildirHandler:
 class MailCapture:
     """Start/stop wrapper: `with MailCapture(path) as capture: ... capture.port`."""
 
-    def __init__(self, maildir: Path, host: str = "127.0.0.1", port: int = 0, delay_s: float = 0.0) -> None:
+    def __init__(
+        self, maildir: Path, host: str = "127.0.0.1", port: int = 0, delay_s: float = 0.0
+    ) -> None:
         self.handler = MaildirHandler(maildir, delay_s=delay_s)
-        self.controller = Controller(self.handler, hostname=host, port=port or _free_port(host),
-                                     data_size_limit=10 * 1024 * 1024)
+        self.controller = Controller(
+            self.handler,
+            hostname=host,
+            port=port or _free_port(host),
+            data_size_limit=10 * 1024 * 1024,
+        )
 
     @property
     def port(self) -> int:

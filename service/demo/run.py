@@ -66,15 +66,33 @@ def demo_environment(var_dir: Path, smtp_port: int, dkim_key: Path) -> dict[str,
     }
 
 
-def start_worker(var_dir: Path, env: dict[str, str], concurrency: int = 2) -> subprocess.Popen[bytes]:
+def start_worker(
+    var_dir: Path, env: dict[str, str], concurrency: int = 2
+) -> subprocess.Popen[bytes]:
     """A real Celery worker with embedded beat, on the filesystem broker."""
     command = [
-        sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "worker", "-B",
-        "-s", str(var_dir / "celerybeat-schedule"), "-c", str(concurrency), "-Q", "assemble,send,default",
-        "--without-mingle", "--without-gossip", "--loglevel", "WARNING",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.celery_app:celery_app",
+        "worker",
+        "-B",
+        "-s",
+        str(var_dir / "celerybeat-schedule"),
+        "-c",
+        str(concurrency),
+        "-Q",
+        "assemble,send,default",
+        "--without-mingle",
+        "--without-gossip",
+        "--loglevel",
+        "WARNING",
     ]
     log = open(var_dir / "worker.log", "wb")  # noqa: SIM115 - lives as long as the worker
-    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+    )
 
 
 def stop_worker(worker: subprocess.Popen[bytes]) -> None:
@@ -88,7 +106,10 @@ def stop_worker(worker: subprocess.Popen[bytes]) -> None:
 
 
 def run_demo(
-    var_dir: Path, *, subscribers: int = 360, timeout_s: float = 120.0,
+    var_dir: Path,
+    *,
+    subscribers: int = 360,
+    timeout_s: float = 120.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> DemoResult:
     """Seed a clean demo world, send its campaign through a real worker, and report."""
@@ -98,7 +119,9 @@ def run_demo(
     var_dir.mkdir(parents=True)
     with MailCapture(var_dir / "maildir") as capture:
         defaults = get_settings()
-        key, record = write_demo_key(var_dir, selector=defaults.dkim_selector, domain=defaults.dkim_domain)
+        key, record = write_demo_key(
+            var_dir, selector=defaults.dkim_selector, domain=defaults.dkim_domain
+        )
         env = demo_environment(var_dir, capture.port, key)
         os.environ.update(env)  # this entry point configures itself and its worker alike
         reset_settings()
@@ -115,11 +138,21 @@ def run_demo(
             stop_worker(worker)
         editions = _edition_rows(seeded.campaign_id)
         delivered = sum(row.delivered for row in editions)
-        return DemoResult(seeded, status, editions, delivered, len(capture.captured), var_dir / "maildir",
-                          record, time.monotonic() - started)
+        return DemoResult(
+            seeded,
+            status,
+            editions,
+            delivered,
+            len(capture.captured),
+            var_dir / "maildir",
+            record,
+            time.monotonic() - started,
+        )
 
 
-def _wait_until_sent(campaign_id: int, timeout_s: float, progress: Callable[[int, int], None] | None) -> str:
+def _wait_until_sent(
+    campaign_id: int, timeout_s: float, progress: Callable[[int, int], None] | None
+) -> str:
     deadline = time.monotonic() + timeout_s
     status = "scheduled"
     while time.monotonic() < deadline:
@@ -127,7 +160,10 @@ def _wait_until_sent(campaign_id: int, timeout_s: float, progress: Callable[[int
             status = session.get(Campaign, campaign_id).status  # type: ignore[union-attr]
             counts = status_counts(session, campaign_id=campaign_id)
         if progress:
-            progress(counts.get("sent", 0) + counts.get("failed", 0) + counts.get("skipped", 0), sum(counts.values()))
+            progress(
+                counts.get("sent", 0) + counts.get("failed", 0) + counts.get("skipped", 0),
+                sum(counts.values()),
+            )
         if status in ("sent", "cancelled", "paused"):
             return status
         time.sleep(0.2)
@@ -136,13 +172,28 @@ def _wait_until_sent(campaign_id: int, timeout_s: float, progress: Callable[[int
 
 def _edition_rows(campaign_id: int) -> list[EditionRow]:
     with session_scope() as session:
-        editions = session.execute(sa.select(Edition).where(Edition.campaign_id == campaign_id)).scalars().all()
-        counts = dict(session.execute(
-            sa.select(Delivery.edition_key, sa.func.count()).where(Delivery.campaign_id == campaign_id)
-            .group_by(Delivery.edition_key)).all())
-        sent = dict(session.execute(
-            sa.select(Delivery.edition_key, sa.func.count())
-            .where(Delivery.campaign_id == campaign_id, Delivery.status == "sent")
-            .group_by(Delivery.edition_key)).all())
-        return [EditionRow(e.key, e.language, len(e.announcement_ids), counts.get(e.key, 0), sent.get(e.key, 0))
-                for e in sorted(editions, key=lambda e: (e.language, e.key))]
+        editions = (
+            session.execute(sa.select(Edition).where(Edition.campaign_id == campaign_id))
+            .scalars()
+            .all()
+        )
+        counts = dict(
+            session.execute(
+                sa.select(Delivery.edition_key, sa.func.count())
+                .where(Delivery.campaign_id == campaign_id)
+                .group_by(Delivery.edition_key)
+            ).all()
+        )
+        sent = dict(
+            session.execute(
+                sa.select(Delivery.edition_key, sa.func.count())
+                .where(Delivery.campaign_id == campaign_id, Delivery.status == "sent")
+                .group_by(Delivery.edition_key)
+            ).all()
+        )
+        return [
+            EditionRow(
+                e.key, e.language, len(e.announcement_ids), counts.get(e.key, 0), sent.get(e.key, 0)
+            )
+            for e in sorted(editions, key=lambda e: (e.language, e.key))
+        ]

@@ -9,15 +9,60 @@ from sqlmodel import Session
 
 from service.campaigns.authoring import save_campaign
 from service.content.announcements import save_announcement
-from service.domain.addresses import email_hash, normalise_email
 from service.demo.content import ANNOUNCEMENTS, CAMPAIGN, COORDINATORS, SEGMENTS
-from service.models import Coordinator, Segment, Subscriber, SubscriberStatus, Suppression, SuppressionReason
+from service.domain.addresses import email_hash, normalise_email
+from service.models import (
+    Coordinator,
+    Segment,
+    Subscriber,
+    SubscriberStatus,
+    Suppression,
+    SuppressionReason,
+)
 from service.models._common import utcnow
 
-FIRST = ["Anna", "Jonas", "Lea", "Maximilian", "Sophie", "Lukas", "Marie", "Felix", "Emily", "Noah",
-         "Olivia", "Liam", "Ava", "Ethan", "Mia", "Jürgen", "Zoë", "Björn", "Ayşe", "Renée"]
-LAST = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Smith", "Johnson", "Williams", "Brown",
-        "Garcia", "Nguyen", "Kowalski", "Öztürk", "Hoffmann", "Becker", "Patel", "O'Neil", "Lee"]
+FIRST = [
+    "Anna",
+    "Jonas",
+    "Lea",
+    "Maximilian",
+    "Sophie",
+    "Lukas",
+    "Marie",
+    "Felix",
+    "Emily",
+    "Noah",
+    "Olivia",
+    "Liam",
+    "Ava",
+    "Ethan",
+    "Mia",
+    "Jürgen",
+    "Zoë",
+    "Björn",
+    "Ayşe",
+    "Renée",
+]
+LAST = [
+    "Müller",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Garcia",
+    "Nguyen",
+    "Kowalski",
+    "Öztürk",
+    "Hoffmann",
+    "Becker",
+    "Patel",
+    "O'Neil",
+    "Lee",
+]
 STAGES = ["phd", "postdoc", "pi", "clinician", "staff", "partner"]
 TOPICS = ["lung", "ai-ml", "single-cell", "imaging", "genomics"]
 
@@ -35,25 +80,34 @@ def _subscriber(i: int, rng: random.Random, secret: bytes) -> Subscriber:
     city = rng.choice(["munich", "munich", "chicago"])
     language = "de" if (city == "munich" and rng.random() < 0.7) else "en"
     first, last = rng.choice(FIRST), rng.choice(LAST)
-    email = normalise_email(f"{first}.{last}.{i}@{city}.example.org".replace("'", "").encode("ascii", "ignore").decode())
+    email = normalise_email(
+        f"{first}.{last}.{i}@{city}.example.org".replace("'", "").encode("ascii", "ignore").decode()
+    )
     status = SubscriberStatus.CONFIRMED
     if i % 29 == 0:
         status = SubscriberStatus.UNCONFIRMED  # never confirmed: double opt-in excludes them
     elif i % 41 == 0:
         status = SubscriberStatus.UNSUBSCRIBED
     return Subscriber(
-        email=email, email_hash=email_hash(email, secret), name=f"{first} {last}", language=language,
-        status=status, confirmed_at=utcnow() if status == SubscriberStatus.CONFIRMED else None,
+        email=email,
+        email_hash=email_hash(email, secret),
+        name=f"{first} {last}",
+        language=language,
+        status=status,
+        confirmed_at=utcnow() if status == SubscriberStatus.CONFIRMED else None,
         tracking_consent=rng.random() < 0.4,
         attributes={
-            "career_stage": rng.choice(STAGES), "city": city,
+            "career_stage": rng.choice(STAGES),
+            "city": city,
             "institution": "Helmholtz Munich" if city == "munich" else "Chicago Medical School",
             "topics": sorted(rng.sample(TOPICS, rng.randint(0, 3))),
         },
     )
 
 
-def seed(session: Session, *, secret: bytes, subscribers: int = 360, seed_value: int = 2026) -> DemoSummary:
+def seed(
+    session: Session, *, secret: bytes, subscribers: int = 360, seed_value: int = 2026
+) -> DemoSummary:
     """Create the demo world and a draft campaign to everyone; returns counts and the campaign id."""
     rng = random.Random(seed_value)
     coordinator_ids = {}
@@ -73,7 +127,9 @@ def seed(session: Session, *, secret: bytes, subscribers: int = 360, seed_value:
     session.add_all(people)
     # One confirmed reader later complained; the suppression list must keep them out.
     if len(people) > 4:
-        session.add(Suppression(email_hash=people[4].email_hash, reason=SuppressionReason.COMPLAINT))
+        session.add(
+            Suppression(email_hash=people[4].email_hash, reason=SuppressionReason.COMPLAINT)
+        )
     session.flush()
     fields = {k: v for k, v in CAMPAIGN.items() if k != "segments"}
     campaign = save_campaign(session, fields=fields, include=CAMPAIGN["segments"], exclude=[])

@@ -34,19 +34,23 @@ def _campaign(**overrides: object) -> dict[str, object]:
 
 
 def test_crud_round_trip_for_coordinators(client: TestClient) -> None:
-    created = client.post("/api/coordinators", json={"name": "Doctoral office", "email": "phd@example.org"})
+    created = client.post(
+        "/api/coordinators", json={"name": "Doctoral office", "email": "phd@example.org"}
+    )
     assert created.status_code == 201
     cid = created.json()["id"]
-    assert client.patch(f"/api/coordinators/{cid}", json={"office": "Doctoral programme"}).json()["office"] == (
-        "Doctoral programme"
-    )
+    assert client.patch(f"/api/coordinators/{cid}", json={"office": "Doctoral programme"}).json()[
+        "office"
+    ] == ("Doctoral programme")
     assert client.get(f"/api/coordinators/{cid}").json()["name"] == "Doctoral office"
     assert client.delete(f"/api/coordinators/{cid}").status_code == 204
     assert client.get(f"/api/coordinators/{cid}").status_code == 404
 
 
 def test_unknown_segment_in_campaign_is_named(client: TestClient) -> None:
-    response = client.post("/api/campaigns", json=_campaign(segments=["early-career", "astronauts"]))
+    response = client.post(
+        "/api/campaigns", json=_campaign(segments=["early-career", "astronauts"])
+    )
     assert response.status_code == 422
     assert response.json()["detail"] == "unknown segment(s): astronauts"
 
@@ -83,12 +87,16 @@ def test_invalid_email_is_rejected(client: TestClient) -> None:
     response = client.post("/api/subscribers", json={"email": "not-an-address", "language": "en"})
     assert response.status_code == 422
     assert "invalid email address" in response.json()["detail"]
-    injected = client.post("/api/subscribers", json={"email": "eve@example.org\r\nBcc: x@evil.example"})
+    injected = client.post(
+        "/api/subscribers", json={"email": "eve@example.org\r\nBcc: x@evil.example"}
+    )
     assert injected.status_code == 422
 
 
 def test_subscriber_email_is_normalised(client: TestClient) -> None:
-    response = client.post("/api/subscribers", json={"email": "Ada.Lovelace@Example.ORG", "language": "en"})
+    response = client.post(
+        "/api/subscribers", json={"email": "Ada.Lovelace@Example.ORG", "language": "en"}
+    )
     assert response.status_code == 201
     assert response.json()["email"] == "ada.lovelace@example.org"
     assert response.json()["status"] == "unconfirmed"
@@ -96,7 +104,8 @@ def test_subscriber_email_is_normalised(client: TestClient) -> None:
 
 def test_invalid_segment_rule_says_where(client: TestClient) -> None:
     response = client.post(
-        "/api/segments", json={"slug": "bad", "name": "Bad", "rule": {"all": [{"attr": "carer_stage", "eq": "x"}]}}
+        "/api/segments",
+        json={"slug": "bad", "name": "Bad", "rule": {"all": [{"attr": "carer_stage", "eq": "x"}]}},
     )
     assert response.status_code == 422
     assert "carer_stage" in response.json()["detail"]
@@ -105,15 +114,27 @@ def test_invalid_segment_rule_says_where(client: TestClient) -> None:
 def test_preview_shows_segment_edition_in_language(client: TestClient) -> None:
     campaigns = client.get("/api/campaigns").json()
     demo_id = campaigns[-1]["id"]
-    html = client.get(f"/api/campaigns/{demo_id}/preview", params={"segment": "early-career", "lang": "de"}).text
+    html = client.get(
+        f"/api/campaigns/{demo_id}/preview", params={"segment": "early-career", "lang": "de"}
+    ).text
     assert 'lang="de"' in html
     assert "Forschungsaufenthalte an der Medical School in Chicago" in html
     assert "Beiträge gesucht" not in html  # the lung call does not target early-career researchers
-    assert client.get(f"/api/campaigns/{demo_id}/preview", params={"segment": "nope"}).status_code == 404
+    assert (
+        client.get(f"/api/campaigns/{demo_id}/preview", params={"segment": "nope"}).status_code
+        == 404
+    )
 
 
 def test_openapi_lists_the_resources(client: TestClient) -> None:
     paths = client.get("/openapi.json").json()["paths"]
-    for path in ("/api/announcements", "/api/coordinators", "/api/segments", "/api/subscribers", "/api/campaigns",
-                 "/api/campaigns/{campaign_id}/preview", "/api/campaigns/{campaign_id}/pause"):
+    for path in (
+        "/api/announcements",
+        "/api/coordinators",
+        "/api/segments",
+        "/api/subscribers",
+        "/api/campaigns",
+        "/api/campaigns/{campaign_id}/preview",
+        "/api/campaigns/{campaign_id}/pause",
+    ):
         assert path in paths

@@ -94,8 +94,12 @@ def test_editions_render_once_per_key_in_the_right_language(session: Session) ->
     campaign_id = _started_demo(session, subscribers=80)
     keys = _fan_out_all(session, campaign_id, chunk=1000)
     campaign = get_campaign(session, campaign_id=campaign_id)
-    assert ensure_editions(session, campaign=campaign, keys=tuple(keys), settings=get_settings()) == len(keys)
-    assert ensure_editions(session, campaign=campaign, keys=tuple(keys), settings=get_settings()) == 0
+    assert ensure_editions(
+        session, campaign=campaign, keys=tuple(keys), settings=get_settings()
+    ) == len(keys)
+    assert (
+        ensure_editions(session, campaign=campaign, keys=tuple(keys), settings=get_settings()) == 0
+    )
     plan = tuple(planned_announcements(session, campaign=campaign, at=campaign.send_at))
     for edition in session.exec(select(Edition).where(Edition.campaign_id == campaign_id)):
         language, chosen = announcements_for_key(plan, edition.key)
@@ -110,7 +114,9 @@ def test_editions_render_once_per_key_in_the_right_language(session: Session) ->
 def test_ineligible_subscribers_get_nothing(session: Session) -> None:
     campaign_id = _started_demo(session, subscribers=120)
     _fan_out_all(session, campaign_id, chunk=50)
-    receivers = set(session.exec(select(Delivery.subscriber_id).where(Delivery.campaign_id == campaign_id)))
+    receivers = set(
+        session.exec(select(Delivery.subscriber_id).where(Delivery.campaign_id == campaign_id))
+    )
     suppressed = set(session.exec(select(Suppression.email_hash)))
     for sub in session.exec(select(Subscriber)):
         if sub.status != SubscriberStatus.CONFIRMED or sub.email_hash in suppressed:

@@ -35,8 +35,14 @@ class LiveStack:
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run `newsdesk ARGS` against this stack."""
-        return subprocess.run([sys.executable, "-m", "service.cli", *args], cwd=ROOT, env={**os.environ, **self.env},
-                              capture_output=True, text=True, timeout=60)
+        return subprocess.run(
+            [sys.executable, "-m", "service.cli", *args],
+            cwd=ROOT,
+            env={**os.environ, **self.env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
 
 
 def wait_for(predicate: Callable[[], bool], timeout_s: float, what: str) -> None:
@@ -61,7 +67,12 @@ def reset_postgres(url: str) -> None:
 
 @contextmanager
 def live_stack(
-    tmp_path: Path, *, database_url: str, broker_url: str, smtp_delay_s: float = 0.0, workers: int = 2,
+    tmp_path: Path,
+    *,
+    database_url: str,
+    broker_url: str,
+    smtp_delay_s: float = 0.0,
+    workers: int = 2,
     extra_env: dict[str, str] | None = None,
 ) -> Iterator[LiveStack]:
     """Migrate a fresh database, start an SMTP sink and a worker with embedded beat."""

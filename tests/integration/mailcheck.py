@@ -33,7 +33,9 @@ def check_campaign_mail(
     """Exactly one message per sent delivery, right language and announcements, valid headers."""
     deliveries = session.exec(select(Delivery).where(Delivery.campaign_id == campaign_id)).all()
     sent = {d.message_id: d for d in deliveries if d.status == "sent"}
-    editions = {e.key: e for e in session.exec(select(Edition).where(Edition.campaign_id == campaign_id))}
+    editions = {
+        e.key: e for e in session.exec(select(Edition).where(Edition.campaign_id == campaign_id))
+    }
     titles = {a.id: (a.title_en, a.title_de) for a in session.exec(select(Announcement))}
     people = {s.id: s for s in session.exec(select(Subscriber))}
     messages = [email.message_from_bytes(raw, policy=email.policy.default) for raw in raws]
@@ -54,7 +56,9 @@ def check_campaign_mail(
         shown = set(edition.announcement_ids)
         for aid, (title_en, title_de) in titles.items():
             title = (title_de if person.language == "de" and title_de else title_en) or title_en
-            assert (title in html) == (aid in shown), f"announcement {aid} for {person.language} edition"
+            assert (title in html) == (aid in shown), (
+                f"announcement {aid} for {person.language} edition"
+            )
         assert plain.strip()
         if dkim_record is not None:
             body = raw.split(b"\r\nDelivered-To:", 1)[1].split(b"\r\n", 1)[1]

@@ -21,8 +21,21 @@ def test_demo_sends_one_correct_message_per_eligible_subscriber(tmp_path: Path) 
     var_dir = tmp_path / "demo"
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
     result = subprocess.run(
-        [sys.executable, "-m", "service.cli", "demo", "--var-dir", str(var_dir), "--subscribers", "150"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+        [
+            sys.executable,
+            "-m",
+            "service.cli",
+            "demo",
+            "--var-dir",
+            str(var_dir),
+            "--subscribers",
+            "150",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "captured mail (Maildir)" in result.stdout
@@ -32,6 +45,9 @@ def test_demo_sends_one_correct_message_per_eligible_subscriber(tmp_path: Path) 
         assert campaign.status == "sent"
         records = list((var_dir / "dkim").glob("*._domainkey.*.txt"))
         check_campaign_mail(
-            session, campaign_id=campaign.id, raws=read_maildir(var_dir / "maildir"), dkim_record=dkim_txt(records[0])
+            session,
+            campaign_id=campaign.id,
+            raws=read_maildir(var_dir / "maildir"),
+            dkim_record=dkim_txt(records[0]),
         )
     engine.dispose()

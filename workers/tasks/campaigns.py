@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
+from service.mail.smtp_pool import get_pool
+
 from service.campaigns import runner
 from service.campaigns.sender import send_range
 from service.db import session_scope
-from service.mail.smtp_pool import get_pool
 from service.settings import get_settings
 from workers.celery_app import celery_app
 from workers.tasks.base import NewsdeskTask
@@ -21,7 +22,9 @@ def scan_due() -> None:
     for campaign_id in runner.start_due_campaigns():
         fan_out.delay(campaign_id)
     for recovery in runner.stalled_campaigns(settings=get_settings()):
-        log.warning("recovering campaign %s (%d ranges)", recovery.campaign_id, len(recovery.ranges))
+        log.warning(
+            "recovering campaign %s (%d ranges)", recovery.campaign_id, len(recovery.ranges)
+        )
         if recovery.needs_fanout:
             fan_out.delay(recovery.campaign_id)
         for first, last in recovery.ranges:
@@ -47,17 +50,27 @@ def send_batch(campaign_id: int, first_id: int, last_id: int, attempt: int = 0) 
     """Send one range of deliveries over this process's pooled SMTP connections."""
     settings = get_settings()
     result = send_range(
-        campaign_id=campaign_id, first_id=first_id, last_id=last_id, settings=settings, transport=get_pool(settings)
+        campaign_id=campaign_id,
+        first_id=first_id,
+        last_id=last_id,
+        settings=settings,
+        transport=get_pool(settings),
     )
     with session_scope() as session:
         runner.touch(session, campaign_id=campaign_id)
     if result.retry_ids:
         delay = runner.retry_delay(attempt=attempt, base_s=settings.retry_base_s)
         send_batch.apply_async(
-            (campaign_id, min(result.retry_ids), max(result.retry_ids), attempt + 1), countdown=delay
+            (campaign_id, min(result.retry_ids), max(result.retry_ids), attempt + 1),
+            countdown=delay,
         )
     runner.complete_if_done(campaign_id=campaign_id)
-    return {"sent": result.sent, "failed": result.failed, "skipped": result.skipped, "retry": len(result.retry_ids)}
+    return {
+        "sent": result.sent,
+        "failed": result.failed,
+        "skipped": result.skipped,
+        "retry": len(result.retry_ids),
+    }
 
 
 @celery_app.task(name="newsdesk.resume", base=NewsdeskTask)
