@@ -53,7 +53,7 @@ def demo(
     ] = Path("var/demo"),
     subscribers: Annotated[int, typer.Option(min=10, max=100_000)] = 360,
 ) -> None:
-    """Run a full demo campaign on embedded defaults (SQLite, filesystem broker, Maildir capture)."""
+    """Run a full demo campaign on embedded defaults (SQLite, filesystem broker, Maildir)."""
     from service.demo.run import run_demo
 
     with _progress() as bar:
@@ -76,13 +76,15 @@ def demo(
     console.print(table)
     console.print(
         f"subscribers: {result.seeded.subscribers} (confirmed {result.seeded.confirmed}); "
-        f"delivered {result.delivered}; captured {result.captured} messages in {result.seconds:.1f}s"
+        f"delivered {result.delivered}; captured {result.captured} messages "
+        f"in {result.seconds:.1f}s"
     )
     console.print(f"captured mail (Maildir): [bold]{result.maildir}[/]")
     console.print(f"DKIM record to publish: {result.dkim_record}")
     if result.status != "sent" or result.captured != result.delivered:
         raise fail(
-            f"demo campaign ended {result.status}; delivered {result.delivered}, captured {result.captured}"
+            f"demo campaign ended {result.status}; delivered {result.delivered}, "
+            f"captured {result.captured}"
         )
 
 
@@ -296,10 +298,9 @@ class _errors:
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, _tb: object
-    ) -> bool:
+    ) -> None:
         if isinstance(exc, NewsdeskError):
             raise fail(str(exc))
-        return False
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from urllib.parse import unquote, urlsplit
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-PLACEHOLDER_SECRET = "change-me-demo-secret"  # noqa: S105 - the demo's only; refused elsewhere
+PLACEHOLDER_SECRET = "change-me-demo-secret"  # the demo's only; refused elsewhere
 VAR_DIR = Path("var")
 
 

@@ -84,10 +84,7 @@ def db_url(
     request: pytest.FixtureRequest, configured: Path, monkeypatch: pytest.MonkeyPatch
 ) -> str:
     """A fresh, empty database of each kind, wired into settings."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{configured}/test.sqlite3"
-    else:
-        url = postgres_url()
+    url = f"sqlite:///{configured}/test.sqlite3" if request.param == "sqlite" else postgres_url()
     _fresh_schema(url)
     monkeypatch.setenv("NEWSDESK_DATABASE_URL", url)
     reset_settings()

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
 from service.api.crud import crud_router
@@ -67,7 +67,7 @@ class CampaignIn(CampaignBase):
     """A campaign with its target and exclusion segments by slug."""
 
     segments: list[str]
-    exclude_segments: list[str] = []
+    exclude_segments: list[str] = Field(default_factory=list)
     pinned_announcements: list[int] | None = None
 
 

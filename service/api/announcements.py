@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException
-from sqlmodel import select
+from sqlmodel import Field, select
 
 from service.api.deps import SessionDep, require_admin
 from service.content.announcements import save_announcement, segment_slugs
@@ -16,7 +16,7 @@ from service.models import Announcement, AnnouncementBase
 class AnnouncementIn(AnnouncementBase):
     """An announcement with its audience by segment slug."""
 
-    segments: list[str] = []
+    segments: list[str] = Field(default_factory=list)
     valid_from: datetime | None = None
     valid_until: datetime | None = None
 

@@ -1,19 +1,21 @@
 """A small CRUD router factory for the admin API's plain resources."""
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Optional
 
 from fastapi import APIRouter, HTTPException
 from pydantic import create_model
 from sqlmodel import SQLModel, select
 
 from service.api.deps import SessionDep
+from service.models._common import table_of
 
 
 def partial_model(base: type[SQLModel], name: str) -> type[SQLModel]:
     """A copy of `base` where every field is optional (for PATCH)."""
     fields: dict[str, Any] = {
-        key: (field.annotation | None, None) for key, field in base.model_fields.items()
+        key: (Optional[field.annotation], None)  # noqa: UP045 - built at runtime
+        for key, field in base.model_fields.items()
     }
     return create_model(name, __base__=SQLModel, **fields)  # type: ignore[call-overload, no-any-return]
 
@@ -31,9 +33,10 @@ def crud_router(
 
     @router.get("", response_model=list[table])  # type: ignore[valid-type]
     def list_items(session: SessionDep, offset: int = 0, limit: int = 100) -> Any:
+        order = table_of(table).c.id
         return session.exec(
-            select(table).order_by(table.id).offset(offset).limit(min(limit, 500))
-        ).all()  # type: ignore[attr-defined]
+            select(table).order_by(order).offset(offset).limit(min(limit, 500))
+        ).all()
 
     @router.post("", response_model=table, status_code=201)
     def create_item(item: create, session: SessionDep) -> Any:  # type: ignore[valid-type]

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.domain.errors import InvalidInput
 from service.domain.segment_rules import compile_rule
@@ -63,9 +63,9 @@ def candidate_announcements(
     if campaign.pinned_announcements:
         query = query.where(Announcement.id.in_(campaign.pinned_announcements))  # type: ignore[union-attr]
     query = query.where(
-        sa.or_(Announcement.valid_from.is_(None), Announcement.valid_from <= at),  # type: ignore[union-attr]
-        sa.or_(Announcement.valid_until.is_(None), Announcement.valid_until >= at),  # type: ignore[union-attr]
-    ).order_by(Announcement.priority, Announcement.id)  # type: ignore[arg-type]
+        sa.or_(col(Announcement.valid_from).is_(None), col(Announcement.valid_from) <= at),
+        sa.or_(col(Announcement.valid_until).is_(None), col(Announcement.valid_until) >= at),
+    ).order_by(col(Announcement.priority), col(Announcement.id))
     found = list(session.exec(query))
     if len(found) > MAX_ANNOUNCEMENTS:
         raise InvalidInput(f"a campaign can carry at most {MAX_ANNOUNCEMENTS} announcements")
@@ -139,8 +139,8 @@ def _mask_expression(
 
 def eligible_condition() -> sa.ColumnElement[bool]:
     """Confirmed and not on the suppression list (checked again at dispatch)."""
-    suppressed = sa.exists().where(Suppression.email_hash == Subscriber.email_hash)
-    return sa.and_(Subscriber.status == SubscriberStatus.CONFIRMED, sa.not_(suppressed))
+    suppressed = sa.exists().where(col(Suppression.email_hash) == col(Subscriber.email_hash))
+    return sa.and_(col(Subscriber.status) == SubscriberStatus.CONFIRMED, sa.not_(suppressed))
 
 
 def announcements_for_key(

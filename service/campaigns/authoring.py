@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from service.campaigns.assembly import candidate_announcements
 from service.campaigns.lifecycle import apply_action, get_campaign
@@ -47,11 +47,13 @@ def set_segments(
         raise InvalidInput("a campaign needs at least one target segment")
     targets = resolve_segments(session, slugs=include)
     exclusions = resolve_segments(session, slugs=exclude)
-    session.exec(delete(CampaignSegment).where(CampaignSegment.campaign_id == campaign.id))  # type: ignore[call-overload]
-    for segment in targets:
-        session.add(CampaignSegment(campaign_id=campaign.id, segment_id=segment.id))
-    for segment in exclusions:
-        session.add(CampaignSegment(campaign_id=campaign.id, segment_id=segment.id, exclude=True))
+    session.exec(delete(CampaignSegment).where(col(CampaignSegment.campaign_id) == campaign.id))
+    assert campaign.id is not None
+    for segment, exclude_it in [(s, False) for s in targets] + [(s, True) for s in exclusions]:
+        assert segment.id is not None
+        session.add(
+            CampaignSegment(campaign_id=campaign.id, segment_id=segment.id, exclude=exclude_it)
+        )
     session.flush()
 
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from service.models import Delivery, DeliveryStatus
-from service.models._common import utcnow
+from service.models._common import rowcount, table_of, utcnow
 
 
 def queued_ranges(
@@ -21,7 +21,7 @@ def queued_ranges(
     last_id: int | None = None,
 ) -> Iterator[tuple[int, int]]:
     """Yield (first, last) delivery id ranges of at most batch_size queued rows, by keyset."""
-    table = Delivery.__table__
+    table = table_of(Delivery)
     after = first_id - 1
     while True:
         query = (
@@ -45,7 +45,7 @@ def queued_ranges(
 
 def release_stale_claims(session: Session, *, campaign_id: int, older_than_s: float) -> int:
     """Put claims of dead workers back in the queue; rows are resent, never skipped."""
-    table = Delivery.__table__
+    table = table_of(Delivery)
     cutoff = utcnow() - timedelta(seconds=older_than_s)
     stmt = (
         sa.update(table)
@@ -56,12 +56,12 @@ def release_stale_claims(session: Session, *, campaign_id: int, older_than_s: fl
         )
         .values(status=DeliveryStatus.QUEUED)
     )
-    return session.execute(stmt).rowcount
+    return rowcount(session.execute(stmt))
 
 
 def open_count(session: Session, *, campaign_id: int) -> int:
     """Deliveries not yet final (queued or claimed)."""
-    table = Delivery.__table__
+    table = table_of(Delivery)
     return session.execute(
         sa.select(sa.func.count()).where(
             table.c.campaign_id == campaign_id,
@@ -72,7 +72,7 @@ def open_count(session: Session, *, campaign_id: int) -> int:
 
 def status_counts(session: Session, *, campaign_id: int) -> dict[str, int]:
     """Deliveries per status for a campaign."""
-    table = Delivery.__table__
+    table = table_of(Delivery)
     rows = session.execute(
         sa.select(table.c.status, sa.func.count())
         .where(table.c.campaign_id == campaign_id)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.campaigns.assembly import announcements_for_key, planned_announcements
 from service.models import Announcement, Campaign, Coordinator, Edition
@@ -90,7 +90,9 @@ def ensure_editions(
     """Render and store every edition key not rendered yet; returns how many were rendered."""
     assert campaign.id is not None
     existing = set(
-        session.execute(sa.select(Edition.key).where(Edition.campaign_id == campaign.id)).scalars()
+        session.execute(
+            sa.select(col(Edition.key)).where(col(Edition.campaign_id) == campaign.id)
+        ).scalars()
     )
     plan = tuple(planned_announcements(session, campaign=campaign, at=campaign.send_at or utcnow()))
     rendered = 0

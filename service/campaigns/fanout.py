@@ -6,13 +6,13 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from service.campaigns.assembly import build_plan
 from service.campaigns.lifecycle import get_campaign
 from service.domain.campaign_states import CampaignStatus
 from service.models import Delivery, DeliveryStatus, Subscriber
-from service.models._common import utcnow
+from service.models._common import table_of, utcnow
 
 
 @dataclass(frozen=True)
@@ -38,24 +38,24 @@ def fan_out_chunk(session: Session, *, campaign_id: int, chunk_size: int) -> Fan
     plan = build_plan(session, campaign=campaign, at=campaign.send_at or utcnow())
     cursor = campaign.fanout_cursor
     upper = session.execute(
-        sa.select(Subscriber.id)
-        .where(Subscriber.id > cursor)  # type: ignore[operator]
-        .order_by(Subscriber.id)
+        sa.select(col(Subscriber.id))
+        .where(col(Subscriber.id) > cursor)
+        .order_by(col(Subscriber.id))
         .offset(chunk_size - 1)
         .limit(1)
     ).scalar()
     done = upper is None
     if upper is None:
-        upper = session.execute(sa.select(sa.func.max(Subscriber.id))).scalar() or cursor
-    window = sa.and_(Subscriber.id > cursor, Subscriber.id <= upper)  # type: ignore[operator]
+        upper = session.execute(sa.select(sa.func.max(col(Subscriber.id)))).scalar() or cursor
+    window = sa.and_(col(Subscriber.id) > cursor, col(Subscriber.id) <= upper)
     source = sa.select(
         sa.literal(campaign_id),
-        Subscriber.id,
+        col(Subscriber.id),
         plan.edition_key,
         sa.literal(DeliveryStatus.QUEUED.value),
         sa.literal(0),
     ).where(window, plan.audience)
-    table = Delivery.__table__
+    table = table_of(Delivery)
     insert = _insert_for(session.get_bind().dialect.name)(table)
     stmt = insert.from_select(
         ["campaign_id", "subscriber_id", "edition_key", "status", "attempts"], source

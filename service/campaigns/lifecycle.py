@@ -10,7 +10,7 @@ from sqlmodel import Session
 from service.domain.campaign_states import CampaignAction, CampaignStatus, next_status, sources_of
 from service.domain.errors import NotFound
 from service.models import Campaign
-from service.models._common import utcnow
+from service.models._common import rowcount, table_of, utcnow
 
 
 def get_campaign(session: Session, *, campaign_id: int, lock: bool = False) -> Campaign:
@@ -40,7 +40,7 @@ def apply_action(
 
 def start_due(session: Session, *, now: datetime) -> list[int]:
     """Atomically move every due scheduled campaign to sending; returns their ids."""
-    table = Campaign.__table__
+    table = table_of(Campaign)
     stmt = (
         sa.update(table)
         .where(table.c.status.in_(sources_of(CampaignAction.START)), table.c.send_at <= now)
@@ -54,7 +54,7 @@ def finish_if_complete(session: Session, *, campaign_id: int, open_deliveries: i
     """Mark a sending campaign sent once fan-out is done and no delivery is open."""
     if open_deliveries:
         return False
-    table = Campaign.__table__
+    table = table_of(Campaign)
     stmt = (
         sa.update(table)
         .where(
@@ -64,4 +64,4 @@ def finish_if_complete(session: Session, *, campaign_id: int, open_deliveries: i
         )
         .values(status=CampaignStatus.SENT, finished_at=utcnow())
     )
-    return session.execute(stmt).rowcount == 1
+    return rowcount(session.execute(stmt)) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from service.campaigns.dispatch import status_counts
 from service.campaigns.lifecycle import get_campaign
@@ -83,7 +83,9 @@ def dead_letters() -> list[DeadLetter]:
     with session_scope() as session:
         return list(
             session.exec(
-                select(DeadLetter).where(DeadLetter.replayed_at.is_(None)).order_by(DeadLetter.id)
+                select(DeadLetter)
+                .where(col(DeadLetter.replayed_at).is_(None))
+                .order_by(col(DeadLetter.id))
             )
         )  # type: ignore[union-attr,arg-type]
 

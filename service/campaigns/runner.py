@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.campaigns.dispatch import open_count, queued_ranges, release_stale_claims
 from service.campaigns.editions import ensure_editions
@@ -16,7 +16,7 @@ from service.campaigns.lifecycle import finish_if_complete, get_campaign, start_
 from service.db import session_scope
 from service.domain.campaign_states import CampaignStatus
 from service.models import Campaign
-from service.models._common import utcnow
+from service.models._common import table_of, utcnow
 from service.settings import Settings
 
 
@@ -87,7 +87,7 @@ def stalled_campaigns(*, settings: Settings) -> list[Recovery]:
         stalled = session.exec(
             select(Campaign).where(
                 Campaign.status == CampaignStatus.SENDING,
-                sa.or_(Campaign.heartbeat_at.is_(None), Campaign.heartbeat_at < cutoff),  # type: ignore[union-attr,operator]
+                sa.or_(col(Campaign.heartbeat_at).is_(None), col(Campaign.heartbeat_at) < cutoff),
             )
         ).all()
         for campaign in stalled:
@@ -105,7 +105,7 @@ def stalled_campaigns(*, settings: Settings) -> list[Recovery]:
 
 def touch(session: Session, *, campaign_id: int) -> None:
     """Record progress so the recovery sweep leaves a working campaign alone."""
-    table = Campaign.__table__
+    table = table_of(Campaign)
     session.execute(sa.update(table).where(table.c.id == campaign_id).values(heartbeat_at=utcnow()))
 
 

@@ -27,11 +27,11 @@ from service.models import (
     SubscriberStatus,
     Suppression,
 )
-from service.models._common import utcnow
+from service.models._common import table_of, utcnow
 from service.settings import Settings
 
-D = Delivery.__table__
-S = Subscriber.__table__
+D = table_of(Delivery)
+S = table_of(Subscriber)
 
 
 class Transport(Protocol):
@@ -105,8 +105,8 @@ SKELETONS = SkeletonCache()
 
 def _campaign_state(conn: Connection, campaign_id: int) -> tuple[str, str]:
     row = conn.execute(
-        sa.select(Campaign.__table__.c.status, Campaign.__table__.c.tracking).where(
-            Campaign.__table__.c.id == campaign_id
+        sa.select(table_of(Campaign).c.status, table_of(Campaign).c.tracking).where(
+            table_of(Campaign).c.id == campaign_id
         )
     ).one()
     return row[0], row[1]
@@ -141,7 +141,7 @@ def load_claimed(
     conn: Connection, *, ids: list[int], tracking_mode: str
 ) -> tuple[list[Claimed], list[int]]:
     """Split claimed rows into sendable ones and ones whose subscriber left or is suppressed."""
-    suppressed = sa.exists().where(Suppression.__table__.c.email_hash == S.c.email_hash)
+    suppressed = sa.exists().where(table_of(Suppression).c.email_hash == S.c.email_hash)
     rows = conn.execute(
         sa.select(
             D.c.id,
@@ -226,7 +226,7 @@ def _record_hard_bounce(conn: Connection, *, subscriber_id: int) -> None:
     conn.execute(
         sa.update(S).where(S.c.id == subscriber_id).values(status=SubscriberStatus.BLOCKLISTED)
     )
-    table = Suppression.__table__
+    table = table_of(Suppression)
     exists = conn.execute(sa.select(table.c.id).where(table.c.email_hash == row[0])).first()
     if exists is None:
         conn.execute(
@@ -292,7 +292,10 @@ def send_range(
                 consecutive_errors = 0 if outcome == "sent" else consecutive_errors + 1
                 _tally(result, outcome, claimed.delivery_id)
                 if consecutive_errors >= settings.max_consecutive_errors:
-                    reason = f"paused after {consecutive_errors} consecutive send errors; last: {message.rcpt}"
+                    reason = (
+                        f"paused after {consecutive_errors} consecutive send errors; "
+                        f"last: {message.rcpt}"
+                    )
                     _set(
                         conn,
                         [c.delivery_id for c in sendable[index + 1 :]],
@@ -316,7 +319,7 @@ def _tally(result: BatchResult, outcome: str, delivery_id: int) -> None:
 
 def _campaign_row(conn: Connection, campaign_id: int) -> Campaign:
     row = conn.execute(
-        sa.select(Campaign.__table__).where(Campaign.__table__.c.id == campaign_id)
+        sa.select(table_of(Campaign)).where(table_of(Campaign).c.id == campaign_id)
     ).one()
     return Campaign.model_validate(dict(row._mapping))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from service.campaigns.authoring import resolve_segments
 from service.domain.errors import InvalidInput, NotFound
@@ -41,9 +41,11 @@ def save_announcement(
     if segments is not None:
         targets = resolve_segments(session, slugs=segments)
         session.exec(
-            delete(AnnouncementSegment).where(AnnouncementSegment.announcement_id == row.id)
-        )  # type: ignore[call-overload]
+            delete(AnnouncementSegment).where(col(AnnouncementSegment.announcement_id) == row.id)
+        )
+        assert row.id is not None
         for segment in targets:
+            assert segment.id is not None
             session.add(AnnouncementSegment(announcement_id=row.id, segment_id=segment.id))
         session.flush()
     return row
@@ -55,7 +57,7 @@ def segment_slugs(session: Session, *, announcement_id: int) -> list[str]:
 
     rows = session.exec(
         select(Segment.slug)
-        .join(AnnouncementSegment, AnnouncementSegment.segment_id == Segment.id)
-        .where(AnnouncementSegment.announcement_id == announcement_id)
+        .join(AnnouncementSegment, col(AnnouncementSegment.segment_id) == col(Segment.id))
+        .where(col(AnnouncementSegment.announcement_id) == announcement_id)
     )
     return list(rows)

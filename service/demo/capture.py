@@ -42,7 +42,8 @@ class MaildirHandler:
             await asyncio.sleep(self.delay_s)
         data = envelope.original_content or b""
         mail = CapturedMail(envelope.mail_from or "", list(envelope.rcpt_tos), data)
-        trace = f"Return-Path: <{mail.mail_from}>\r\nDelivered-To: {', '.join(mail.rcpt_tos)}\r\n".encode()
+        rcpts = ", ".join(mail.rcpt_tos)
+        trace = f"Return-Path: <{mail.mail_from}>\r\nDelivered-To: {rcpts}\r\n".encode()
         with self.lock:
             self.captured.append(mail)
             self.box.add(trace + data)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlmodel import col
 
 from service.campaigns.authoring import schedule
 from service.campaigns.dispatch import status_counts
@@ -173,22 +174,22 @@ def _wait_until_sent(
 def _edition_rows(campaign_id: int) -> list[EditionRow]:
     with session_scope() as session:
         editions = (
-            session.execute(sa.select(Edition).where(Edition.campaign_id == campaign_id))
+            session.execute(sa.select(Edition).where(col(Edition.campaign_id) == campaign_id))
             .scalars()
             .all()
         )
-        counts = dict(
+        counts: dict[str, int] = dict(
             session.execute(
-                sa.select(Delivery.edition_key, sa.func.count())
-                .where(Delivery.campaign_id == campaign_id)
-                .group_by(Delivery.edition_key)
+                sa.select(col(Delivery.edition_key), sa.func.count())
+                .where(col(Delivery.campaign_id) == campaign_id)
+                .group_by(col(Delivery.edition_key))
             ).all()
         )
-        sent = dict(
+        sent: dict[str, int] = dict(
             session.execute(
-                sa.select(Delivery.edition_key, sa.func.count())
-                .where(Delivery.campaign_id == campaign_id, Delivery.status == "sent")
-                .group_by(Delivery.edition_key)
+                sa.select(col(Delivery.edition_key), sa.func.count())
+                .where(col(Delivery.campaign_id) == campaign_id, col(Delivery.status) == "sent")
+                .group_by(col(Delivery.edition_key))
             ).all()
         )
         return [

@@ -108,7 +108,7 @@ def _subscriber(i: int, rng: random.Random, secret: bytes) -> Subscriber:
 def seed(
     session: Session, *, secret: bytes, subscribers: int = 360, seed_value: int = 2026
 ) -> DemoSummary:
-    """Create the demo world and a draft campaign to everyone; returns counts and the campaign id."""
+    """Create the demo world and a draft campaign to everyone; returns counts and its id."""
     rng = random.Random(seed_value)
     coordinator_ids = {}
     for data in COORDINATORS:

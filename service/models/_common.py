@@ -31,3 +31,15 @@ def json_column(**kwargs: Any) -> sa.Column[Any]:
 def ts_column(**kwargs: Any) -> sa.Column[Any]:
     """A timezone-aware timestamp column."""
     return sa.Column(sa.DateTime(timezone=True), **kwargs)
+
+
+def rowcount(result: Any) -> int:
+    """Rows touched by a DML statement (Session.execute is typed as a plain Result)."""
+    return int(result.rowcount)
+
+
+def table_of(model: type[Any]) -> sa.Table:
+    """The Core table behind a SQLModel class (typed, for Core statements)."""
+    table = model.__table__
+    assert isinstance(table, sa.Table)
+    return table

@@ -19,7 +19,7 @@ SINGLETONS = ("From", "To", "Subject", "Date", "Message-ID")
 def read_maildir(path: Path) -> list[bytes]:
     """Raw bytes of every message in a Maildir (with the delivery trace headers)."""
     box = mailbox.Maildir(str(path), create=False)
-    return [box.get_bytes(key) for key in box.keys()]
+    return [box.get_bytes(key) for key in box.iterkeys()]
 
 
 def dkim_txt(record_file: Path) -> bytes:

@@ -20,7 +20,7 @@ def test_every_listed_transition_is_allowed(state: CampaignStatus, action: Campa
 def test_unlisted_transitions_are_refused_with_the_allowed_ones_named() -> None:
     with pytest.raises(InvalidTransition, match="cannot resume a campaign that is sent"):
         next_status("sent", CampaignAction.RESUME)
-    with pytest.raises(InvalidTransition, match="allowed: cancel, resume$"):
+    with pytest.raises(InvalidTransition, match=r"allowed: cancel, resume$"):
         next_status("paused", CampaignAction.SCHEDULE)
 
 
