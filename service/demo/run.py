@@ -91,9 +91,21 @@ def start_worker(
         "WARNING",
     ]
     log = open(var_dir / "worker.log", "wb")  # noqa: SIM115 - lives as long as the worker
+    # A session of its own, so a crash test can kill the main process and its pool together.
     return subprocess.Popen(
-        command, cwd=ROOT, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT
+        command,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
+
+
+def kill_worker(worker: subprocess.Popen[bytes]) -> None:
+    """kill -9 the worker and every process of its pool at once (crash tests)."""
+    os.killpg(worker.pid, signal.SIGKILL)
+    worker.wait()
 
 
 def stop_worker(worker: subprocess.Popen[bytes]) -> None:

@@ -32,6 +32,7 @@ class LiveStack:
     capture: MailCapture
     var_dir: Path
     dkim_record: Path
+    worker: subprocess.Popen[bytes]
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run `newsdesk ARGS` against this stack."""
@@ -98,11 +99,13 @@ def live_stack(
         reset_settings()
         reset_engine()
         upgrade()
-        worker = start_worker(tmp_path, env, concurrency=workers)
+        stack = LiveStack(
+            env, capture, tmp_path, record, start_worker(tmp_path, env, concurrency=workers)
+        )
         try:
-            yield LiveStack(env, capture, tmp_path, record)
+            yield stack
         finally:
-            stop_worker(worker)
+            stop_worker(stack.worker)
             for k, v in saved.items():
                 if v is None:
                     os.environ.pop(k, None)
