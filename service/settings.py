@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     dkim_private_key_path: Path | None = None
     dkim_ed25519_key_path: Path | None = None  # optional second signature (RFC 8463)
     dkim_ed25519_selector: str = "nd2026e"
+    precedence_bulk: bool = True  # STANDARDS C5: campaign mail only, never DOI/transactional
 
     send_batch_size: int = Field(500, ge=1, le=10_000)
     fanout_chunk_size: int = Field(50_000, ge=100)
