@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     dkim_private_key_path: Path | None = None
     dkim_ed25519_key_path: Path | None = None  # optional second signature (RFC 8463)
     dkim_ed25519_selector: str = "nd2026e"
+    precedence_bulk: bool = True  # STANDARDS C5: campaign mail only, never DOI/transactional
+    smtp_relays: str = ""  # comma-separated SMTP URLs, each may end in ?weight=N; "" = smtp_url
+    smtp_ca_file: Path | None = None  # CA bundle for relay certificates (tests: a self-signed one)
+    smtp_helo_name: str | None = None  # EHLO name; should be the sending IP's FCrDNS name (A4)
+    smtp_relay_cooldown_s: float = Field(30.0, ge=0)  # how long a refusing relay is skipped
 
     send_batch_size: int = Field(500, ge=1, le=10_000)
     fanout_chunk_size: int = Field(50_000, ge=100)

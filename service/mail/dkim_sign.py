@@ -64,6 +64,21 @@ def relaxed_body(body: bytes) -> bytes:
     return body + b"\r\n" if body else b""
 
 
+def body_hash(canonical_body: bytes | Sequence[bytes]) -> str:
+    """bh= value: base64 SHA-256 of the canonical body (given whole or as consecutive pieces)."""
+    digest = hashlib.sha256()
+    for piece in [canonical_body] if isinstance(canonical_body, bytes) else canonical_body:
+        digest.update(piece)
+    return base64.b64encode(digest.digest()).decode("ascii")
+
+
+def relaxed_lines(lines: bytes) -> bytes:
+    """Relaxed form of whole CRLF-terminated lines (no trailing-empty-line rule: mid-body use)."""
+    if b" \r\n" in lines or b"\t" in lines or b"  " in lines:
+        return _WSP_RUN.sub(b" ", _WSP_BEFORE_CRLF.sub(b"\r\n", lines))
+    return lines
+
+
 def relaxed_header(name: bytes, value: bytes) -> bytes:
     """RFC 6376 §3.4.2: lower-case name, unfold, WSP runs to one SP, trim, 'name:value CRLF'."""
     return name.strip().lower() + b":" + _WSP_RUN.sub(b" ", _FOLD.sub(b"", value)).strip() + b"\r\n"
@@ -165,15 +180,19 @@ class DkimSigner:
     def signature_headers(self, message: bytes, *, timestamp: int | None = None) -> bytes:
         """The DKIM-Signature field(s), folded and CRLF-terminated, to prepend to message."""
         fields, body = split_headers(message)
-        body_hash = base64.b64encode(hashlib.sha256(relaxed_body(body)).digest()).decode()
+        return self.sign_prepared(fields, body_hash(relaxed_body(body)), timestamp=timestamp)
+
+    def sign_prepared(
+        self, fields: Sequence[tuple[bytes, bytes]], bh: str, *, timestamp: int | None = None
+    ) -> bytes:
+        """Signature field(s) from parsed fields and the base64 hash of the canonical body."""
         signed, h_list = _select(fields, self.headers)
         stamp = int(time.time()) if timestamp is None else timestamp
         out = []
         for key in self.keys:  # RSA on top: verifiers that check only the first one know RSA
             tags = [
                 "v=1", f"a={key.algorithm}", "c=relaxed/relaxed", f"d={self.domain}",
-                f"s={key.selector}", f"t={stamp}", "h=" + ":".join(h_list), f"bh={body_hash}",
-                "b=",
+                f"s={key.selector}", f"t={stamp}", "h=" + ":".join(h_list), f"bh={bh}", "b=",
             ]  # fmt: skip
             unsigned = _fold_tag_list("DKIM-Signature:", tags)
             name, _, value = unsigned.partition(b":")
