@@ -28,6 +28,10 @@ from service.settings import get_settings, reset_settings
 ROOT = Path(__file__).resolve().parents[2]
 
 
+class WorkerDied(RuntimeError):
+    """The demo's worker process stopped before the campaign finished."""
+
+
 @dataclass(frozen=True)
 class EditionRow:
     """One line of the summary table."""
@@ -146,7 +150,7 @@ def run_demo(
             schedule(session, campaign_id=seeded.campaign_id, send_at=None)
         worker = start_worker(var_dir, env)
         try:
-            status = _wait_until_sent(seeded.campaign_id, timeout_s, progress)
+            status = _wait_until_sent(seeded.campaign_id, timeout_s, progress, worker)
         finally:
             stop_worker(worker)
         editions = _edition_rows(seeded.campaign_id)
@@ -164,11 +168,16 @@ def run_demo(
 
 
 def _wait_until_sent(
-    campaign_id: int, timeout_s: float, progress: Callable[[int, int], None] | None
+    campaign_id: int,
+    timeout_s: float,
+    progress: Callable[[int, int], None] | None,
+    worker: subprocess.Popen[bytes],
 ) -> str:
     deadline = time.monotonic() + timeout_s
     status = "scheduled"
     while time.monotonic() < deadline:
+        if worker.poll() is not None:
+            raise WorkerDied(f"the Celery worker exited with {worker.returncode}; see its log")
         with session_scope() as session:
             status = session.get(Campaign, campaign_id).status  # type: ignore[union-attr]
             counts = status_counts(session, campaign_id=campaign_id)
