@@ -74,7 +74,8 @@ class Settings(BaseSettings):
 
     send_batch_size: int = Field(500, ge=1, le=10_000)
     fanout_chunk_size: int = Field(50_000, ge=100)
-    recheck_every: int = Field(50, ge=1, description="messages between stop/suppression checks")
+    recheck_every: int = Field(50, ge=1, description="messages claimed per stop/suppression check")
+    recheck_interval_s: float = Field(0.5, gt=0, description="max seconds between stop checks")
     max_consecutive_errors: int = Field(20, ge=1)
     send_max_attempts: int = Field(5, ge=1)
     scan_interval_s: float = Field(5.0, gt=0)

@@ -7,6 +7,7 @@ rows go back to the queue, so at most the message that was in SMTP DATA is sent 
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -234,78 +235,138 @@ def _record_hard_bounce(conn: Connection, *, subscriber_id: int) -> None:
         )
 
 
+class RangeSender:
+    """Sends one range of deliveries over one database connection, checking the world often."""
+
+    def __init__(
+        self,
+        conn: Connection,
+        *,
+        campaign_id: int,
+        first_id: int,
+        last_id: int,
+        settings: Settings,
+        transport: Transport,
+    ) -> None:
+        self.conn, self.campaign_id, self.settings, self.transport = (
+            conn,
+            campaign_id,
+            settings,
+            transport,
+        )
+        self.first_id, self.last_id = first_id, last_id
+        self.result = BatchResult()
+        self.campaign = _campaign_row(conn, campaign_id)
+        self.tracking_mode = self.campaign.tracking
+        self.consecutive_errors = 0
+        self.last_check = 0.0
+
+    def run(self) -> BatchResult:
+        """Claim, send and mark chunk after chunk until the range is done or the campaign stops."""
+        while self._still_sending():
+            chunk = self._claim()
+            if not chunk or not self._send_chunk(chunk):
+                break
+        return self.result
+
+    def _still_sending(self) -> bool:
+        """Re-read the campaign: a pause or cancel takes effect within one check interval."""
+        status, self.tracking_mode = _campaign_state(self.conn, self.campaign_id)
+        self.conn.commit()
+        self.last_check = time.monotonic()
+        self.result.stopped = status != CampaignStatus.SENDING
+        return not self.result.stopped
+
+    def _claim(self) -> list[Claimed]:
+        """Claim the next chunk; subscribers who left or were suppressed meanwhile are skipped."""
+        ids = claim_chunk(
+            self.conn,
+            campaign_id=self.campaign_id,
+            first_id=self.first_id,
+            last_id=self.last_id,
+            limit=self.settings.recheck_every,
+        )
+        sendable, gone = (
+            load_claimed(self.conn, ids=ids, tracking_mode=self.tracking_mode) if ids else ([], [])
+        )
+        _set(
+            self.conn,
+            gone,
+            status=DeliveryStatus.SKIPPED,
+            last_error="unsubscribed or suppressed before dispatch",
+        )
+        self.result.skipped += len(gone)
+        self.conn.commit()
+        return sendable
+
+    def _send_chunk(self, chunk: list[Claimed]) -> bool:
+        """Send a claimed chunk in id order; False when the campaign stopped or paused itself."""
+        for index, claimed in enumerate(chunk):
+            due = time.monotonic() - self.last_check > self.settings.recheck_interval_s
+            if due and not self._still_sending():
+                self._release(chunk[index:])
+                return False
+            self._send_one(claimed)
+            if self.consecutive_errors >= self.settings.max_consecutive_errors:
+                self._release(chunk[index + 1 :])
+                self._pause_for_errors(claimed)
+                return False
+        return True
+
+    def _send_one(self, claimed: Claimed) -> None:
+        """Build, send and durably mark one message."""
+        skeleton = SKELETONS.get(
+            campaign=self.campaign, key=claimed.edition_key, settings=self.settings
+        )
+        message = skeleton.message_for(
+            Recipient(
+                subscriber_id=claimed.subscriber_id,
+                email=claimed.email,
+                name=claimed.name,
+                tracking=claimed.tracking,
+            )
+        )
+        outcome = mark_result(
+            self.conn,
+            claimed=claimed,
+            message=message,
+            result=self.transport.send(message),
+            max_attempts=self.settings.send_max_attempts,
+        )
+        self.consecutive_errors = 0 if outcome == "sent" else self.consecutive_errors + 1
+        _tally(self.result, outcome, claimed.delivery_id)
+
+    def _release(self, unsent: list[Claimed]) -> None:
+        """Give claims back to the queue; another task (or a resume) sends them."""
+        _set(self.conn, [c.delivery_id for c in unsent], status=DeliveryStatus.QUEUED)
+        self.conn.commit()
+
+    def _pause_for_errors(self, last: Claimed) -> None:
+        """Too many errors in a row: stop the whole campaign and say why."""
+        reason = (
+            f"paused after {self.consecutive_errors} consecutive send errors; last to {last.email}"
+        )
+        _pause(self.campaign_id, reason)
+        self.result.paused_reason, self.result.stopped = reason, True
+
+
 def send_range(
     *, campaign_id: int, first_id: int, last_id: int, settings: Settings, transport: Transport
 ) -> BatchResult:
     """Send every queued delivery in [first_id, last_id] unless the campaign stops meanwhile."""
-    result = BatchResult()
-    consecutive_errors = 0
     with get_engine().connect() as conn:
         if conn.dialect.name == "postgresql":
             # Marks survive a worker kill without an fsync per message; only a database crash
             # could lose the last few, which would resend those messages, never skip them.
             conn.execute(sa.text("SET synchronous_commit TO off"))
-        while True:
-            status, tracking_mode = _campaign_state(conn, campaign_id)
-            if status != CampaignStatus.SENDING:
-                result.stopped = True
-                break
-            ids = claim_chunk(
-                conn,
-                campaign_id=campaign_id,
-                first_id=first_id,
-                last_id=last_id,
-                limit=settings.recheck_every,
-            )
-            if not ids:
-                conn.commit()
-                break
-            sendable, gone = load_claimed(conn, ids=ids, tracking_mode=tracking_mode)
-            _set(
-                conn,
-                gone,
-                status=DeliveryStatus.SKIPPED,
-                last_error="unsubscribed or suppressed before dispatch",
-            )
-            result.skipped += len(gone)
-            conn.commit()
-            campaign = _campaign_row(conn, campaign_id)
-            for index, claimed in enumerate(sendable):
-                skeleton = SKELETONS.get(
-                    campaign=campaign, key=claimed.edition_key, settings=settings
-                )
-                message = skeleton.message_for(
-                    Recipient(
-                        subscriber_id=claimed.subscriber_id,
-                        email=claimed.email,
-                        name=claimed.name,
-                        tracking=claimed.tracking,
-                    )
-                )
-                outcome = mark_result(
-                    conn,
-                    claimed=claimed,
-                    message=message,
-                    result=transport.send(message),
-                    max_attempts=settings.send_max_attempts,
-                )
-                consecutive_errors = 0 if outcome == "sent" else consecutive_errors + 1
-                _tally(result, outcome, claimed.delivery_id)
-                if consecutive_errors >= settings.max_consecutive_errors:
-                    reason = (
-                        f"paused after {consecutive_errors} consecutive send errors; "
-                        f"last: {message.rcpt}"
-                    )
-                    _set(
-                        conn,
-                        [c.delivery_id for c in sendable[index + 1 :]],
-                        status=DeliveryStatus.QUEUED,
-                    )
-                    conn.commit()
-                    _pause(campaign_id, reason)
-                    result.paused_reason, result.stopped = reason, True
-                    return result
-    return result
+        return RangeSender(
+            conn,
+            campaign_id=campaign_id,
+            first_id=first_id,
+            last_id=last_id,
+            settings=settings,
+            transport=transport,
+        ).run()
 
 
 def _tally(result: BatchResult, outcome: str, delivery_id: int) -> None:
