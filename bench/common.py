@@ -47,7 +47,7 @@ def seed_content() -> int:
         return seed(session, secret=get_settings().secret_bytes, subscribers=0).campaign_id
 
 
-def bulk_subscribers(url: str, count: int, *, seed_value: int = 7) -> None:
+def bulk_subscribers(url: str, count: int, *, seed_value: int = 7, tracking: float = 0.4) -> None:
     """COPY `count` confirmed subscribers with mixed languages and attributes."""
     rng = random.Random(seed_value)
     secret = get_settings().secret_bytes
@@ -71,7 +71,7 @@ def bulk_subscribers(url: str, count: int, *, seed_value: int = 7) -> None:
                         f"Reader {i}",
                         rng.choice(["de", "en"]),
                         json.dumps(attributes),
-                        rng.random() < 0.4,
+                        rng.random() < tracking,
                         "confirmed",
                         "2026-01-01T00:00:00Z",
                     )

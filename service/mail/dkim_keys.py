@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -78,10 +79,24 @@ def load_signer(settings: Settings) -> DkimSigner | None:
     if not path.is_file():
         raise InvalidInput(f"DKIM key file {path} (NEWSDESK_DKIM_PRIVATE_KEY_PATH) does not exist")
     ed_path = settings.dkim_ed25519_key_path
+    return _signer(
+        settings.dkim_domain,
+        settings.dkim_selector,
+        path.read_bytes(),
+        settings.dkim_ed25519_selector,
+        Path(ed_path).read_bytes() if ed_path else None,
+    )
+
+
+@lru_cache(maxsize=8)
+def _signer(
+    domain: str, selector: str, pem: bytes, ed25519_selector: str, ed25519_pem: bytes | None
+) -> DkimSigner:
+    """Parsing a PEM key costs ~60 ms; every edition of a process shares one signer."""
     return DkimSigner(
-        domain=settings.dkim_domain,
-        selector=settings.dkim_selector,
-        private_key_pem=path.read_bytes(),
-        ed25519_selector=settings.dkim_ed25519_selector,
-        ed25519_private_key_pem=Path(ed_path).read_bytes() if ed_path else None,
+        domain=domain,
+        selector=selector,
+        private_key_pem=pem,
+        ed25519_selector=ed25519_selector,
+        ed25519_private_key_pem=ed25519_pem,
     )

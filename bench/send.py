@@ -1,0 +1,185 @@
+"""Send benchmark: the whole pipeline into Postfix's smtp-sink, against smtp-source's ceiling.
+
+N subscribers in PostgreSQL, real Celery workers on Redis, DKIM RSA-2048 and tracking on.
+Messages/s is end to end: from the campaign starting to the last message accepted by the sink.
+In the same run, Postfix's smtp-source measures the sink's ceiling with messages of our size.
+
+Run: .venv/bin/python -m bench.send --recipients 100000
+Needs Debian's postfix package (smtp-sink, smtp-source); no Postfix daemon is started.
+Last line: `messages_per_s=<x> ceiling_per_s=<y> ratio=<x/y>`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import redis
+import sqlalchemy as sa
+
+from bench.common import DEFAULT_URL, bulk_subscribers, fresh_database, seed_content
+from bench.procstats import cpu_seconds, peak_rss_mb, tree
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """An unused loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_sink(port: int) -> subprocess.Popen[bytes]:
+    """Postfix's smtp-sink: accepts everything, as fast as C allows."""
+    if shutil.which("smtp-sink") is None:
+        sys.exit("smtp-sink not found: apt-get install postfix (then `postfix stop`)")
+    sink = subprocess.Popen(["smtp-sink", "-u", "nobody", f"127.0.0.1:{port}", "1024"])
+    time.sleep(0.5)
+    return sink
+
+
+def ceiling(port: int, size: int, count: int) -> float:
+    """Messages/s smtp-source reaches against the same sink with messages of `size` bytes."""
+    started = time.perf_counter()
+    subprocess.run(
+        ["smtp-source", "-s", "4", "-l", str(size), "-m", str(count), "-f", "bench@example.org",
+         "-t", "sink@example.org", f"127.0.0.1:{port}"],
+        check=True,
+    )
+    return count / (time.perf_counter() - started)
+
+
+def start_workers(env: dict[str, str], concurrency: int, log: Path) -> subprocess.Popen[bytes]:
+    """A real Celery worker (prefork) on the Redis broker."""
+    command = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "worker",
+               "-c", str(concurrency), "-Q", "assemble,send,default", "--without-mingle",
+               "--without-gossip", "--loglevel", "WARNING"]
+    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log.open("wb"),
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def wait_sent(campaign_id: int, total: int, timeout_s: float) -> None:
+    """Poll the delivery rows until every one is final."""
+    from service.campaigns.dispatch import status_counts
+    from service.db import session_scope
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with session_scope() as session:
+            counts = status_counts(session, campaign_id=campaign_id)
+        done = sum(counts.get(k, 0) for k in ("sent", "failed", "skipped"))
+        print(f"\r{done}/{total} {counts}", end="", flush=True)
+        if total and done >= total:
+            print()
+            return
+        time.sleep(1.0)
+    sys.exit(f"\ntimed out: {counts}")
+
+
+def timings(campaign_id: int) -> tuple[float, int, int]:
+    """Seconds from campaign start to last accepted message, messages sent, mean message size."""
+    from service.db import session_scope
+    from service.models import Campaign, Delivery
+
+    with session_scope() as session:
+        started = session.get(Campaign, campaign_id).started_at  # type: ignore[union-attr]
+        last, sent = session.execute(
+            sa.select(sa.func.max(Delivery.sent_at), sa.func.count())
+            .where(Delivery.campaign_id == campaign_id, Delivery.status == "sent")
+        ).one()
+    return (last - started).total_seconds(), sent, 0
+
+
+def main() -> None:
+    """Prepare, run one campaign through the workers, measure, print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recipients", type=int, default=100_000)
+    parser.add_argument("--concurrency", type=int, default=3, help="worker processes")
+    parser.add_argument("--database-url", default=DEFAULT_URL)
+    parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/9")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="newsdesk-bench-"))
+    port = free_port()
+    from service.mail.dkim_keys import write_demo_key
+
+    key, _record = write_demo_key(work, selector="bench", domain="news.partnership.example.org")
+    env = {
+        "NEWSDESK_DATABASE_URL": args.database_url, "NEWSDESK_BROKER_URL": args.broker_url,
+        "NEWSDESK_SECRET_KEY": "bench-secret-not-for-production", "NEWSDESK_SMTP_URL": f"smtp://127.0.0.1:{port}",
+        "NEWSDESK_DKIM_PRIVATE_KEY_PATH": str(key), "NEWSDESK_DKIM_SELECTOR": "bench",
+        "NEWSDESK_SEND_BATCH_SIZE": "500", "NEWSDESK_PUBLIC_URL": "https://news.partnership.example.org",
+    }
+    os.environ.update(env)
+    from service.settings import reset_settings
+
+    reset_settings()
+    redis.Redis.from_url(args.broker_url).flushdb()
+    fresh_database(args.database_url)
+    campaign_id = seed_content()
+    bulk_subscribers(args.database_url, args.recipients, tracking=1.0)
+    sink = start_sink(port)
+    workers = start_workers(env, args.concurrency, work / "worker.log")
+    try:
+        run(campaign_id, args, workers, port)
+    finally:
+        import signal
+
+        os.killpg(workers.pid, signal.SIGTERM)
+        workers.wait(timeout=30)
+        sink.terminate()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def run(campaign_id: int, args: argparse.Namespace, workers: subprocess.Popen[bytes], port: int) -> None:
+    """Schedule, fan out through the workers, wait, and report."""
+    from service.campaigns.authoring import schedule
+    from service.campaigns.runner import start_due_campaigns
+    from service.db import session_scope
+    from workers.tasks.campaigns import fan_out
+
+    time.sleep(2.0)  # let the pool come up before the clock starts
+    cpu_before = sum(cpu_seconds(p) for p in tree(workers.pid))
+    with session_scope() as session:
+        schedule(session, campaign_id=campaign_id, send_at=None)
+    assert start_due_campaigns() == [campaign_id]
+    fan_out.delay(campaign_id)
+    wait_sent(campaign_id, args.recipients, timeout_s=3600)
+    pids = tree(workers.pid)
+    cpu = sum(cpu_seconds(p) for p in pids) - cpu_before
+    rss = [peak_rss_mb(p) for p in pids[1:]] or [peak_rss_mb(pids[0])]
+    seconds, sent, _ = timings(campaign_id)
+    size = message_size(port)
+    rate = sent / seconds
+    top = ceiling(port, size, 20_000)
+    print(f"sent {sent} messages of ~{size} bytes in {seconds:.1f}s; worker CPU {cpu * 1000 / sent:.2f} ms/message; "
+          f"peak RSS per worker process {max(rss):.0f} MiB (all: {', '.join(f'{r:.0f}' for r in rss)})")
+    print(f"messages_per_s={rate:.0f} ceiling_per_s={top:.0f} ratio={rate / top:.3f}")
+
+
+def message_size(_port: int) -> int:
+    """Size of one real message of this campaign (built the same way the workers build them)."""
+    from service.campaigns.sender import SKELETONS
+    from service.db import session_scope
+    from service.mail.compose import Recipient
+    from service.models import Campaign, Delivery
+    from service.settings import get_settings
+
+    with session_scope() as session:
+        delivery = session.execute(sa.select(Delivery).limit(1)).scalar_one()
+        campaign = session.get(Campaign, delivery.campaign_id)
+    skeleton = SKELETONS.get(campaign=campaign, key=delivery.edition_key, settings=get_settings())  # type: ignore[arg-type]
+    message = skeleton.message_for(Recipient(subscriber_id=delivery.subscriber_id, email="reader@example.org",
+                                             name="Reader Example", tracking=True))
+    return len(message.data)
+
+
+if __name__ == "__main__":
+    main()
