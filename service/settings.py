@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     rate_global_per_s: float | None = None  # messages/s across all workers (Redis)
     rate_domain_per_s: str = ""  # e.g. "gmail.com=20,outlook.com=10,*=50" (recipient domains)
     rate_global_per_hour: int | None = None  # sliding window: at most N in any 3600 s
+    rate_max_wait_s: float = Field(30.0, ge=0)  # longer waits return TEMPORARY with retry_after_s
 
     send_batch_size: int = Field(500, ge=1, le=10_000)
     fanout_chunk_size: int = Field(50_000, ge=100)

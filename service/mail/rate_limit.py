@@ -138,13 +138,19 @@ class RateLimiter:
         self, domain: str, *, timeout_s: float = 60.0, sleep: Callable[[float], None] = time.sleep
     ) -> bool:
         """Wait until one message to `domain` may go; False if that would exceed timeout_s."""
+        return self.wait_or_acquire(domain, timeout_s=timeout_s, sleep=sleep) == 0
+
+    def wait_or_acquire(
+        self, domain: str, *, timeout_s: float, sleep: Callable[[float], None] = time.sleep
+    ) -> float:
+        """Sleep for short waits and take a slot (0.0), or return a wait longer than timeout_s."""
         deadline = time.monotonic() + timeout_s
         while True:
             wait = self.try_acquire(domain)
             if wait <= 0:
-                return True
+                return 0.0
             if time.monotonic() + wait > deadline:
-                return False
+                return wait
             sleep(wait)
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from service.mail.compose import OutgoingMessage
+from service.mail.rate_limit import RateLimiter, limiter_from_settings
 from service.mail.relays import Relay, RelaySet, parse_relays
 from service.mail.smtp_replies import classify_reply
 from service.settings import Settings
@@ -42,6 +43,7 @@ class SendResult:
     code: int | None = None
     recipient_fault: bool = False
     relay: str | None = None
+    retry_after_s: float | None = None  # set when a rate limit, not a fault, held it back
 
 
 class TransportError(Exception):
@@ -55,8 +57,9 @@ class _Stale(Exception):
 class SmtpPool:
     """Per-process SMTP connections, one per relay, reused across messages (thread-safe)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, limiter: RateLimiter | None = None) -> None:
         self.settings = settings
+        self.limiter = limiter
         self.relays = RelaySet(parse_relays(settings), settings.smtp_relay_cooldown_s)
         self.pid = os.getpid()
         self._connections: dict[int, smtplib.SMTP] = {}
@@ -68,6 +71,12 @@ class SmtpPool:
 
     def send(self, message: OutgoingMessage) -> SendResult:
         """Deliver one message (single RCPT); failover between relays before MAIL FROM only."""
+        if self.limiter is not None:
+            domain = message.rcpt.rpartition("@")[2]
+            wait = self.limiter.wait_or_acquire(domain, timeout_s=self.settings.rate_max_wait_s)
+            if wait > 0:
+                detail = f"rate limit for {domain}: next slot in {wait:.0f} s"
+                return SendResult(SendOutcome.TEMPORARY, detail, retry_after_s=wait)
         with self._lock:
             errors = []
             for relay in self.relays.order():
@@ -222,5 +231,5 @@ def get_pool(settings: Settings) -> SmtpPool:
             _POOL.close()  # settings changed in this process (tests, the demo): start afresh
             _POOL = None
         if _POOL is None or _POOL.pid != os.getpid():
-            _POOL = SmtpPool(settings)
+            _POOL = SmtpPool(settings, limiter_from_settings(settings))
         return _POOL
