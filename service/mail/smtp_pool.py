@@ -102,20 +102,19 @@ class SmtpPool:
     def _transaction(
         self, conn: smtplib.SMTP, relay: Relay, message: OutgoingMessage
     ) -> SendResult:
-        """MAIL, RCPT, DATA with every failure mapped to an outcome."""
+        """MAIL, RCPT, DATA (pipelined when offered), then the content; failures mapped."""
         try:
-            code, reply = conn.mail(message.envelope_from, _mail_options(conn, message))
+            replies = _envelope(conn, message)
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
-            raise _Stale(str(exc)) from exc
+            raise _Stale(str(exc)) from exc  # no content was sent: safe to try again
+        for stage, (code, reply), good in zip(_STAGES, replies, _GOOD, strict=False):
+            if code not in good:
+                if len(replies) == 3 and replies[2][0] == 354:
+                    _abort_data(conn)  # a lenient server entered DATA anyway
+                return self._refused(relay, stage, code, reply)
         try:
-            if code != 250:
-                return self._refused(relay, "MAIL", code, reply)
-            code, reply = conn.rcpt(message.rcpt)
-            if code not in (250, 251):
-                return self._refused(relay, "RCPT", code, reply)
-            code, reply = conn.data(message.data)
-        except smtplib.SMTPDataError as exc:  # 354 was not given
-            return self._refused(relay, "DATA", exc.smtp_code, exc.smtp_error)
+            conn.send(dot_stuff(message.data) + b".\r\n")
+            code, reply = conn.getreply()
         except (smtplib.SMTPException, OSError) as exc:
             self._drop(relay)
             return SendResult(SendOutcome.TEMPORARY, f"connection lost: {exc!r}", relay=relay.name)
@@ -207,6 +206,45 @@ def _authenticate(conn: smtplib.SMTP, user: str, password: str) -> None:
         conn.auth("LOGIN", conn.auth_login, initial_response_ok=False)
     else:
         conn.login(user, password)
+
+
+_STAGES = ("MAIL", "RCPT", "DATA")
+_GOOD = ((250,), (250, 251), (354,))
+
+
+def _envelope(conn: smtplib.SMTP, message: OutgoingMessage) -> list[tuple[int, bytes]]:
+    """Replies to MAIL, RCPT and DATA: one round trip with PIPELINING (RFC 2920), else three."""
+    for address in (message.envelope_from, message.rcpt):
+        if any(c in address for c in "\r\n<>\x00"):
+            raise ValueError(f"refusing envelope address {address!r}")
+    options = "".join(" " + o for o in _mail_options(conn, message))
+    mail = f"MAIL FROM:<{message.envelope_from}>{options}\r\n"
+    rcpt = f"RCPT TO:<{message.rcpt}>\r\n"
+    if conn.has_extn("pipelining"):
+        conn.send((mail + rcpt + "DATA\r\n").encode("ascii"))
+        return [conn.getreply(), conn.getreply(), conn.getreply()]
+    replies = []
+    for command in (mail, rcpt, "DATA\r\n"):
+        conn.send(command.encode("ascii"))
+        replies.append(conn.getreply())
+        if replies[-1][0] >= 400:
+            break
+    return replies
+
+
+def _abort_data(conn: smtplib.SMTP) -> None:
+    """End an unwanted DATA phase with an empty message (no recipients: nothing is delivered)."""
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        conn.send(b".\r\n")
+        conn.getreply()
+
+
+def dot_stuff(data: bytes) -> bytes:
+    """RFC 5321 §4.5.2 transparency, as smtplib does it but with a C replace, CRLF-terminated."""
+    stuffed = data.replace(b"\n.", b"\n..")
+    if stuffed.startswith(b"."):
+        stuffed = b"." + stuffed
+    return stuffed if stuffed.endswith(b"\r\n") else stuffed + b"\r\n"
 
 
 def _mail_options(conn: smtplib.SMTP, message: OutgoingMessage) -> list[str]:

@@ -103,8 +103,11 @@ def test_dkim_on_the_received_bytes(tmp_path: Path, servers: list[Controller]) -
     assert not dkim.verify(raw[:position] + flipped + raw[position + 1 :], dnsfunc=lookup)
 
 
-def test_replies_are_classified(tmp_path: Path, servers: list[Controller]) -> None:
-    handler = ScriptedHandler()
+@pytest.mark.parametrize("pipelining", [False, True])
+def test_replies_are_classified(
+    tmp_path: Path, servers: list[Controller], pipelining: bool
+) -> None:
+    handler = ScriptedHandler(pipelining=pipelining)
     port = serve(servers, handler)
     transport = pool(f"smtp://127.0.0.1:{port}")
     unknown, later, policy, ok = messages(tmp_path, ["unknown", "later", "policy", "ok"])
@@ -120,8 +123,11 @@ def test_replies_are_classified(tmp_path: Path, servers: list[Controller]) -> No
     assert [r.rcpt_tos for r in handler.received] == [["ok@example.org"]]
 
 
-def test_drop_mid_data_affects_only_that_message(tmp_path: Path, servers: list[Controller]) -> None:
-    handler = ScriptedHandler()
+@pytest.mark.parametrize("pipelining", [False, True])
+def test_drop_mid_data_affects_only_that_message(
+    tmp_path: Path, servers: list[Controller], pipelining: bool
+) -> None:
+    handler = ScriptedHandler(pipelining=pipelining)
     port = serve(servers, handler)
     transport = pool(f"smtp://127.0.0.1:{port}")
     first, dropped, last = messages(tmp_path, ["first", "drop", "last"])
