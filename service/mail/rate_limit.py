@@ -11,13 +11,19 @@ workers on different hosts agree.
 
 from __future__ import annotations
 
+import logging
 import os
+import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from service.domain.errors import InvalidInput
 from service.settings import Settings
+
+log = logging.getLogger(__name__)
 
 LUA = """
 local t = redis.call('TIME')
@@ -154,19 +160,71 @@ class RateLimiter:
             sleep(wait)
 
 
+class LocalRateLimiter(RateLimiter):
+    """The same limits kept in this process only: for the embedded setup without Redis.
+
+    With several worker processes each enforces the limits on its own share, so the total can
+    reach processes x limit; production configures Redis.
+    """
+
+    def __init__(self, **limits: Any) -> None:
+        self.global_per_s = limits.get("global_per_s")
+        self.domain_per_s = limits.get("domain_per_s") or {}
+        self.global_per_hour = limits.get("global_per_hour")
+        self.prefix = "local"
+        self._tat: dict[str, float] = {}
+        self._window: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def try_acquire(self, domain: str) -> float:
+        """Check all limits, then consume from all, under one lock (the Lua script's logic)."""
+        limits = self.limits_for(domain)
+        with self._lock:
+            now = time.monotonic()
+            wait = max([self._wait(limit, now) for limit in limits], default=0.0)
+            if wait > 0:
+                return wait
+            for limit in limits:
+                if limit.kind == "rate":
+                    tat = max(self._tat.get(limit.key, now), now)
+                    self._tat[limit.key] = tat + limit.period_s / limit.count
+                else:
+                    self._window.setdefault(limit.key, deque()).append(now)
+            return 0.0
+
+    def _wait(self, limit: Limit, now: float) -> float:
+        """Seconds until this limit allows one more."""
+        if limit.kind == "rate":
+            interval = limit.period_s / limit.count
+            tat = max(self._tat.get(limit.key, now), now)
+            return max(tat - (limit.burst - 1) * interval - now, 0.0)
+        times = self._window.setdefault(limit.key, deque())
+        while times and times[0] <= now - limit.period_s:
+            times.popleft()
+        if len(times) < limit.count:
+            return 0.0
+        return times[len(times) - int(limit.count)] + limit.period_s - now
+
+
 def limiter_from_settings(settings: Settings) -> RateLimiter | None:
-    """The configured limiter, or None when no limit is set or Redis is not configured."""
+    """The configured limiter (Redis, else per process), or None when no limit is set."""
     domains = parse_domain_rates(settings.rate_domain_per_s)
     if not (settings.rate_global_per_s or domains or settings.rate_global_per_hour):
         return None
-    if not settings.redis_url:
-        raise InvalidInput(
-            "send-rate limits are set but NEWSDESK_REDIS_URL is not: limits need Redis"
+    url = settings.redis_url or (
+        settings.broker_url if settings.broker_url.startswith("redis") else None
+    )
+    if not url:
+        log.warning("send-rate limits without Redis: each worker process enforces its own")
+        return LocalRateLimiter(
+            global_per_s=settings.rate_global_per_s,
+            domain_per_s=domains,
+            global_per_hour=settings.rate_global_per_hour,
         )
     import redis
 
     return RateLimiter(
-        redis.Redis.from_url(settings.redis_url),
+        redis.Redis.from_url(url),
         global_per_s=settings.rate_global_per_s,
         domain_per_s=domains,
         global_per_hour=settings.rate_global_per_hour,

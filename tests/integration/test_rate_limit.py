@@ -11,7 +11,12 @@ import pytest
 import redis
 
 from service.domain.errors import InvalidInput
-from service.mail.rate_limit import RateLimiter, limiter_from_settings, parse_domain_rates
+from service.mail.rate_limit import (
+    LocalRateLimiter,
+    RateLimiter,
+    limiter_from_settings,
+    parse_domain_rates,
+)
 from service.settings import Settings
 from tests.conftest import redis_url
 
@@ -96,7 +101,15 @@ def test_settings_parsing() -> None:
         with pytest.raises(InvalidInput, match="RATE_DOMAIN"):
             parse_domain_rates(bad)
     assert limiter_from_settings(Settings()) is None
-    with pytest.raises(InvalidInput, match="REDIS_URL"):
-        limiter_from_settings(Settings(rate_global_per_s=10))
+    local = limiter_from_settings(Settings(rate_global_per_s=10))
+    assert isinstance(local, LocalRateLimiter)
     built = limiter_from_settings(Settings(rate_global_per_s=10, redis_url=redis_url()))
     assert built is not None and [lim.count for lim in built.limits_for("x.org")] == [10]
+
+
+def test_local_fallback_has_the_same_semantics() -> None:
+    limiter = LocalRateLimiter(global_per_s=5, global_per_hour=3)
+    assert limiter.try_acquire("a.example") == 0
+    assert 0 < limiter.try_acquire("a.example") <= 0.2
+    assert limiter.acquire("a.example") and limiter.acquire("a.example")
+    assert limiter.try_acquire("a.example") > 3000
