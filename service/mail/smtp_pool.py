@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from service.mail.compose import OutgoingMessage
+from service.mail.rate_limit import RateLimiter, limiter_from_settings
 from service.mail.relays import Relay, RelaySet, parse_relays
 from service.mail.smtp_replies import classify_reply
 from service.settings import Settings
@@ -42,6 +43,7 @@ class SendResult:
     code: int | None = None
     recipient_fault: bool = False
     relay: str | None = None
+    retry_after_s: float | None = None  # set when a rate limit, not a fault, held it back
 
 
 class TransportError(Exception):
@@ -55,8 +57,9 @@ class _Stale(Exception):
 class SmtpPool:
     """Per-process SMTP connections, one per relay, reused across messages (thread-safe)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, limiter: RateLimiter | None = None) -> None:
         self.settings = settings
+        self.limiter = limiter
         self.relays = RelaySet(parse_relays(settings), settings.smtp_relay_cooldown_s)
         self.pid = os.getpid()
         self._connections: dict[int, smtplib.SMTP] = {}
@@ -68,6 +71,12 @@ class SmtpPool:
 
     def send(self, message: OutgoingMessage) -> SendResult:
         """Deliver one message (single RCPT); failover between relays before MAIL FROM only."""
+        if self.limiter is not None:
+            domain = message.rcpt.rpartition("@")[2]
+            wait = self.limiter.wait_or_acquire(domain, timeout_s=self.settings.rate_max_wait_s)
+            if wait > 0:
+                detail = f"rate limit for {domain}: next slot in {wait:.0f} s"
+                return SendResult(SendOutcome.TEMPORARY, detail, retry_after_s=wait)
         with self._lock:
             errors = []
             for relay in self.relays.order():
@@ -93,20 +102,19 @@ class SmtpPool:
     def _transaction(
         self, conn: smtplib.SMTP, relay: Relay, message: OutgoingMessage
     ) -> SendResult:
-        """MAIL, RCPT, DATA with every failure mapped to an outcome."""
+        """MAIL, RCPT, DATA (pipelined when offered), then the content; failures mapped."""
         try:
-            code, reply = conn.mail(message.envelope_from, _mail_options(conn, message))
+            replies = _envelope(conn, message)
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
-            raise _Stale(str(exc)) from exc
+            raise _Stale(str(exc)) from exc  # no content was sent: safe to try again
+        for stage, (code, reply), good in zip(_STAGES, replies, _GOOD, strict=False):
+            if code not in good:
+                if len(replies) == 3 and replies[2][0] == 354:
+                    _abort_data(conn)  # a lenient server entered DATA anyway
+                return self._refused(relay, stage, code, reply)
         try:
-            if code != 250:
-                return self._refused(relay, "MAIL", code, reply)
-            code, reply = conn.rcpt(message.rcpt)
-            if code not in (250, 251):
-                return self._refused(relay, "RCPT", code, reply)
-            code, reply = conn.data(message.data)
-        except smtplib.SMTPDataError as exc:  # 354 was not given
-            return self._refused(relay, "DATA", exc.smtp_code, exc.smtp_error)
+            conn.send(dot_stuff(message.data) + b".\r\n")
+            code, reply = conn.getreply()
         except (smtplib.SMTPException, OSError) as exc:
             self._drop(relay)
             return SendResult(SendOutcome.TEMPORARY, f"connection lost: {exc!r}", relay=relay.name)
@@ -200,6 +208,45 @@ def _authenticate(conn: smtplib.SMTP, user: str, password: str) -> None:
         conn.login(user, password)
 
 
+_STAGES = ("MAIL", "RCPT", "DATA")
+_GOOD = ((250,), (250, 251), (354,))
+
+
+def _envelope(conn: smtplib.SMTP, message: OutgoingMessage) -> list[tuple[int, bytes]]:
+    """Replies to MAIL, RCPT and DATA: one round trip with PIPELINING (RFC 2920), else three."""
+    for address in (message.envelope_from, message.rcpt):
+        if any(c in address for c in "\r\n<>\x00"):
+            raise ValueError(f"refusing envelope address {address!r}")
+    options = "".join(" " + o for o in _mail_options(conn, message))
+    mail = f"MAIL FROM:<{message.envelope_from}>{options}\r\n"
+    rcpt = f"RCPT TO:<{message.rcpt}>\r\n"
+    if conn.has_extn("pipelining"):
+        conn.send((mail + rcpt + "DATA\r\n").encode("ascii"))
+        return [conn.getreply(), conn.getreply(), conn.getreply()]
+    replies = []
+    for command in (mail, rcpt, "DATA\r\n"):
+        conn.send(command.encode("ascii"))
+        replies.append(conn.getreply())
+        if replies[-1][0] >= 400:
+            break
+    return replies
+
+
+def _abort_data(conn: smtplib.SMTP) -> None:
+    """End an unwanted DATA phase with an empty message (no recipients: nothing is delivered)."""
+    with contextlib.suppress(smtplib.SMTPException, OSError):
+        conn.send(b".\r\n")
+        conn.getreply()
+
+
+def dot_stuff(data: bytes) -> bytes:
+    """RFC 5321 §4.5.2 transparency, as smtplib does it but with a C replace, CRLF-terminated."""
+    stuffed = data.replace(b"\n.", b"\n..")
+    if stuffed.startswith(b"."):
+        stuffed = b"." + stuffed
+    return stuffed if stuffed.endswith(b"\r\n") else stuffed + b"\r\n"
+
+
 def _mail_options(conn: smtplib.SMTP, message: OutgoingMessage) -> list[str]:
     """SIZE when the relay announces it (lets it refuse a too-large message up front)."""
     return [f"SIZE={len(message.data)}"] if conn.has_extn("size") else []
@@ -222,5 +269,5 @@ def get_pool(settings: Settings) -> SmtpPool:
             _POOL.close()  # settings changed in this process (tests, the demo): start afresh
             _POOL = None
         if _POOL is None or _POOL.pid != os.getpid():
-            _POOL = SmtpPool(settings)
+            _POOL = SmtpPool(settings, limiter_from_settings(settings))
         return _POOL

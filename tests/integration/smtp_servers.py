@@ -36,6 +36,14 @@ class ScriptedHandler:
     received: list[Received] = field(default_factory=list)
     mail_peers: list[Any] = field(default_factory=list)
     logins: list[str] = field(default_factory=list)
+    pipelining: bool = False
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        """Announce PIPELINING when asked to (aiosmtpd reads pipelined commands in order)."""
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
 
     async def handle_MAIL(self, server, session, envelope, address, options):
         """Record which connection a transaction starts on."""

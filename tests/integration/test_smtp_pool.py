@@ -49,11 +49,13 @@ def serve(servers: list[Controller], handler: ScriptedHandler, **kwargs: Any) ->
     return int(controller.port)
 
 
-def messages(tmp: Path, locals_: list[str]) -> list[OutgoingMessage]:
+def messages(
+    tmp: Path, locals_: list[str], public_url: str = "https://news.example.org"
+) -> list[OutgoingMessage]:
     """Signed campaign messages to the given local parts."""
     key = tmp / "dkim.pem"
     key.write_bytes(dkim_key()[0])
-    settings = Settings(secret_key=SECRET, dkim_private_key_path=key)
+    settings = Settings(secret_key=SECRET, dkim_private_key_path=key, public_url=public_url)
     sk = EditionSkeleton.build(
         edition=sample_edition(2, 5), subject="Neuigkeiten", language="de", campaign_id=3,
         list_id="ecr", list_name="ECR", announcement_ids=(1, 2), settings=settings,
@@ -85,8 +87,27 @@ def test_one_connection_reused_and_bytes_verify(tmp_path: Path, servers: list[Co
     transport.close()
 
 
-def test_replies_are_classified(tmp_path: Path, servers: list[Controller]) -> None:
+def test_dkim_on_the_received_bytes(tmp_path: Path, servers: list[Controller]) -> None:
     handler = ScriptedHandler()
+    port = serve(servers, handler)
+    long_url = "https://news.partnership.example.org/newsletters/early-career/unsubscribe"
+    (message,) = messages(tmp_path, ["long"], public_url=long_url)
+    assert pool(f"smtp://127.0.0.1:{port}").send(message).outcome is SendOutcome.SENT
+    raw = handler.received[0].data
+    header = next(h for h in raw.split(b"\r\n\r\n")[0].split(b"\r\n") if h.startswith(b"List-Uns"))
+    assert len(header) > 78  # a long List-Unsubscribe, folded before signing
+    lookup = lambda name, timeout=5: dkim_key()[1].encode()  # noqa: E731
+    assert dkim.verify(raw, dnsfunc=lookup)
+    position = raw.index(b"/unsubscribe/u/") + len(b"/unsubscribe/u/")
+    flipped = b"b" if raw[position : position + 1] != b"b" else b"c"
+    assert not dkim.verify(raw[:position] + flipped + raw[position + 1 :], dnsfunc=lookup)
+
+
+@pytest.mark.parametrize("pipelining", [False, True])
+def test_replies_are_classified(
+    tmp_path: Path, servers: list[Controller], pipelining: bool
+) -> None:
+    handler = ScriptedHandler(pipelining=pipelining)
     port = serve(servers, handler)
     transport = pool(f"smtp://127.0.0.1:{port}")
     unknown, later, policy, ok = messages(tmp_path, ["unknown", "later", "policy", "ok"])
@@ -102,8 +123,11 @@ def test_replies_are_classified(tmp_path: Path, servers: list[Controller]) -> No
     assert [r.rcpt_tos for r in handler.received] == [["ok@example.org"]]
 
 
-def test_drop_mid_data_affects_only_that_message(tmp_path: Path, servers: list[Controller]) -> None:
-    handler = ScriptedHandler()
+@pytest.mark.parametrize("pipelining", [False, True])
+def test_drop_mid_data_affects_only_that_message(
+    tmp_path: Path, servers: list[Controller], pipelining: bool
+) -> None:
+    handler = ScriptedHandler(pipelining=pipelining)
     port = serve(servers, handler)
     transport = pool(f"smtp://127.0.0.1:{port}")
     first, dropped, last = messages(tmp_path, ["first", "drop", "last"])
@@ -173,3 +197,39 @@ def test_failover_to_second_relay(tmp_path: Path, servers: list[Controller]) -> 
     assert {r.relay for r in results} == {f"127.0.0.1:{port}"}
     assert len(handler.received) == 3
     assert transport.relays.relays[0].down_until > 0  # the dead one cools down
+
+
+def test_rate_limit_holds_back_without_error(tmp_path: Path, servers: list[Controller]) -> None:
+    import redis
+
+    from service.mail.rate_limit import RateLimiter
+    from tests.conftest import redis_url
+
+    url = redis_url()
+    handler = ScriptedHandler()
+    port = serve(servers, handler)
+    prefix = f"test:pool-rate:{port}:{tmp_path.name}"
+    client = redis.Redis.from_url(url)
+    limiter = RateLimiter(client, global_per_hour=2, prefix=prefix)
+    transport = SmtpPool(
+        Settings(secret_key=SECRET, smtp_url=f"smtp://127.0.0.1:{port}", rate_max_wait_s=1),
+        limiter,
+    )
+    results = [transport.send(m) for m in messages(tmp_path, ["a", "b", "c"])]
+    client.delete(f"{prefix}:global:h")
+    assert [r.outcome for r in results] == [
+        SendOutcome.SENT,
+        SendOutcome.SENT,
+        SendOutcome.TEMPORARY,
+    ]
+    assert results[2].retry_after_s is not None and results[2].retry_after_s > 3000
+    assert len(handler.received) == 2
+
+
+def test_get_pool_is_per_process_and_per_settings() -> None:
+    from service.mail.smtp_pool import get_pool
+
+    settings = Settings(secret_key=SECRET)
+    first = get_pool(settings)
+    assert get_pool(settings) is first
+    assert get_pool(Settings(secret_key=SECRET)) is not first  # new settings, new pool

@@ -183,3 +183,25 @@ def test_bad_input_is_refused_clearly(tmp_path: Path) -> None:
             edition=bad, subject="x", language="de", campaign_id=1, list_id="ecr",
             list_name="ECR", announcement_ids=(1,), settings=settings,
         )  # fmt: skip
+
+
+def test_message_ids_unique_over_a_large_batch() -> None:
+    from service.mail.compose import new_message_id
+
+    ids = {new_message_id("news.partnership.example.org") for _ in range(10_000)}
+    assert len(ids) == 10_000
+    assert all(re.fullmatch(r"<[a-z2-7]{24}@news\.partnership\.example\.org>", i) for i in ids)
+
+
+@pytest.mark.parametrize("tracking", [True, False])
+def test_every_web_link_of_the_html_is_in_the_text(tmp_path: Path, tracking: bool) -> None:
+    import html as html_lib
+
+    settings = make_settings(tmp_path)
+    out = skeleton(settings).message_for(Recipient(9, "r@example.org", "R", tracking))
+    msg = message_from_bytes(out.data, policy=default)
+    rich, text = (msg.get_body((k,)).get_content() for k in ("html", "plain"))
+    hrefs = [html_lib.unescape(h) for h in re.findall(r'href="(https?://[^"]+)"', rich)]
+    assert len(hrefs) == 6 + 3  # six content links, web view, unsubscribe, preferences
+    assert all(h in text for h in hrefs)
+    assert "/u/" in text and "Musterstraße 1" in text

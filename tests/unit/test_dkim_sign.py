@@ -11,7 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from service.mail.dkim_keys import generate_ed25519_keypair, generate_keypair, write_demo_key
-from service.mail.dkim_sign import DkimSigner, relaxed_body, relaxed_header, split_headers
+from service.mail.dkim_sign import (
+    DkimSigner,
+    relaxed_body,
+    relaxed_header,
+    relaxed_lines,
+    split_headers,
+)
 
 DOMAIN = "news.example.org"
 MESSAGE = (
@@ -125,3 +131,11 @@ def test_demo_key_files(tmp_path) -> None:
     assert again.read_bytes() == key_path.read_bytes() and txt_path.read_text().strip() == record
     s = DkimSigner(domain=DOMAIN, selector="nd2026", private_key_pem=key_path.read_bytes())
     assert dkim.verify(s.sign(MESSAGE), dnsfunc=dns({"nd2026": record}))
+
+
+@given(st.lists(st.text(alphabet=" \tab=", max_size=12), min_size=1, max_size=6))
+def test_relaxed_lines_matches_dkimpy(body_lines: list[str]) -> None:
+    from dkim.canonicalization import compress_whitespace, strip_trailing_whitespace
+
+    lines = "".join(line + "\r\n" for line in body_lines).encode()
+    assert relaxed_lines(lines) == compress_whitespace(strip_trailing_whitespace(lines))

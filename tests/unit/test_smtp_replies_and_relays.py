@@ -5,9 +5,12 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from service.domain.errors import InvalidInput
 from service.mail.relays import RelaySet, parse_relays
+from service.mail.smtp_pool import dot_stuff
 from service.mail.smtp_replies import classify_reply
 from service.settings import Settings
 
@@ -57,3 +60,14 @@ def test_weighted_order_and_cooldown() -> None:
     assert 0.7 < share < 0.8  # weight 3:1
     chooser.mark_down(relays[0])
     assert [r.name for r in chooser.order()] == ["b.x:25", "a.x:25"]  # cooling relay goes last
+
+
+@given(st.lists(st.sampled_from([b".", b"..", b"a", b"\r\n", b" ", b"=2E"]), max_size=30))
+def test_dot_stuffing_matches_smtplib(pieces: list[bytes]) -> None:
+    import smtplib
+
+    data = b"".join(pieces)
+    expected = smtplib._quote_periods(data)
+    if expected[-2:] != b"\r\n":
+        expected += b"\r\n"
+    assert dot_stuff(data) == expected

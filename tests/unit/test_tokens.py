@@ -108,3 +108,14 @@ def test_addresses_and_urls() -> None:
     assert parsed is not None and parsed.tag == "bounces"
     assert CODEC.decode_verp(parsed.token) == (5, 6)
     assert parse_tagged(reply_address("short", "r.example")) is None
+
+
+def test_tokens_never_expire() -> None:
+    from datetime import timedelta
+
+    from freezegun import freeze_time
+
+    token = CODEC.unsubscribe(12, 34)
+    with freeze_time() as clock:
+        clock.tick(timedelta(days=400))
+        assert CODEC.decode_unsubscribe(token) == (12, 34)
