@@ -50,8 +50,20 @@ def ceiling(port: int, size: int, count: int) -> float:
     """Messages/s smtp-source reaches against the same sink with messages of `size` bytes."""
     started = time.perf_counter()
     subprocess.run(
-        ["smtp-source", "-s", "4", "-l", str(size), "-m", str(count), "-f", "bench@example.org",
-         "-t", "sink@example.org", f"127.0.0.1:{port}"],
+        [
+            "smtp-source",
+            "-s",
+            "4",
+            "-l",
+            str(size),
+            "-m",
+            str(count),
+            "-f",
+            "bench@example.org",
+            "-t",
+            "sink@example.org",
+            f"127.0.0.1:{port}",
+        ],
         check=True,
     )
     return count / (time.perf_counter() - started)
@@ -59,11 +71,30 @@ def ceiling(port: int, size: int, count: int) -> float:
 
 def start_workers(env: dict[str, str], concurrency: int, log: Path) -> subprocess.Popen[bytes]:
     """A real Celery worker (prefork) on the Redis broker."""
-    command = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "worker",
-               "-c", str(concurrency), "-Q", "assemble,send,default", "--without-mingle",
-               "--without-gossip", "--loglevel", "WARNING"]
-    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env}, stdout=log.open("wb"),
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "workers.celery_app:celery_app",
+        "worker",
+        "-c",
+        str(concurrency),
+        "-Q",
+        "assemble,send,default",
+        "--without-mingle",
+        "--without-gossip",
+        "--loglevel",
+        "WARNING",
+    ]
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
 
 
 def wait_sent(campaign_id: int, total: int, timeout_s: float) -> None:
@@ -92,17 +123,20 @@ def timings(campaign_id: int) -> tuple[float, int, int]:
     with session_scope() as session:
         started = session.get(Campaign, campaign_id).started_at  # type: ignore[union-attr]
         last, sent = session.execute(
-            sa.select(sa.func.max(Delivery.sent_at), sa.func.count())
-            .where(Delivery.campaign_id == campaign_id, Delivery.status == "sent")
+            sa.select(sa.func.max(Delivery.sent_at), sa.func.count()).where(
+                Delivery.campaign_id == campaign_id, Delivery.status == "sent"
+            )
         ).one()
     return (last - started).total_seconds(), sent, 0
 
 
 def main() -> None:
     """Prepare, run one campaign through the workers, measure, print the figures."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--recipients", type=int, default=100_000)
-    parser.add_argument("--concurrency", type=int, default=3, help="worker processes")
+    parser.add_argument("--concurrency", type=int, default=4, help="worker processes")
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/9")
     args = parser.parse_args()
@@ -112,10 +146,14 @@ def main() -> None:
 
     key, _record = write_demo_key(work, selector="bench", domain="news.partnership.example.org")
     env = {
-        "NEWSDESK_DATABASE_URL": args.database_url, "NEWSDESK_BROKER_URL": args.broker_url,
-        "NEWSDESK_SECRET_KEY": "bench-secret-not-for-production", "NEWSDESK_SMTP_URL": f"smtp://127.0.0.1:{port}",
-        "NEWSDESK_DKIM_PRIVATE_KEY_PATH": str(key), "NEWSDESK_DKIM_SELECTOR": "bench",
-        "NEWSDESK_SEND_BATCH_SIZE": "500", "NEWSDESK_PUBLIC_URL": "https://news.partnership.example.org",
+        "NEWSDESK_DATABASE_URL": args.database_url,
+        "NEWSDESK_BROKER_URL": args.broker_url,
+        "NEWSDESK_SECRET_KEY": "bench-secret-not-for-production",
+        "NEWSDESK_SMTP_URL": f"smtp://127.0.0.1:{port}",
+        "NEWSDESK_DKIM_PRIVATE_KEY_PATH": str(key),
+        "NEWSDESK_DKIM_SELECTOR": "bench",
+        "NEWSDESK_SEND_BATCH_SIZE": "500",
+        "NEWSDESK_PUBLIC_URL": "https://news.partnership.example.org",
     }
     os.environ.update(env)
     from service.settings import reset_settings
@@ -138,7 +176,9 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def run(campaign_id: int, args: argparse.Namespace, workers: subprocess.Popen[bytes], port: int) -> None:
+def run(
+    campaign_id: int, args: argparse.Namespace, workers: subprocess.Popen[bytes], port: int
+) -> None:
     """Schedule, fan out through the workers, wait, and report."""
     from service.campaigns.authoring import schedule
     from service.campaigns.runner import start_due_campaigns
@@ -159,8 +199,9 @@ def run(campaign_id: int, args: argparse.Namespace, workers: subprocess.Popen[by
     size = message_size(port)
     rate = sent / seconds
     top = ceiling(port, size, 20_000)
-    print(f"sent {sent} messages of ~{size} bytes in {seconds:.1f}s; worker CPU {cpu * 1000 / sent:.2f} ms/message; "
-          f"peak RSS per worker process {max(rss):.0f} MiB (all: {', '.join(f'{r:.0f}' for r in rss)})")
+    print(f"sent {sent} messages of ~{size} bytes in {seconds:.1f}s")
+    print(f"worker CPU {cpu * 1000 / sent:.2f} ms/message")
+    print(f"peak RSS per worker process {max(rss):.0f} MiB ({', '.join(f'{r:.0f}' for r in rss)})")
     print(f"messages_per_s={rate:.0f} ceiling_per_s={top:.0f} ratio={rate / top:.3f}")
 
 
@@ -175,9 +216,12 @@ def message_size(_port: int) -> int:
     with session_scope() as session:
         delivery = session.execute(sa.select(Delivery).limit(1)).scalar_one()
         campaign = session.get(Campaign, delivery.campaign_id)
-    skeleton = SKELETONS.get(campaign=campaign, key=delivery.edition_key, settings=get_settings())  # type: ignore[arg-type]
-    message = skeleton.message_for(Recipient(subscriber_id=delivery.subscriber_id, email="reader@example.org",
-                                             name="Reader Example", tracking=True))
+    assert campaign is not None
+    skeleton = SKELETONS.get(campaign=campaign, key=delivery.edition_key, settings=get_settings())
+    reader = Recipient(
+        delivery.subscriber_id, "reader@example.org", "Reader Example", tracking=True
+    )
+    message = skeleton.message_for(reader)
     return len(message.data)
 
 
