@@ -2,11 +2,13 @@
 
 from service.models.announcement import Announcement, AnnouncementSegment, ApprovalState
 from service.models.campaign import Campaign, CampaignSegment, Edition
+from service.models.consent import ConsentEvent, ConsentEventKind, WithdrawalChannel
 from service.models.coordinator import Coordinator
 from service.models.dead_letter import DeadLetter
 from service.models.delivery import FINAL_DELIVERY_STATES, Delivery, DeliveryStatus
 from service.models.segment import Segment
 from service.models.subscriber import Language, Subscriber, SubscriberStatus
+from service.models.subscription import ListSubscription
 from service.models.suppression import Suppression, SuppressionReason
 from service.models.tracking import TrackingEvent, TrackingKind
 
@@ -16,6 +18,8 @@ __all__ = [
     "AnnouncementSegment",
     "ApprovalState",
     "Campaign",
+    "ConsentEvent",
+    "ConsentEventKind",
     "CampaignSegment",
     "Coordinator",
     "DeadLetter",
@@ -23,6 +27,7 @@ __all__ = [
     "DeliveryStatus",
     "Edition",
     "Language",
+    "ListSubscription",
     "Segment",
     "Subscriber",
     "SubscriberStatus",
@@ -30,4 +35,5 @@ __all__ = [
     "SuppressionReason",
     "TrackingEvent",
     "TrackingKind",
+    "WithdrawalChannel",
 ]
