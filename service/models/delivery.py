@@ -21,9 +21,7 @@ class DeliveryStatus(StrEnum):
     SKIPPED = "skipped"
 
 
-FINAL_DELIVERY_STATES = frozenset(
-    {DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED}
-)
+FINAL_DELIVERY_STATES = frozenset({DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED})
 
 
 class Delivery(SQLModel, table=True):
