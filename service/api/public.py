@@ -49,12 +49,14 @@ def get_mail_sender() -> MailSender:
     return send_transactional
 
 
-def page(request: Request, name: str, *, lang: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+def page(
+    request: Request, template: str, /, *, lang: str, status: int = 200, **ctx: Any
+) -> HTMLResponse:
     """Render a page in `lang` with the legal footer."""
     settings = get_settings()
     context = {"lang": lang, "t": texts(lang), "org": settings.org_legal_name}
     context |= {"address": settings.org_postal_address, **ctx}
-    response = templates.TemplateResponse(request, name, context, status_code=status)
+    response = templates.TemplateResponse(request, template, context, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the URL is a credential
     return response
