@@ -181,7 +181,7 @@ def _ledger(
 ) -> None:
     """Proof rows become 'confirm' entries; the rest of the unconfirmed get a DOI 'signup'."""
     settings = get_settings()
-    entries = []
+    entries: list[dict[str, Any]] = []
     for r in rows:
         if not _unconfirmed(existing, r):
             continue  # already confirmed: a profile update is not a consent event
