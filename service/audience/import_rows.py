@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
 
-from service.domain.addresses import normalise_email
+from service.audience.fast_address import normalise_fast
 from service.domain.errors import InvalidInput
 from service.domain.segment_ast import ATTRIBUTES
 from service.models.subscriber import Language
@@ -103,7 +103,7 @@ def _check(line: int, values: dict[str, Any]) -> ImportRow:
     if not isinstance(email, str) or not email.strip():
         raise RowError("missing email")
     try:
-        address = normalise_email(email)
+        address = normalise_fast(email)
     except InvalidInput as exc:
         raise RowError(f"invalid email: {str(exc).split(': ', 1)[-1]}") from None
     row = ImportRow(line=line, email=address, name=_text(values.get("name"), "name") or None)

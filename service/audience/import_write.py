@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from service.audience.import_rows import ImportRow
 from service.audience.ledger import DOI_TEMPLATE_VERSION, consent_text
+from service.audience.pg_bulk import copy_rows, is_postgres, one_of
 from service.domain.addresses import email_hash
 from service.models.consent import ConsentEvent, ConsentEventKind
 from service.models.subscriber import Subscriber, SubscriberStatus
@@ -95,7 +96,8 @@ def _unconfirmed(existing: dict[str, dict[str, Any]], row: ImportRow) -> bool:
 def _suppressed(session: Session, hashes: set[str]) -> set[str]:
     if not hashes:
         return set()
-    stmt = sa.select(suppression_t.c.email_hash).where(suppression_t.c.email_hash.in_(hashes))
+    column = suppression_t.c.email_hash
+    stmt = sa.select(column).where(one_of(column, sorted(hashes), pg=is_postgres(session)))
     return set(session.execute(stmt).scalars())
 
 
@@ -105,7 +107,7 @@ def _existing(session: Session, emails: list[str]) -> dict[str, dict[str, Any]]:
         return {}
     c = subscriber_t.c
     stmt = sa.select(c.id, c.email, c.status, c.attributes, c.name, c.language).where(
-        c.email.in_(emails)
+        one_of(c.email, emails, pg=is_postgres(session))
     )
     return {r.email: dict(r._mapping) for r in session.execute(stmt)}
 
@@ -131,6 +133,12 @@ def _insert(
         }
         for r in rows
     ]
+    if is_postgres(session):
+        columns = list(values[0])
+        copy_rows(session, subscriber_t, columns, ([v[c] for c in columns] for v in values))
+        c = subscriber_t.c
+        found = sa.select(c.id, c.email).where(one_of(c.email, [r.email for r in rows], pg=True))
+        return {email: id_ for id_, email in session.execute(found)}
     stmt = sa.insert(subscriber_t).returning(
         subscriber_t.c.id, subscriber_t.c.email, sort_by_parameter_order=True
     )
@@ -216,5 +224,8 @@ def _ledger(
                     "template_version": DOI_TEMPLATE_VERSION,
                 }
             )
-    if entries:
+    if entries and is_postgres(session):
+        columns = list(entries[0])
+        copy_rows(session, ledger_t, columns, ([e[c] for c in columns] for e in entries))
+    elif entries:
         session.execute(sa.insert(ledger_t), entries)
