@@ -43,26 +43,39 @@ RawRow = tuple[int, dict[str, Any]]  # (line number, column -> value)
 
 def open_rows(path: Path, handle: IO[bytes]) -> Iterator[RawRow]:
     """Rows of a .csv or .jsonl/.ndjson file with the line each starts on."""
-    text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _csv_rows(text)
+        return _decoded(handle, _csv_rows)
     if suffix in (".jsonl", ".ndjson"):
-        return _jsonl_rows(text)
+        return _decoded(handle, _jsonl_rows)
     raise InvalidInput(f"{path}: unknown import format {suffix!r} (use .csv or .jsonl)")
+
+
+def _decoded(handle: IO[bytes], reader: Callable[[IO[str]], Iterator[RawRow]]) -> Iterator[RawRow]:
+    """UTF-8 text over the binary handle, which stays open (and readable for progress)."""
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+    try:
+        yield from reader(text)
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"import file is not UTF-8 text: {exc.reason}; import stopped") from None
+    finally:
+        text.detach()  # otherwise collecting the wrapper closes the caller's handle
 
 
 def _csv_rows(text: IO[str]) -> Iterator[RawRow]:
     reader = csv.reader(text)
-    header = next(reader, None)
-    if header is None:
-        return
-    names = [h.strip() for h in header]
-    start = reader.line_num + 1
-    for values in reader:
-        if any(v.strip() for v in values):
-            yield start, dict(zip(names, values, strict=False))
+    try:
+        header = next(reader, None)
+        if header is None:
+            return
+        names = [h.strip() for h in header]
         start = reader.line_num + 1
+        for values in reader:
+            if any(v.strip() for v in values):
+                yield start, dict(zip(names, values, strict=False))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise InvalidInput(f"CSV line {reader.line_num}: {exc}; import stopped") from None
 
 
 def _jsonl_rows(text: IO[str]) -> Iterator[RawRow]:

@@ -144,7 +144,7 @@ def test_erasure_deletes_new_tables_too(
 
 def test_erasure_keeps_only_the_hash_and_refuses_reimport(session: Session, tmp_path: Path) -> None:
     """Rows gone, events unlinked and scrubbed, hash suppressed; import refuses every variant."""
-    sub, campaign = _person_with_history(session)
+    _person_with_history(session)
     erase_subscriber(session, email=ADDRESS.upper())
     session.commit()
     for model in (Subscriber, ConsentEvent, Delivery, ListSubscription):

@@ -7,11 +7,13 @@ import json
 from email.message import EmailMessage
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from service.audience.importer import import_file
 from service.audience.suppression import suppress
+from service.domain.errors import InvalidInput
 from service.models import ConsentEvent, Subscriber
 
 CSV_TEXT = """email,name,language,career_stage,topics,consent_date,consent_source,unused
@@ -126,3 +128,19 @@ def test_reimport_updates_and_keeps_withdrawals(session: Session, tmp_path: Path
     session.commit()
     third = import_file(session, path=second)
     assert third.reasons["unsubscribed"] == 1
+
+
+def test_broken_files_stop_with_a_clear_error(session: Session, tmp_path: Path) -> None:
+    """Non-UTF-8 bytes, an oversized CSV field or an unknown format: a clear InvalidInput."""
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("email\nj\xf6rg@example.org\n".encode("latin-1"))
+    with pytest.raises(InvalidInput, match="not UTF-8"):
+        import_file(session, path=latin, invite=lambda m: None)
+    huge = tmp_path / "huge.csv"
+    huge.write_text('email,name\na@example.org,"' + "x" * 200_000 + '"\n', encoding="utf-8")
+    with pytest.raises(InvalidInput, match="CSV line 2: field larger than field limit"):
+        import_file(session, path=huge, invite=lambda m: None)
+    xlsx = tmp_path / "people.xlsx"
+    xlsx.write_bytes(b"PK")
+    with pytest.raises(InvalidInput, match="unknown import format"):
+        import_file(session, path=xlsx)

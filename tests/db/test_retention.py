@@ -13,7 +13,7 @@ from tests.db.public_helpers import add_campaign, add_subscriber
 
 
 def test_retention_periods(session: Session) -> None:
-    """31-day-old event loses its IP, a 401-day-old one also its subscriber; a new one keeps both."""
+    """A 31-day-old event loses its IP, a 401-day-old one also its subscriber link."""
     sub = add_subscriber(session, "r@x.org")
     campaign = add_campaign(session)
     now = utcnow()
