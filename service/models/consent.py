@@ -108,15 +108,16 @@ def _refuse_bulk_changes(state: ORMExecuteState) -> None:
         raise LedgerIsAppendOnly("consent_event: the consent ledger is append-only")
 
 
-_PG_TRIGGER = sa.DDL(
+# Alembic migrations run the same DDL on PostgreSQL: op.execute(APPEND_ONLY_TRIGGER_DDL).
+APPEND_ONLY_TRIGGER_DDL = sa.DDL(
     f"""
 CREATE OR REPLACE FUNCTION consent_event_append_only() RETURNS trigger AS $$
 BEGIN
   IF TG_OP = 'DELETE' AND current_setting('{PG_SETTING}', true) = 'on' THEN
     RETURN OLD;
   END IF;
-  RAISE EXCEPTION 'consent_event is append-only (%% refused)', TG_OP
-    USING ERRCODE = 'insufficient_privilege';
+  RAISE EXCEPTION USING ERRCODE = 'insufficient_privilege',
+    MESSAGE = 'consent_event is append-only (' || TG_OP || ' refused)';
 END $$ LANGUAGE plpgsql;
 CREATE TRIGGER consent_event_append_only BEFORE UPDATE OR DELETE ON consent_event
   FOR EACH ROW EXECUTE FUNCTION consent_event_append_only();
@@ -125,5 +126,5 @@ CREATE TRIGGER consent_event_append_only BEFORE UPDATE OR DELETE ON consent_even
 event.listen(
     ConsentEvent.__table__,  # type: ignore[attr-defined]
     "after_create",
-    _PG_TRIGGER.execute_if(dialect="postgresql"),
+    APPEND_ONLY_TRIGGER_DDL.execute_if(dialect="postgresql"),
 )

@@ -3,51 +3,21 @@
 from __future__ import annotations
 
 import re
-import socket
-from collections.abc import Iterator
 from datetime import timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from sqlmodel import Session, select
 
 from service.audience.segments import segment_count
 from service.audience.subscribe import ConfirmationExpired, confirm, purge_unconfirmed, subscribe
 from service.models import ConsentEvent, ListSubscription, Subscriber
 from service.models._common import utcnow
-from service.settings import reset_settings
 from tests.db.public_helpers import ledger_count, make_client
+from tests.db.smtp_capture import Capture, capture_smtp
 
-
-class Capture:
-    """aiosmtpd handler keeping every message it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        msg = message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), msg))  # type: ignore[arg-type]
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Capture]:
-    """A capturing SMTP server on loopback, wired into settings.smtp_url."""
-    capture = Capture()
-    with socket.socket() as probe:  # a free loopback port (aiosmtpd cannot take port 0)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(capture, hostname="127.0.0.1", port=port)
-    controller.start()
-    monkeypatch.setenv("NEWSDESK_SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
-    reset_settings()
-    yield capture
-    controller.stop()
+smtp = capture_smtp  # the fixture, under the name the tests ask for
 
 
 def _link(msg: EmailMessage) -> str:
