@@ -58,6 +58,8 @@ def update(
 ) -> dict[str, Any]:
     """Apply a submitted preference form; ledger rows record what changed, and how."""
     now = now or utcnow()
+    if subscriber.status in GONE:  # coming back needs a fresh, confirmed subscription
+        raise InvalidInput("unsubscribed from everything: please subscribe again to return")
     if language not in {lang.value for lang in Language}:
         raise InvalidInput(f"language: expected de or en, got {language!r}")
     known = memberships(session, subscriber=subscriber)

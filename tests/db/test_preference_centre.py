@@ -68,3 +68,15 @@ def test_bad_tokens_get_the_same_404(session: Session) -> None:
         for t in (make_unsubscribe(sub.id, 1), make_preferences(sub.id) + "x", make_preferences(77))
     }
     assert len(bodies) == 1 and client.get(f"/p/{make_preferences(77)}").status_code == 404
+
+
+def test_unsubscribed_people_cannot_rejoin_through_the_form(session: Session) -> None:
+    """After leaving everything, a crafted save is refused; coming back needs double opt-in."""
+    sub = add_subscriber(session, "back@x.org")
+    url = f"/p/{make_preferences(sub.id)}"
+    client = make_client()
+    client.post(url, data={"action": "leave_all"})
+    response = client.post(url, data={"lists": ["newsletter"], "language": "en"})
+    assert response.status_code == 422 and "subscribe again" in response.text
+    session.expire_all()
+    assert session.get(Subscriber, sub.id).status == "unsubscribed"
