@@ -89,11 +89,35 @@ class Settings(BaseSettings):
     missing_translation: str = Field("fallback", pattern="^(fallback|omit)$")
     tracking_default: str = Field("consent", pattern="^(off|aggregate|consent)$")
 
+    # Audience: double opt-in, consent, preferences, import, retention.
+    doi_expiry_days: int = Field(7, ge=1, le=60)
+    purge_unconfirmed_days: int = Field(30, ge=1)
+    consent_version: str = Field("2026-11", max_length=32)
+    mailing_lists: dict[str, str] = Field(
+        default_factory=lambda: {
+            "newsletter": "Partnership Newsletter",
+            "ecr": "Early-Career Researchers",
+        }
+    )
+    preference_topics: list[str] = Field(
+        default_factory=lambda: ["lung", "ai-ml", "single-cell", "clinical", "research-stays"]
+    )
+    import_batch_size: int = Field(2000, ge=1, le=50_000)
+    tracking_ip_retention_days: int = Field(30, ge=1)
+    tracking_event_retention_days: int = Field(400, ge=1)
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
         """Refuse to start with the demo secret outside the demo."""
         if self.secret_key == PLACEHOLDER_SECRET and not self.demo_mode and _is_production(self):
             raise ValueError("NEWSDESK_SECRET_KEY must be set to a real secret outside the demo")
+        return self
+
+    @model_validator(mode="after")
+    def _purge_after_expiry(self) -> Settings:
+        """Unconfirmed rows outlive their confirmation links, so no live link meets a purged row."""
+        if self.purge_unconfirmed_days < self.doi_expiry_days:
+            raise ValueError("NEWSDESK_PURGE_UNCONFIRMED_DAYS must be >= NEWSDESK_DOI_EXPIRY_DAYS")
         return self
 
     @property

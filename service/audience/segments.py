@@ -11,10 +11,12 @@ from sqlmodel import Session, select
 
 from service.domain.segment_rules import compile_rule
 from service.models.subscriber import Subscriber, SubscriberStatus
+from service.models.subscription import ListSubscription
 from service.models.suppression import Suppression
 
 subscriber_t: sa.Table = Subscriber.__table__  # type: ignore[attr-defined]
 suppression_t: sa.Table = Suppression.__table__  # type: ignore[attr-defined]
+membership_t: sa.Table = ListSubscription.__table__  # type: ignore[attr-defined]
 
 
 def dialect_of(session: Session) -> str:
@@ -22,10 +24,30 @@ def dialect_of(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def deliverable_condition() -> ColumnElement[bool]:
-    """Confirmed and not on the suppression list (matched by keyed hash)."""
+def deliverable_condition(list_slug: str | None = None) -> ColumnElement[bool]:
+    """Confirmed, not on the suppression list (by keyed hash), and not left `list_slug`."""
     suppressed = sa.exists().where(suppression_t.c.email_hash == subscriber_t.c.email_hash)
-    return sa.and_(subscriber_t.c.status == SubscriberStatus.CONFIRMED.value, sa.not_(suppressed))
+    conds = [subscriber_t.c.status == SubscriberStatus.CONFIRMED.value, sa.not_(suppressed)]
+    if list_slug is not None:
+        left = sa.exists().where(
+            membership_t.c.subscriber_id == subscriber_t.c.id,
+            membership_t.c.list_slug == list_slug,
+            membership_t.c.active == sa.false(),
+        )
+        conds.append(sa.not_(left))
+    return sa.and_(*conds)
+
+
+def deliverable_ids(
+    session: Session, *, subscriber_ids: list[int], list_slug: str | None = None
+) -> set[int]:
+    """Which of these subscribers may still be mailed now: the re-check at dispatch (B5, F5)."""
+    if not subscriber_ids:
+        return set()
+    stmt = sa.select(subscriber_t.c.id).where(
+        subscriber_t.c.id.in_(subscriber_ids), deliverable_condition(list_slug)
+    )
+    return set(session.execute(stmt).scalars())
 
 
 def audience_condition(
@@ -35,11 +57,13 @@ def audience_condition(
     exclude_rules: list[dict[str, Any]],
     dialect: str | None = None,
     now: datetime | None = None,
+    list_slug: str | None = None,
 ) -> ColumnElement[bool]:
     """Union of include rules minus exclude rules, deliverable subscribers only.
 
     A WHERE clause over `subscriber`, so the caller selects each subscriber once however many
-    segments they are in; `dialect` defaults to the session's.
+    segments they are in; `dialect` defaults to the session's; with `list_slug` (the campaign's
+    list) people who left that list are excluded too.
     """
     if dialect is None:
         if session is None:
@@ -51,7 +75,7 @@ def audience_condition(
     excluded = sa.or_(
         sa.false(), *(compile_rule(r, dialect=dialect, now=now) for r in exclude_rules)
     )
-    return sa.and_(deliverable_condition(), included, sa.not_(excluded))
+    return sa.and_(deliverable_condition(list_slug), included, sa.not_(excluded))
 
 
 def segment_condition(

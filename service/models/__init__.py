@@ -7,11 +7,13 @@ from service.models.announcement import (
     ApprovalState,
 )
 from service.models.campaign import Campaign, CampaignBase, CampaignSegment, Edition
+from service.models.consent import ConsentEvent, ConsentEventKind, WithdrawalChannel
 from service.models.coordinator import Coordinator, CoordinatorBase
 from service.models.dead_letter import DeadLetter
 from service.models.delivery import FINAL_DELIVERY_STATES, Delivery, DeliveryStatus
 from service.models.segment import Segment, SegmentBase
 from service.models.subscriber import Language, Subscriber, SubscriberBase, SubscriberStatus
+from service.models.subscription import ListSubscription
 from service.models.suppression import Suppression, SuppressionReason
 from service.models.tracking import TrackingEvent, TrackingKind
 
@@ -24,6 +26,8 @@ __all__ = [
     "Campaign",
     "CampaignBase",
     "CampaignSegment",
+    "ConsentEvent",
+    "ConsentEventKind",
     "Coordinator",
     "CoordinatorBase",
     "DeadLetter",
@@ -31,6 +35,7 @@ __all__ = [
     "DeliveryStatus",
     "Edition",
     "Language",
+    "ListSubscription",
     "Segment",
     "SegmentBase",
     "Subscriber",
@@ -40,4 +45,5 @@ __all__ = [
     "SuppressionReason",
     "TrackingEvent",
     "TrackingKind",
+    "WithdrawalChannel",
 ]

@@ -50,6 +50,8 @@ class Subscriber(SubscriberBase, table=True):
             postgresql_using="gin",
             postgresql_ops={"attributes": "jsonb_path_ops"},
         ).ddl_if(dialect="postgresql"),
+        # Links carry subscriber ids and unsubscribe links never expire: never reuse an id.
+        {"sqlite_autoincrement": True},
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -1,0 +1,231 @@
+"""Writing one checked import batch with set-based statements (the importer's hot path)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from service.audience.import_rows import ImportRow
+from service.audience.ledger import DOI_TEMPLATE_VERSION, consent_text
+from service.audience.pg_bulk import copy_rows, is_postgres, one_of
+from service.domain.addresses import email_hash
+from service.models.consent import ConsentEvent, ConsentEventKind
+from service.models.subscriber import Subscriber, SubscriberStatus
+from service.models.suppression import Suppression
+from service.settings import get_settings
+
+subscriber_t: sa.Table = Subscriber.__table__  # type: ignore[attr-defined]
+ledger_t: sa.Table = ConsentEvent.__table__  # type: ignore[attr-defined]
+suppression_t: sa.Table = Suppression.__table__  # type: ignore[attr-defined]
+REFUSED_STATUS = {
+    SubscriberStatus.UNSUBSCRIBED: "unsubscribed",
+    SubscriberStatus.BLOCKLISTED: "blocklisted",
+}
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    """Per-import constants."""
+
+    source: str
+    now: datetime
+    dry_run: bool
+    can_invite: bool
+
+
+@dataclass
+class BatchOutcome:
+    """What one batch did: counts, refusals and who to invite."""
+
+    created: int = 0
+    updated: int = 0
+    confirmed: int = 0
+    refused: list[tuple[int, str, str]] = field(default_factory=list)
+    invitations: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def write_batch(session: Session, rows: list[ImportRow], ctx: BatchContext) -> BatchOutcome:
+    """Refuse suppressed/withdrawn rows, insert new people, update known ones, write the ledger."""
+    out = BatchOutcome()
+    secret = get_settings().secret_bytes
+    hashes = {r.email: email_hash(r.email, secret) for r in rows}
+    blocked = _suppressed(session, set(hashes.values()))
+    existing = _existing(session, list(hashes))
+    latest: dict[str, ImportRow] = {}
+    for row in rows:
+        reason = _refusal(row, hashes[row.email] in blocked, existing.get(row.email), ctx)
+        if reason:
+            out.refused.append((row.line, row.email, reason))
+        else:  # a later row for the same address wins, as it would across batches
+            latest[row.email] = row
+    fresh = [r for a, r in latest.items() if a not in existing]
+    known = [r for a, r in latest.items() if a in existing]
+    out.created, out.updated = len(fresh), len(known)
+    if ctx.dry_run:
+        out.confirmed = sum(1 for r in fresh + known if r.consent_at and _unconfirmed(existing, r))
+        return out
+    ids = _insert(session, fresh, hashes, ctx)
+    ids |= _update(session, known, existing, ctx)
+    _ledger(session, fresh + known, ids, existing, ctx, out)
+    return out
+
+
+def _refusal(
+    row: ImportRow, suppressed: bool, current: dict[str, Any] | None, ctx: BatchContext
+) -> str | None:
+    """Why a row may not be imported, or None."""
+    if suppressed:
+        return "suppressed"
+    if current is not None and current["status"] in REFUSED_STATUS:
+        return REFUSED_STATUS[current["status"]]
+    confirmed = current is not None and current["status"] == SubscriberStatus.CONFIRMED
+    if row.consent_at is None and not confirmed and not ctx.can_invite:
+        return "no consent proof: add consent_date and consent_source, or send invitations"
+    return None
+
+
+def _unconfirmed(existing: dict[str, dict[str, Any]], row: ImportRow) -> bool:
+    current = existing.get(row.email)
+    return current is None or current["status"] == SubscriberStatus.UNCONFIRMED
+
+
+def _suppressed(session: Session, hashes: set[str]) -> set[str]:
+    if not hashes:
+        return set()
+    column = suppression_t.c.email_hash
+    stmt = sa.select(column).where(one_of(column, sorted(hashes), pg=is_postgres(session)))
+    return set(session.execute(stmt).scalars())
+
+
+def _existing(session: Session, emails: list[str]) -> dict[str, dict[str, Any]]:
+    """Known subscribers of the batch by address."""
+    if not emails:
+        return {}
+    c = subscriber_t.c
+    stmt = sa.select(c.id, c.email, c.status, c.attributes, c.name, c.language).where(
+        one_of(c.email, emails, pg=is_postgres(session))
+    )
+    return {r.email: dict(r._mapping) for r in session.execute(stmt)}
+
+
+def _insert(
+    session: Session, rows: list[ImportRow], hashes: dict[str, str], ctx: BatchContext
+) -> dict[str, int]:
+    """Multi-row INSERT ... RETURNING id for new people."""
+    if not rows:
+        return {}
+    values = [
+        {
+            "email": r.email,
+            "email_hash": hashes[r.email],
+            "name": r.name,
+            "language": r.language or "en",
+            "attributes": r.attributes,
+            "tracking_consent": False,  # tracking needs its own consent (TDDDG), never imported
+            "status": SubscriberStatus.CONFIRMED if r.consent_at else SubscriberStatus.UNCONFIRMED,
+            "created_at": ctx.now,
+            "confirmed_at": ctx.now if r.consent_at else None,
+            "unsubscribed_at": None,
+        }
+        for r in rows
+    ]
+    if is_postgres(session):
+        columns = list(values[0])
+        copy_rows(session, subscriber_t, columns, ([v[c] for c in columns] for v in values))
+        c = subscriber_t.c
+        found = sa.select(c.id, c.email).where(one_of(c.email, [r.email for r in rows], pg=True))
+        return {email: id_ for id_, email in session.execute(found)}
+    stmt = sa.insert(subscriber_t).returning(
+        subscriber_t.c.id, subscriber_t.c.email, sort_by_parameter_order=True
+    )
+    return {email: id_ for id_, email in session.execute(stmt, values)}
+
+
+def _update(
+    session: Session, rows: list[ImportRow], existing: dict[str, dict[str, Any]], ctx: BatchContext
+) -> dict[str, int]:
+    """executemany UPDATE: merge attributes, fill name/language, confirm with proof."""
+    if not rows:
+        return {}
+    params = []
+    for r in rows:
+        cur = existing[r.email]
+        confirm = r.consent_at is not None and cur["status"] == SubscriberStatus.UNCONFIRMED
+        params.append(
+            {
+                "b_id": cur["id"],
+                "b_name": r.name or cur["name"],
+                "b_language": r.language or cur["language"],
+                "b_attributes": {**(cur["attributes"] or {}), **r.attributes},
+                "b_status": SubscriberStatus.CONFIRMED if confirm else cur["status"],
+            }
+        )
+    c = subscriber_t.c
+    stmt = (
+        sa.update(subscriber_t)
+        .where(c.id == sa.bindparam("b_id"))
+        .values(
+            name=sa.bindparam("b_name"),
+            language=sa.bindparam("b_language"),
+            attributes=sa.bindparam("b_attributes", type_=c.attributes.type),
+            status=sa.bindparam("b_status"),
+        )
+    )
+    session.connection().execute(stmt, params)
+    return {r.email: existing[r.email]["id"] for r in rows}
+
+
+def _ledger(
+    session: Session,
+    rows: list[ImportRow],
+    ids: dict[str, int],
+    existing: dict[str, dict[str, Any]],
+    ctx: BatchContext,
+    out: BatchOutcome,
+) -> None:
+    """Proof rows become 'confirm' entries; the rest of the unconfirmed get a DOI 'signup'."""
+    settings = get_settings()
+    entries: list[dict[str, Any]] = []
+    for r in rows:
+        if not _unconfirmed(existing, r):
+            continue  # already confirmed: a profile update is not a consent event
+        detail = {"import_source": ctx.source, "line": r.line, "recorded_at": ctx.now.isoformat()}
+        base = {"subscriber_id": ids[r.email], "ip": None, "channel": None, "detail": detail}
+        if r.consent_at is not None:
+            out.confirmed += 1
+            entries.append(
+                base
+                | {
+                    "event": ConsentEventKind.CONFIRM.value,
+                    "occurred_at": r.consent_at,
+                    "source": r.consent_source,
+                    "consent_text": r.consent_text,
+                    "consent_version": "",
+                    "doi_sent_at": None,
+                    "template_version": None,
+                }
+            )
+        else:
+            language = r.language or existing.get(r.email, {}).get("language") or "en"
+            out.invitations.append((ids[r.email], r.email, language))
+            entries.append(
+                base
+                | {
+                    "event": ConsentEventKind.SIGNUP.value,
+                    "occurred_at": ctx.now,
+                    "source": ctx.source,
+                    "consent_version": settings.consent_version,
+                    "consent_text": consent_text(settings.consent_version, language),
+                    "doi_sent_at": ctx.now,
+                    "template_version": DOI_TEMPLATE_VERSION,
+                }
+            )
+    if entries and is_postgres(session):
+        columns = list(entries[0])
+        copy_rows(session, ledger_t, columns, ([e[c] for c in columns] for e in entries))
+    elif entries:
+        session.execute(sa.insert(ledger_t), entries)

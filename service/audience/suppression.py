@@ -1,0 +1,80 @@
+"""The one suppression list: unsubscribes, hard bounces, complaints and erasures, by keyed hash."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from service.domain.addresses import email_hash, normalise_email
+from service.domain.errors import InvalidInput
+from service.models.subscriber import Subscriber
+from service.models.suppression import Suppression, SuppressionReason
+from service.settings import get_settings
+
+# Reasons a person can lift by subscribing again themselves (double opt-in); the others are
+# facts about the address (dead mailbox, spam complaint, admin block) that a form must not undo.
+SELF_LIFTABLE = frozenset({SuppressionReason.UNSUBSCRIBED, SuppressionReason.ERASED})
+
+
+def hash_of(email: str) -> str:
+    """Keyed hash of an address after normalisation (raises InvalidInput on bad syntax)."""
+    return email_hash(normalise_email(email), get_settings().secret_bytes)
+
+
+def suppress(
+    session: Session,
+    *,
+    reason: SuppressionReason | str,
+    email: str | None = None,
+    subscriber: Subscriber | None = None,
+) -> Suppression:
+    """Add (or keep) the suppression entry for an address; the first reason recorded stays."""
+    reason = SuppressionReason(reason)
+    if (email is None) == (subscriber is None):
+        raise InvalidInput("suppress: give exactly one of email or subscriber")
+    key = subscriber.email_hash if subscriber is not None else hash_of(email or "")
+    row = suppression_of(session, email_hash_=key)
+    if row is not None:
+        if reason == SuppressionReason.ERASED and row.reason in SELF_LIFTABLE:
+            row.reason = reason  # an erasure is permanent against re-import, mark it so
+            session.flush()
+        return row
+    row = Suppression(email_hash=key, reason=reason)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def is_suppressed(
+    session: Session, *, email: str | None = None, email_hash_: str | None = None
+) -> bool:
+    """True when the address (or its keyed hash) is on the suppression list."""
+    key = email_hash_ if email_hash_ is not None else hash_of(email or "")
+    stmt = sa.select(sa.literal(1)).where(col(Suppression.email_hash) == key)
+    return session.execute(stmt).first() is not None
+
+
+def suppression_of(session: Session, *, email_hash_: str) -> Suppression | None:
+    """The suppression entry for a hash, if any."""
+    return session.exec(select(Suppression).where(Suppression.email_hash == email_hash_)).first()
+
+
+def suppressed_among(session: Session, *, hashes: Iterable[str]) -> set[str]:
+    """Which of `hashes` are suppressed (one query per batch, for import and dispatch)."""
+    wanted = list(set(hashes))
+    if not wanted:
+        return set()
+    stmt = select(Suppression.email_hash).where(col(Suppression.email_hash).in_(wanted))
+    return set(session.exec(stmt))
+
+
+def lift_by_consent(session: Session, *, email_hash_: str) -> bool:
+    """Remove an unsubscribe/erasure entry after the person confirmed a new subscription."""
+    row = suppression_of(session, email_hash_=email_hash_)
+    if row is None or row.reason not in SELF_LIFTABLE:
+        return False
+    session.delete(row)
+    session.flush()
+    return True

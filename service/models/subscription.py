@@ -1,0 +1,20 @@
+"""Per-list subscriptions: a confirmed subscriber gets every list unless they left it here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Field, SQLModel
+
+from service.models._common import ts_column, utcnow
+
+
+class ListSubscription(SQLModel, table=True):
+    """Membership of one subscriber in one mailing list (settings.mailing_lists)."""
+
+    __tablename__ = "list_subscription"
+
+    subscriber_id: int = Field(foreign_key="subscriber.id", primary_key=True, ondelete="CASCADE")
+    list_slug: str = Field(max_length=64, primary_key=True)
+    active: bool = True
+    changed_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))

@@ -1,0 +1,50 @@
+"""Shared setup for public-endpoint tests: an app with the public router, people, campaigns."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from service.api.public import router
+from service.domain.addresses import email_hash
+from service.models import Campaign, ConsentEvent, Subscriber
+from tests.conftest import TEST_SECRET
+
+
+def make_client() -> TestClient:
+    """A client for an app holding only the public router; never follows redirects."""
+    app = FastAPI()
+    app.include_router(router)
+    return TestClient(app, follow_redirects=False)
+
+
+def add_subscriber(
+    session: Session, email: str, *, language: str = "en", status: str = "confirmed"
+) -> Subscriber:
+    """A committed subscriber."""
+    sub = Subscriber(
+        email=email,
+        email_hash=email_hash(email, TEST_SECRET.encode()),
+        language=language,
+        status=status,
+        attributes={"topics": ["lung"]},
+    )
+    session.add(sub)
+    session.commit()
+    return sub
+
+
+def add_campaign(session: Session, list_slug: str = "newsletter") -> Campaign:
+    """A committed campaign on a list."""
+    campaign = Campaign(name="c", subject_en="s", subject_de="s", list_slug=list_slug)
+    session.add(campaign)
+    session.commit()
+    return campaign
+
+
+def ledger_count(session: Session) -> int:
+    """Number of consent ledger rows."""
+    session.expire_all()
+    return int(session.execute(sa.select(sa.func.count()).select_from(ConsentEvent)).scalar_one())

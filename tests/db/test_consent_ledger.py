@@ -1,0 +1,90 @@
+"""The consent ledger refuses updates and deletes (ORM guard everywhere, trigger on PostgreSQL)."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from service.models import ConsentEvent, Subscriber
+from service.models.consent import LedgerIsAppendOnly, ledger_erasure
+
+
+def _entry(session: Session) -> ConsentEvent:
+    sub = Subscriber(email="a@x.org", email_hash="h")
+    session.add(sub)
+    session.flush()
+    assert sub.id is not None
+    row = ConsentEvent(subscriber_id=sub.id, event="signup", ip="192.0.2.1", consent_text="yes")
+    session.add(row)
+    session.commit()
+    return row
+
+
+def test_orm_update_is_refused(session: Session) -> None:
+    """Changing a loaded row and flushing raises."""
+    row = _entry(session)
+    row.ip = "198.51.100.9"
+    with pytest.raises(LedgerIsAppendOnly):
+        session.flush()
+    session.rollback()
+
+
+def test_orm_delete_is_refused(session: Session) -> None:
+    """session.delete() of a ledger row raises."""
+    row = _entry(session)
+    session.delete(row)
+    with pytest.raises(LedgerIsAppendOnly):
+        session.flush()
+    session.rollback()
+
+
+@pytest.mark.parametrize(
+    "stmt",
+    [sa.update(ConsentEvent).values(ip=None), sa.delete(ConsentEvent)],
+    ids=["update", "delete"],
+)
+def test_bulk_statements_are_refused(session: Session, stmt: sa.Executable) -> None:
+    """ORM-enabled bulk UPDATE/DELETE statements are refused before reaching the database."""
+    _entry(session)
+    with pytest.raises(LedgerIsAppendOnly):
+        session.execute(stmt)
+    session.rollback()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["UPDATE consent_event SET ip = NULL", "DELETE FROM consent_event"],
+    ids=["update", "delete"],
+)
+def test_postgres_trigger_refuses_raw_sql(session: Session, sql: str) -> None:
+    """On PostgreSQL even raw SQL that bypasses the ORM is refused by the trigger."""
+    _entry(session)
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip(
+            "the database trigger exists on PostgreSQL only; SQLite relies on the ORM guard"
+        )
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        session.connection().exec_driver_sql(sql)
+    session.rollback()
+    assert session.execute(sa.select(sa.func.count()).select_from(ConsentEvent)).scalar_one() == 1
+
+
+def test_erasure_may_delete_but_never_update(session: Session) -> None:
+    """Inside ledger_erasure() deletes pass; updates stay refused; the permit ends with it."""
+    row = _entry(session)
+    with ledger_erasure(session):
+        session.delete(row)
+        session.flush()
+    session.commit()
+    assert session.execute(sa.select(sa.func.count()).select_from(ConsentEvent)).scalar_one() == 0
+    _again = ConsentEvent(subscriber_id=row.subscriber_id, event="signup")
+    session.add(_again)
+    session.commit()
+    with pytest.raises(LedgerIsAppendOnly):
+        session.execute(sa.delete(ConsentEvent))
+    session.rollback()
+    if session.get_bind().dialect.name == "postgresql":
+        with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+            session.connection().exec_driver_sql("DELETE FROM consent_event")
+        session.rollback()
