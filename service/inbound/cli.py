@@ -1,0 +1,19 @@
+"""Typer sub-app `newsdesk inbound ...`: classify files (dry run) and, later, serve SMTP."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from service.inbound.classify import classify_files
+
+inbound_app = typer.Typer(help="Inbound mail: bounces, complaints, replies.")
+
+
+@inbound_app.command("classify")
+def classify(files: list[Path] = typer.Argument(..., help="raw .eml files")) -> None:
+    """Classify raw mail files without touching the database; prints one JSON object per line."""
+    for row in classify_files(files):
+        typer.echo(json.dumps(row, ensure_ascii=False))
