@@ -12,6 +12,11 @@ from service.inbound.classify import classify_files
 inbound_app = typer.Typer(help="Inbound mail: bounces, complaints, replies.")
 
 
+@inbound_app.callback()
+def _group() -> None:
+    """Keep `classify` a sub-command even while it is the only one."""
+
+
 @inbound_app.command("classify")
 def classify(files: list[Path] = typer.Argument(..., help="raw .eml files")) -> None:
     """Classify raw mail files without touching the database; prints one JSON object per line."""

@@ -52,5 +52,7 @@ class Announcement(AnnouncementBase, table=True):
 class AnnouncementSegment(SQLModel, table=True):
     """The audience of an announcement: any of these segments."""
 
-    announcement_id: int = Field(foreign_key="announcement.id", primary_key=True, ondelete="CASCADE")
+    announcement_id: int = Field(
+        foreign_key="announcement.id", primary_key=True, ondelete="CASCADE"
+    )
     segment_id: int = Field(foreign_key="segment.id", primary_key=True)

@@ -21,7 +21,9 @@ class DeliveryStatus(StrEnum):
     SKIPPED = "skipped"
 
 
-FINAL_DELIVERY_STATES = frozenset({DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED})
+FINAL_DELIVERY_STATES = frozenset(
+    {DeliveryStatus.SENT, DeliveryStatus.FAILED, DeliveryStatus.SKIPPED}
+)
 
 
 class Delivery(SQLModel, table=True):
