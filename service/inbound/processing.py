@@ -165,7 +165,23 @@ def _new_inquiry(
     inquiry.state = next_state(inquiry.state, InquiryAction.FORWARD)
     inquiry.forwarded_at, inquiry.handoff_message_id = effects.now(), str(mail["Message-ID"])
     session.add(inquiry)
-    return Outcome(kind=v.kind, action="forwarded", outgoing=[mail], inquiry_id=inquiry.id)
+    outgoing = [mail] + _acknowledgement(session, row, coordinator, inquiry.language)
+    return Outcome(kind=v.kind, action="forwarded", outgoing=outgoing, inquiry_id=inquiry.id)
+
+
+def _acknowledgement(
+    session: Session, row: InboundMessage, coordinator: Coordinator, language: str
+) -> list[EmailMessage]:
+    """An acknowledgement for the sender when this coordinator wants one (C3 rules apply)."""
+    from service.inbound.acknowledge import maybe_acknowledge
+    from service.inbound.parse import parse_message
+
+    if not coordinator.send_acknowledgement:
+        return []
+    ack = maybe_acknowledge(
+        session, msg=parse_message(row.raw), envelope_from=row.envelope_from, language=language
+    )
+    return [ack] if ack is not None else []
 
 
 def _quoted(row: InboundMessage) -> str:

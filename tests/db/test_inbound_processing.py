@@ -183,3 +183,15 @@ def test_unreadable_message_is_quarantined_and_kept(session: Session) -> None:
     row = session.exec(select(InboundMessage)).one()
     assert (outcome.action, row.status, row.raw) == ("quarantined", "quarantined", b"   \r\n")
     assert row.quarantine_reason == "empty message"
+
+
+def test_acknowledgement_when_coordinator_wants_one(session: Session) -> None:
+    sub, stays, _, ann = world(session)
+    stays.send_acknowledgement = True
+    session.add(stays)
+    session.commit()
+    to = f"reply+c1s{sub.id}a{ann.id}@{REPLY_DOMAIN}"
+    first = _run(session, reply("Frage 1", to=to), [to])
+    second = _run(session, reply("Frage 2", to=to), [to])
+    assert [m["Auto-Submitted"] for m in first.outgoing] == ["auto-generated", "auto-replied"]
+    assert [m["Auto-Submitted"] for m in second.outgoing] == ["auto-generated"]
