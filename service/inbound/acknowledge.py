@@ -44,7 +44,8 @@ def maybe_acknowledge(
         return None
     now = now or utcnow()
     seen = session.get(AckLog, digest)
-    if seen is not None and now - as_utc(seen.sent_at) < timedelta(days=s.ack_interval_days):
+    last = as_utc(seen.sent_at) if seen is not None else None
+    if last is not None and now - last < timedelta(days=s.ack_interval_days):
         return None
     session.merge(AckLog(email_hash=digest, sent_at=now))
     session.flush()

@@ -1,4 +1,4 @@
-"""Recognise automatic replies: RFC 3834 headers, vendor headers, OOO subjects, challenge-response."""
+"""Recognise automatic replies: RFC 3834 and vendor headers, OOO subjects, challenge-response."""
 
 from __future__ import annotations
 

@@ -26,19 +26,29 @@ _RECIPIENT_RULE = (
     re.compile(
         r"user unknown|unknown user|no such (?:user|mailbox|recipient|account|address|person)"
         r"|(?:user|mailbox|address|account|recipient)(?: name)? (?:does not|doesn'?t|did not) exist"
-        r"|does not exist|unknown (?:or illegal )?(?:recipient|address|mailbox|local[- ]?part|alias)"
-        r"|invalid (?:recipient|mailbox|address|user)|recipient (?:address )?(?:unknown|not found|invalid)"
-        r"|mailbox (?:not found|unavailable|is unavailable|does not exist)|not a valid (?:mailbox|user|recipient)"
-        r"|no mailbox|unrouteable address|addressee unknown|bad destination mailbox|not our customer"
+        r"|does not exist|unknown (?:or illegal )?(?:recipient|address|mailbox|local[- ]?part"
+        r"|alias)"
+        r"|invalid (?:recipient|mailbox|address|user)|recipient (?:address )?(?:unknown|not found"
+        r"|invalid)"
+        r"|mailbox (?:not found|unavailable|is unavailable|does not exist)|not a valid (?:mailbox"
+        r"|user|recipient)"
+        r"|no mailbox|unrouteable address|addressee unknown|bad destination mailbox"
+        r"|not our customer"
         r"|user not found|is not a known user|no such local user|not listed in (?:domino|our)"
         r"|account (?:does not exist|not found)|undeliverable address|recipient rejected"
-        r"|host (?:or domain name )?(?:not found|unknown)|domain (?:not found|does not exist|name not found)"
-        r"|no such domain|unknown (?:host|domain)|name or service not known|nxdomain|non-?existent (?:domain|host)"
+        r"|host (?:or domain name )?(?:not found|unknown)|domain (?:not found|does not exist"
+        r"|name not found)"
+        r"|no such domain|unknown (?:host|domain)|name or service not known|nxdomain"
+        r"|non-?existent (?:domain|host)"
         r"|has moved|no longer (?:valid|available|active|in use|exists)|address (?:has )?changed"
-        r"|does not accept (?:e-?)?mail|null mx|not accepting (?:any )?mail|no mail ?box|no valid recipients"
-        r"|invalid final delivery|bad_recipient|address not found|not listed in public name|deactivated"
-        r"|not an? active (?:address|user|mailbox)|not in my list of allowed rcpthosts|isn't in my list of allowed"
-        r"|name service error|domain (?:is )?not reachable|dns lookup fail|unable to resolve|mx lookup fail",
+        r"|does not accept (?:e-?)?mail|null mx|not accepting (?:any )?mail|no mail ?box"
+        r"|no valid recipients"
+        r"|invalid final delivery|bad_recipient|address not found|not listed in public name"
+        r"|deactivated"
+        r"|not an? active (?:address|user|mailbox)|not in my list of allowed rcpthosts"
+        r"|isn't in my list of allowed"
+        r"|name service error|domain (?:is )?not reachable|dns lookup fail|unable to resolve"
+        r"|mx lookup fail",
         re.I,
     ),
 )
@@ -58,10 +68,14 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         POLICY,
         SOFT,
         re.compile(
-            r"\bspf\b|\bdkim\b|\bdmarc\b|reverse dns|ptr record|rdns|\bblack ?list|\bblock ?list|dnsbl|spamhaus"
-            r"|\bspam\b|reputation|blocked (?:by|using|because)|rate limit|too many (?:connections|messages)"
-            r"|content (?:rejected|filter)|virus|malware|message rejected due to|policy (?:reasons|violation|rejection)"
-            r"|unsolicited|rejected by .{0,30}filter|listed (?:at|in|on) |not rfc ?5322|tls (?:is )?required",
+            r"\bspf\b|\bdkim\b|\bdmarc\b|reverse dns|ptr record|rdns|\bblack ?list|\bblock ?list"
+            r"|dnsbl|spamhaus"
+            r"|\bspam\b|reputation|blocked (?:by|using|because)|rate limit"
+            r"|too many (?:connections|messages)"
+            r"|content (?:rejected|filter)|virus|malware|message rejected due to"
+            r"|policy (?:reasons|violation|rejection)"
+            r"|unsolicited|rejected by .{0,30}filter|listed (?:at|in|on) |not rfc ?5322"
+            r"|tls (?:is )?required",
             re.I,
         ),
     ),
@@ -69,10 +83,13 @@ _RULES: list[tuple[str, str, re.Pattern[str]]] = [
         MAILBOX,
         SOFT,
         re.compile(
-            r"mailbox (?:is )?full|over (?:the )?quota|quota (?:exceeded|full)|exceeded (?:storage|quota)"
-            r"|insufficient (?:storage|disk)|mailbox size limit|storage (?:space|allocation)|disk quota"
+            r"mailbox (?:is )?full|over (?:the )?quota|quota (?:exceeded|full)"
+            r"|exceeded (?:storage|quota)"
+            r"|insufficient (?:storage|disk)|mailbox size limit|storage (?:space|allocation)"
+            r"|disk quota"
             r"|(?:mail ?box|account) (?:has )?exceeded|exceeds? (?:its|the) (?:size|quota|storage)"
-            r"|disabled|suspended|inactive|deactivated|locked|temporarily unavailable|too large|message size",
+            r"|disabled|suspended|inactive|deactivated|locked|temporarily unavailable|too large"
+            r"|message size",
             re.I,
         ),
     ),

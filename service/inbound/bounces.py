@@ -15,7 +15,8 @@ from service.inbound.parse import dsn_blocks, header
 log = logging.getLogger(__name__)
 
 _DAEMON_FROM_RE = re.compile(
-    r"mailer[-_ ]?daemon|post_?master|mail delivery (?:sub)?system|mail administrator|mail ?delivery"
+    r"mailer[-_ ]?daemon|post_?master|mail delivery (?:sub)?system|mail administrator"
+    r"|mail ?delivery"
     r"|mdaemon|\bmail ?router|returned mail|nicht zustellbar",
     re.I,
 )
@@ -23,13 +24,15 @@ _BOUNCE_SUBJECT_RE = re.compile(
     r"undeliver|undelivered|returned mail|return(?:ed)? to sender|delivery (?:status )?notification"
     r"|delivery (?:has )?fail|failure notice|mail delivery fail|delivery failure|non[- ]?deliver"
     r"|could not (?:be )?deliver|unable to deliver|delivery problem|mail system error|unzustellbar"
-    r"|nicht zustellbar|non remis|warning: (?:could not|message)|delayed mail|delivery (?:delay|report)"
+    r"|nicht zustellbar|non remis|warning: (?:could not|message)|delayed mail|delivery (?:delay"
+    r"|report)"
     r"|message not delivered|mail could not|rejected|bounce|permanent error|fehler beim zustellen"
     r"|mail fail|failed|errors? from|not (?:a )?member|エラー|不達|配信",
     re.I,
 )
 _BOUNCE_BODY_RE = re.compile(
-    r"could not be delivered|couldn'?t be delivered|was not delivered|undeliverable|delivery (?:has )?failed"
+    r"could not be delivered|couldn'?t be delivered|was not delivered|undeliverable"
+    r"|delivery (?:has )?failed"
     r"|permanent(?:ly)? (?:fatal )?(?:error|failure)|following (?:address|recipient)e?s?(?: had)?"
     r"|(?:user|recipient|mailbox) unknown|no such user|unable to deliver|delivery to the following"
     r"|message (?:was )?(?:returned|rejected)|this is the mail system|mail delivery failed"

@@ -71,7 +71,7 @@ def classify_message(raw: bytes, *, envelope_to: Iterable[str] = ()) -> InboundV
 
 
 def _classify(msg: Message, envelope_to: list[str]) -> InboundVerdict:
-    """The decision order: complaint, bounce (DSN or strong signals), auto-reply, weak bounce, human."""
+    """Decide in order: complaint, bounce (DSN/strong), auto-reply, weak bounce, human."""
     text = all_text(msg)
     base = _base_fields(msg, envelope_to, text)
     complaint = parse_complaint(msg)

@@ -56,9 +56,11 @@ def unsubscribe(session: Session, *, subscriber: Subscriber) -> None:
 def score_bounce(
     session: Session, *, subscriber: Subscriber, hard: bool, today: date | None = None
 ) -> float:
-    """Mailman scoring: +1 hard, +0.5 soft, one increment a day, reset when stale; disable at threshold."""
+    """Mailman scoring: +1 hard, +0.5 soft, once a day, reset when stale; disable at threshold."""
     settings = get_settings()
     today = today or utcnow().date()
+    if subscriber.id is None:
+        raise InvalidInput("cannot score bounces for a subscriber that is not stored yet")
     row = session.get(BounceScore, subscriber.id) or BounceScore(subscriber_id=subscriber.id)
     if row.last_bounce_on and (today - row.last_bounce_on).days > settings.bounce_stale_days:
         row.score = 0.0

@@ -25,7 +25,7 @@ class Quarantine(NewsdeskError):
 
 
 def parse_message(raw: bytes, *, max_bytes: int = MAX_MESSAGE_BYTES) -> EmailMessage:
-    """Parse raw RFC 5322 bytes with the modern policy; refuse empty, oversized or non-mail input."""
+    """Parse raw RFC 5322 bytes (modern policy); refuse empty, oversized or non-mail input."""
     if not raw or not raw.strip():
         raise Quarantine("empty message")
     if len(raw) > max_bytes:

@@ -100,7 +100,7 @@ def _bounce_or_complaint(
         effects.suppress(
             session,
             subscriber=subscriber,
-            address=(v.addresses or [None])[0],
+            address=v.addresses[0] if v.addresses else None,
             reason=SuppressionReason.COMPLAINT,
         )
         return Outcome(kind=v.kind, action="suppressed")
@@ -165,7 +165,7 @@ def _new_inquiry(
     inquiry.state = next_state(inquiry.state, InquiryAction.FORWARD)
     inquiry.forwarded_at, inquiry.handoff_message_id = effects.now(), str(mail["Message-ID"])
     session.add(inquiry)
-    outgoing = [mail] + _acknowledgement(session, row, coordinator, inquiry.language)
+    outgoing = [mail, *_acknowledgement(session, row, coordinator, inquiry.language)]
     return Outcome(kind=v.kind, action="forwarded", outgoing=outgoing, inquiry_id=inquiry.id)
 
 
@@ -197,7 +197,7 @@ def _quoted(row: InboundMessage) -> str:
 def _answer_inquiry(session: Session, row: InboundMessage, v: InboundVerdict) -> Outcome | None:
     """A coordinator's reply to a hand-off (answer+TOKEN@): relay it to the subscriber."""
     secret = get_settings().secret_bytes
-    tokens = tokens_in(list(row.envelope_to) + [v.from_address], ANSWER_PREFIX)
+    tokens = tokens_in([*list(row.envelope_to), v.from_address], ANSWER_PREFIX)
     tokens += [t for t in _answer_tokens_in_verdict(row) if t not in tokens]
     ids = [i for i in (decode_answer_token(t, secret) for t in tokens) if i]
     if not ids or v.kind not in {"inquiry", "unknown", "unsubscribe"}:

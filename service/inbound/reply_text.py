@@ -19,14 +19,16 @@ _WROTE = (
 )
 _MARKER_RES = [
     re.compile(
-        r"^\s*\*?-{2,}\s*(?:original(?:e)? message|ursprüngliche nachricht|message d'origine|mensaje original"
+        r"^\s*\*?-{2,}\s*(?:original(?:e)? message|ursprüngliche nachricht|message d'origine"
+        r"|mensaje original"
         r"|messaggio originale|oorspronkelijk bericht|ursprungligt meddelande|opprinnelig melding"
         r"|wiadomość oryginalna|исходное сообщение|forwarded message|weitergeleitete nachricht"
         r"|mensagem original|message transféré)\s*-{2,}\*?\s*$",
         re.I,
     ),
     re.compile(
-        r"^\s*(?:begin forwarded message|anfang der weitergeleiteten nachricht|début du message réexpédié)\s*:",
+        r"^\s*(?:begin forwarded message|anfang der weitergeleiteten nachricht"
+        r"|début du message réexpédié)\s*:",
         re.I,
     ),
     re.compile(
@@ -40,7 +42,8 @@ _MARKER_RES = [
     ),
 ]
 _JOIN_START_RE = re.compile(
-    r"^\s*(?:On|Am|Le|El|Il|Op|Den|På|W dniu|Em|Dne|\d+)\b|^[^.!?]{0,100}<[^>]*$|^[^.!?]{0,80}<\S+@\S+>",
+    r"^\s*(?:On|Am|Le|El|Il|Op|Den|På|W dniu|Em|Dne|\d+)\b|^[^.!?]{0,100}<[^>]*$"
+    r"|^[^.!?]{0,80}<\S+@\S+>",
     re.I,
 )
 _HEADER_RE = re.compile(

@@ -71,7 +71,7 @@ class InboundHandler:
         return f"250 2.0.0 stored as inbound message {message_id}"
 
     def _enqueue(self, message_id: int) -> None:
-        """Run the after-stored hook; the message is already safe, so a hook error is only logged."""
+        """Run the after-stored hook; the message is already safe, so errors are only logged."""
         if self.after_stored is None:
             return
         try:

@@ -71,13 +71,17 @@ def store(session: Session, raw: bytes, *, to: list[str]) -> int:
 def dsn(rcpt: str, status: str, diagnostic: str, verp: str) -> bytes:
     """A minimal RFC 3464 report returning one of our mails."""
     return (
-        f"From: MAILER-DAEMON@mx.uni.example\r\nTo: {verp}\r\nSubject: Undelivered Mail Returned to Sender\r\n"
-        "MIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
+        f"From: MAILER-DAEMON@mx.uni.example\r\nTo: {verp}\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\n"
+        "MIME-Version: 1.0\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
         "--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
-        "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.uni.example\r\n\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
+        "Reporting-MTA: dns; mx.uni.example\r\n\r\n"
         f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: {status}\r\n"
         f"Diagnostic-Code: smtp; {diagnostic}\r\n\r\n"
-        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nReturn-Path: <{verp}>\r\nTo: {rcpt}\r\n\r\n--B--\r\n"
+        f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\nReturn-Path: <{verp}>\r\nTo: {rcpt}\r\n"
+        "\r\n--B--\r\n"
     ).encode()
 
 

@@ -102,10 +102,12 @@ def test_bounce_score_threshold_and_staleness(
 def test_complaint_suppresses_by_reported_address(session: Session) -> None:
     sub, *_ = world(session)
     raw = (
-        "From: feedback@fbl.example\r\nTo: fbl@news.example\r\nSubject: FW: newsletter\r\nMIME-Version: 1.0\r\n"
+        "From: feedback@fbl.example\r\nTo: fbl@news.example\r\nSubject: FW: newsletter\r\n"
+        "MIME-Version: 1.0\r\n"
         "Content-Type: multipart/report; report-type=feedback-report; boundary=F\r\n\r\n"
         "--F\r\nContent-Type: text/plain\r\n\r\nAn abuse report.\r\n"
-        "--F\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\nUser-Agent: FBL/1.0\r\n"
+        "--F\r\nContent-Type: message/feedback-report\r\n\r\nFeedback-Type: abuse\r\n"
+        "User-Agent: FBL/1.0\r\n"
         f"Version: 1\r\nOriginal-Rcpt-To: {sub.email}\r\n\r\n--F--\r\n"
     ).encode()
     assert _run(session, raw, ["fbl@news.example"]).action == "suppressed"
@@ -148,7 +150,8 @@ def test_inquiry_handoff_and_answer_relay(session: Session) -> None:
     assert handoff.get_body(("plain",)).get_content().startswith("Wie bewerbe ich mich?")
     answer_to = handoff["Reply-To"].addresses[0].addr_spec
     coordinator_reply = reply(
-        "Über das Portal, Frist ist der 1. Mai.\n\nOn Mon, 2 Mar 2026 at 10:00, Newsdesk <news@x.example> wrote:\n> old",
+        "Über das Portal, Frist ist der 1. Mai.\n\n"
+        "On Mon, 2 Mar 2026 at 10:00, Newsdesk <news@x.example> wrote:\n> old",
         to=answer_to,
     )
     relayed = _run(session, coordinator_reply, [answer_to])
@@ -170,7 +173,10 @@ def test_edition_reply_routes_by_quoted_title_then_triage(session: Session, monk
     sub, stays, triage, _ = world(session)
     monkeypatch.setattr(get_settings(), "triage_coordinator_id", triage.id)
     to = f"reply+c1s{sub.id}@{REPLY_DOMAIN}"
-    quoted = "Gibt es noch Plätze?\n\nAm 1.3.2026 schrieb News <news@x.example>:\n> Forschungsaufenthalte in Chicago\n"
+    quoted = (
+        "Gibt es noch Plätze?\n\nAm 1.3.2026 schrieb News <news@x.example>:\n"
+        "> Forschungsaufenthalte in Chicago\n"
+    )
     first = _run(session, reply(quoted, to=to), [to])
     assert session.get(Inquiry, first.inquiry_id).coordinator_id == stays.id
     other = _run(session, reply("Wer organisiert das Sommerfest?", to=to), [to])

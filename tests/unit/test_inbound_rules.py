@@ -1,4 +1,4 @@
-"""Table-driven checks of the inbound rules: tokens, loop guard (C3), policy codes (A8), quarantine."""
+"""Table-driven checks of inbound rules: tokens, loop guard (C3), policy codes (A8), quarantine."""
 
 from __future__ import annotations
 
