@@ -80,7 +80,9 @@ def _fresh_schema(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, configured: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def db_url(
+    request: pytest.FixtureRequest, configured: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
     """A fresh, empty database of each kind, wired into settings."""
     if request.param == "sqlite":
         url = f"sqlite:///{configured}/test.sqlite3"

@@ -41,6 +41,8 @@ _RECIPIENT_RULE = (
         r"|no such domain|unknown (?:host|domain)|name or service not known|nxdomain"
         r"|non-?existent (?:domain|host)"
         r"|has moved|no longer (?:valid|available|active|in use|exists)|address (?:has )?changed"
+        r"|doesn'?t have an? \S+ account|does not have an? \S+ account|no mx record"
+        r"|recipient address rejected: access denied|recipient name is not recognized"
         r"|does not accept (?:e-?)?mail|null mx|not accepting (?:any )?mail|no mail ?box"
         r"|no valid recipients"
         r"|invalid final delivery|bad_recipient|address not found|not listed in public name"
@@ -129,6 +131,7 @@ def diagnose(
 ) -> Diagnosis:
     """Decide hard/soft and category from the remote server's reply (`remote`, e.g. a DSN
     Diagnostic-Code), the DSN Status, and the rest of the text."""
+    text, remote = " ".join(text.split()), " ".join(remote.split())  # undo header folding
     status = last_specific(remote) or _specific(status) or first_enhanced(text) or status
     smtp = first_smtp(remote) or first_smtp(text)
     transient = (

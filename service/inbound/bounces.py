@@ -43,8 +43,9 @@ _BOUNCE_BODY_RE = re.compile(
 _ADDR_RE = re.compile(r"<?([A-Za-z0-9._%+=!#$&'*/?^`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?")
 _FAILED_ACTIONS = ("failed", "delayed", "expired", "failure")
 _RCPT_LINE_RE = re.compile(
-    r"^(?:final|original)-recipient:\s*(?:rfc822|[\w-]+);\s*<?([^\s<>;]+)>?", re.I
+    r"^(?:final|original)-recipient:\s*(?:rfc822|[\w-]+);\s*<?([^\s<>;]+@[^\s<>;]+)>?", re.I | re.M
 )
+_STATUS_LINE_RE = re.compile(r"^status:\s*([245]\.\d{1,3}\.\d{1,3})", re.I | re.M)
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,9 @@ def dsn_is_failure(msg: Message) -> bool:
 def analyse_bounce(msg: Message, text: str) -> BounceReport:
     """Read the failed recipients and decide hard/soft/policy for the bounce as a whole."""
     failed, status, diag, delayed = _dsn_failures(msg)
+    if not failed:  # a report whose MIME structure broke still carries its fields as text
+        failed = _dedupe(_RCPT_LINE_RE.findall(text))
+        status = status or (m.group(1) if (m := _STATUS_LINE_RE.search(text)) else None)
     addresses = failed or _flufl_addresses(msg) or _text_addresses(text, msg)
     evidence = " ".join(filter(None, [diag, _diagnostic_excerpt(text)]))
     diagnosis = diagnose(evidence, status, delayed=delayed, remote=diag)
@@ -163,3 +167,11 @@ def _diagnostic_excerpt(text: str) -> str:
         r"^-{2,}.*(?:original message|message headers|returned message).*$", text, re.I | re.M
     )
     return text[: cut.start()] if cut else text[:6000]
+
+
+def _dedupe(items: list[str]) -> list[str]:
+    """Order-preserving, case-insensitive de-duplication."""
+    seen: dict[str, str] = {}
+    for item in items:
+        seen.setdefault(item.lower(), item)
+    return list(seen.values())

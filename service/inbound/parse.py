@@ -171,7 +171,8 @@ def all_text(msg: Message, *, limit: int = 400_000) -> str:
         ctype = part.get_content_type()
         if part.is_multipart() or (_is_attachment(part) and ctype != "message/delivery-status"):
             continue
-        if ctype.startswith("text/") and ctype != "text/rfc822-headers":
+        broken_multipart = ctype.startswith("multipart/")  # no boundary found: text is the body
+        if broken_multipart or (ctype.startswith("text/") and ctype != "text/rfc822-headers"):
             chunk = part_text(part)
             chunks.append(html_to_text(chunk) if ctype == "text/html" else chunk)
             size += len(chunks[-1])
