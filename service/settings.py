@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     scan_interval_s: float = Field(5.0, gt=0)
     stale_claim_s: float = Field(120.0, gt=0)
     retry_base_s: float = Field(2.0, gt=0)
+    inbound_max_bytes: int = Field(25 * 1024 * 1024, ge=1024, description="SMTP 552 above this")
+    inbound_listen_host: str = "127.0.0.1"
+    inbound_listen_port: int = Field(2525, ge=1, le=65535)
+    inbound_webhook_token: str | None = None  # bearer token for POST /inbound/raw; None = off
+    triage_coordinator_id: int | None = None  # receives replies no rule could route
+    bounce_score_threshold: float = Field(5.0, gt=0)
+    bounce_stale_days: int = Field(7, ge=1)
+    ack_interval_days: int = Field(7, ge=1)
     timezone: str = "Europe/Berlin"
     missing_translation: str = Field("fallback", pattern="^(fallback|omit)$")
     tracking_default: str = Field("consent", pattern="^(off|aggregate|consent)$")

@@ -11,6 +11,14 @@ from service.models.consent import ConsentEvent, ConsentEventKind, WithdrawalCha
 from service.models.coordinator import Coordinator, CoordinatorBase
 from service.models.dead_letter import DeadLetter
 from service.models.delivery import FINAL_DELIVERY_STATES, Delivery, DeliveryStatus
+from service.models.inbound import (
+    BounceScore,
+    InboundChannel,
+    InboundMessage,
+    InboundStatus,
+    SenderAlert,
+)
+from service.models.inquiry import AckLog, Inquiry
 from service.models.segment import Segment, SegmentBase
 from service.models.subscriber import Language, Subscriber, SubscriberBase, SubscriberStatus
 from service.models.subscription import ListSubscription
@@ -19,10 +27,12 @@ from service.models.tracking import TrackingEvent, TrackingKind
 
 __all__ = [
     "FINAL_DELIVERY_STATES",
+    "AckLog",
     "Announcement",
     "AnnouncementBase",
     "AnnouncementSegment",
     "ApprovalState",
+    "BounceScore",
     "Campaign",
     "CampaignBase",
     "CampaignSegment",
@@ -34,10 +44,15 @@ __all__ = [
     "Delivery",
     "DeliveryStatus",
     "Edition",
+    "InboundChannel",
+    "InboundMessage",
+    "InboundStatus",
+    "Inquiry",
     "Language",
     "ListSubscription",
     "Segment",
     "SegmentBase",
+    "SenderAlert",
     "Subscriber",
     "SubscriberBase",
     "SubscriberStatus",

@@ -1,0 +1,109 @@
+"""What a verdict does to subscribers: suppress, score soft bounces (F3), unsubscribe, alert."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Session, select
+
+from service.domain.addresses import email_hash, normalise_email
+from service.domain.errors import InvalidInput
+from service.models import (
+    BounceScore,
+    SenderAlert,
+    Subscriber,
+    SubscriberStatus,
+    Suppression,
+    SuppressionReason,
+)
+from service.models._common import utcnow
+from service.settings import get_settings
+
+
+def suppress(
+    session: Session, *, subscriber: Subscriber | None, address: str | None, reason: str
+) -> None:
+    """Add the address to the suppression list (idempotent) and blocklist the subscriber."""
+    email = subscriber.email if subscriber else address
+    if email:
+        try:
+            digest = email_hash(normalise_email(email), get_settings().secret_bytes)
+        except InvalidInput:
+            digest = None
+        exists = (
+            digest
+            and session.exec(select(Suppression).where(Suppression.email_hash == digest)).first()
+        )
+        if digest and not exists:
+            session.add(Suppression(email_hash=digest, reason=reason))
+    if subscriber is not None:
+        final = (
+            SubscriberStatus.UNSUBSCRIBED
+            if reason == SuppressionReason.UNSUBSCRIBED
+            else SubscriberStatus.BLOCKLISTED
+        )
+        subscriber.status = final
+        subscriber.unsubscribed_at = subscriber.unsubscribed_at or utcnow()
+        session.add(subscriber)
+    session.flush()
+
+
+def unsubscribe(session: Session, *, subscriber: Subscriber) -> None:
+    """A reply that asked to leave: unsubscribed and on the suppression list."""
+    suppress(session, subscriber=subscriber, address=None, reason=SuppressionReason.UNSUBSCRIBED)
+
+
+def score_bounce(
+    session: Session, *, subscriber: Subscriber, hard: bool, today: date | None = None
+) -> float:
+    """Mailman scoring: +1 hard, +0.5 soft, once a day, reset when stale; disable at threshold."""
+    settings = get_settings()
+    today = today or utcnow().date()
+    if subscriber.id is None:
+        raise InvalidInput("cannot score bounces for a subscriber that is not stored yet")
+    row = session.get(BounceScore, subscriber.id) or BounceScore(subscriber_id=subscriber.id)
+    if row.last_bounce_on and (today - row.last_bounce_on).days > settings.bounce_stale_days:
+        row.score = 0.0
+    if row.last_bounce_on != today:
+        row.score += 1.0 if hard else 0.5
+        row.last_bounce_on = today
+    row.updated_at = utcnow()
+    session.add(row)
+    if row.score >= settings.bounce_score_threshold:
+        suppress(session, subscriber=subscriber, address=None, reason=SuppressionReason.HARD_BOUNCE)
+    session.flush()
+    return row.score
+
+
+def sender_alert(
+    session: Session,
+    *,
+    message_id: int | None,
+    campaign_id: int | None,
+    status_code: str | None,
+    detail: str,
+) -> SenderAlert:
+    """Record a policy/reputation rejection for the admins; the subscriber is left alone."""
+    alert = SenderAlert(
+        inbound_message_id=message_id,
+        campaign_id=campaign_id,
+        status_code=status_code,
+        detail=detail[:2000],
+    )
+    session.add(alert)
+    session.flush()
+    return alert
+
+
+def subscriber_by_address(session: Session, *, address: str) -> Subscriber | None:
+    """The subscriber with this (normalised) address, if any."""
+    try:
+        email = normalise_email(address)
+    except InvalidInput:
+        return None
+    return session.exec(select(Subscriber).where(Subscriber.email == email)).first()
+
+
+def now() -> datetime:
+    """UTC now (one place, so tests can reason about it)."""
+    return utcnow()

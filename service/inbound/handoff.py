@@ -1,0 +1,81 @@
+"""Mails Newsdesk sends about inquiries: hand-off to the coordinator, answer to the subscriber."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formataddr, make_msgid
+
+from service.inbound.answer_tokens import ANSWER_PREFIX, encode_answer_token
+from service.models import Announcement, Coordinator, Inquiry, Subscriber
+from service.settings import get_settings
+
+
+def _clean(value: str) -> str:
+    """No CR/LF/NUL in header values built from user data (STANDARDS C4)."""
+    return " ".join(value.replace("\x00", " ").split())
+
+
+def build_handoff(
+    *,
+    inquiry: Inquiry,
+    coordinator: Coordinator,
+    subscriber: Subscriber | None,
+    announcement: Announcement | None,
+    raw: bytes,
+) -> EmailMessage:
+    """The coordinator's copy: reply text on top, context below, original attached."""
+    s = get_settings()
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = formataddr((s.from_name, s.from_address))
+    msg["To"] = formataddr((_clean(coordinator.name), coordinator.email))
+    token = encode_answer_token(inquiry.id or 0, s.secret_bytes)
+    msg["Reply-To"] = f"{ANSWER_PREFIX}+{token}@{s.reply_domain}"
+    msg["Subject"] = _clean(
+        f"[Newsdesk inquiry #{inquiry.id}] {inquiry.subject or 'Reply to the newsletter'}"
+    )
+    msg["Message-ID"] = make_msgid(domain=s.message_id_domain)
+    msg["Auto-Submitted"] = "auto-generated"
+    msg.set_content(_handoff_text(inquiry, subscriber, announcement))
+    # Attached as opaque bytes: the original stays byte-exact even when it is malformed.
+    msg.add_attachment(raw, maintype="application", subtype="octet-stream", filename="original.eml")
+    return msg
+
+
+def _handoff_text(
+    inquiry: Inquiry, subscriber: Subscriber | None, announcement: Announcement | None
+) -> str:
+    """Body: the question first, then who asked and about what."""
+    title = (
+        (announcement.title_en or announcement.title_de or announcement.slug)
+        if announcement
+        else "(edition)"
+    )
+    who = subscriber.name or subscriber.email if subscriber else "unknown sender"
+    segments = (
+        ", ".join(f"{k}={v}" for k, v in (subscriber.attributes or {}).items())
+        if subscriber
+        else ""
+    )
+    return (
+        f"{inquiry.text}\n\n---\nFrom: {who}\nLanguage: {inquiry.language}\n"
+        f"Segments/attributes: {segments or '-'}\nAnnouncement: {title}\n"
+        f"Campaign: {inquiry.campaign_id or '-'}\n\n"
+        "Reply to this mail to answer; Newsdesk relays your answer from the partnership address.\n"
+    )
+
+
+def build_answer(*, inquiry: Inquiry, subscriber: Subscriber, text: str) -> EmailMessage:
+    """The coordinator's answer relayed to the subscriber, threaded under their question."""
+    s = get_settings()
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = formataddr((s.from_name, s.from_address))
+    msg["To"] = formataddr((_clean(subscriber.name or ""), subscriber.email))
+    subject = inquiry.subject or "Your question"
+    msg["Subject"] = _clean(subject if subject.lower().startswith("re:") else f"Re: {subject}")
+    msg["Message-ID"] = make_msgid(domain=s.message_id_domain)
+    if inquiry.subscriber_message_id:
+        msg["In-Reply-To"] = _clean(inquiry.subscriber_message_id)
+        msg["References"] = _clean(inquiry.subscriber_message_id)
+    msg.set_content(text)
+    return msg

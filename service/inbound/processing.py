@@ -1,0 +1,231 @@
+"""Apply a stored inbound message's verdict: the plain function the Celery task calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+from sqlmodel import Session
+
+from service.domain.errors import NotFound
+from service.domain.inquiry_states import InquiryAction, next_state
+from service.inbound import effects
+from service.inbound.answer_tokens import ANSWER_PREFIX, decode_answer_token
+from service.inbound.classify import InboundVerdict, classify_message
+from service.inbound.handoff import build_answer, build_handoff
+from service.inbound.routing import ReplyTarget, TokenDecoder, TopicRules, route_announcement
+from service.inbound.tokens import tokens_in
+from service.models import (
+    Coordinator,
+    InboundMessage,
+    InboundStatus,
+    Inquiry,
+    Subscriber,
+    SuppressionReason,
+)
+from service.settings import get_settings
+
+
+@dataclass
+class Outcome:
+    """What processing did, and the mails the caller must send after committing."""
+
+    kind: str
+    action: str
+    outgoing: list[EmailMessage] = field(default_factory=list)
+    inquiry_id: int | None = None
+
+
+def process_inbound(
+    session: Session, *, message_id: int, decoder: TokenDecoder, topics: TopicRules | None = None
+) -> Outcome:
+    """Classify the stored message and apply the verdict; adds and flushes, caller commits."""
+    row = session.get(InboundMessage, message_id)
+    if row is None:
+        raise NotFound(f"inbound message {message_id} does not exist")
+    verdict = classify_message(row.raw, envelope_to=row.envelope_to)
+    row.verdict = verdict.to_dict()
+    row.processed_at = effects.now()
+    if verdict.quarantined:
+        row.status, row.quarantine_reason = InboundStatus.QUARANTINED, verdict.reason
+        session.add(row)
+        session.flush()
+        return Outcome(kind="unknown", action="quarantined")
+    row.status = InboundStatus.PROCESSED
+    session.add(row)
+    outcome = _apply(session, row, verdict, decoder, topics or {})
+    session.flush()
+    return outcome
+
+
+def _apply(
+    session: Session,
+    row: InboundMessage,
+    v: InboundVerdict,
+    decoder: TokenDecoder,
+    topics: TopicRules,
+) -> Outcome:
+    """Dispatch on the verdict's kind."""
+    answer = _answer_inquiry(session, row, v)
+    if answer is not None:
+        return answer
+    if v.kind in {"bounce", "complaint"}:
+        return _bounce_or_complaint(session, row, v, decoder)
+    target = _reply_target(v, decoder)
+    subscriber = (
+        session.get(Subscriber, target.subscriber_id) if target and target.subscriber_id else None
+    )
+    if v.kind == "unsubscribe" and subscriber is not None:
+        effects.unsubscribe(session, subscriber=subscriber)
+        return Outcome(kind=v.kind, action="unsubscribed")
+    if v.kind == "inquiry":
+        return _new_inquiry(session, row, v, target, subscriber, topics)
+    return Outcome(kind=v.kind, action="recorded")
+
+
+def _reply_target(v: InboundVerdict, decoder: TokenDecoder) -> ReplyTarget | None:
+    """The first reply token that decodes."""
+    return next((t for t in (decoder.reply(tok) for tok in v.reply_tokens) if t), None)
+
+
+def _bounce_or_complaint(
+    session: Session, row: InboundMessage, v: InboundVerdict, decoder: TokenDecoder
+) -> Outcome:
+    """Hard: suppress; soft: score; policy: alert only; complaint: suppress at once."""
+    ids = next((d for d in (decoder.bounce(t) for t in v.bounce_tokens) if d), None)
+    campaign_id, subscriber = (ids[0], session.get(Subscriber, ids[1])) if ids else (None, None)
+    if subscriber is None and v.addresses:
+        subscriber = effects.subscriber_by_address(session, address=v.addresses[0])
+    if v.kind == "complaint":
+        effects.suppress(
+            session,
+            subscriber=subscriber,
+            address=v.addresses[0] if v.addresses else None,
+            reason=SuppressionReason.COMPLAINT,
+        )
+        return Outcome(kind=v.kind, action="suppressed")
+    if v.bounce_category == "policy":
+        effects.sender_alert(
+            session,
+            message_id=row.id,
+            campaign_id=campaign_id,
+            status_code=v.status_code,
+            detail=v.reason or "",
+        )
+        return Outcome(kind=v.kind, action="alert")
+    if subscriber is None:
+        return Outcome(kind=v.kind, action="unmatched")
+    if v.bounce_type == "hard":
+        effects.suppress(
+            session, subscriber=subscriber, address=None, reason=SuppressionReason.HARD_BOUNCE
+        )
+        return Outcome(kind=v.kind, action="suppressed")
+    score = effects.score_bounce(session, subscriber=subscriber, hard=False)
+    return Outcome(kind=v.kind, action=f"scored {score:.1f}")
+
+
+def _new_inquiry(
+    session: Session,
+    row: InboundMessage,
+    v: InboundVerdict,
+    target: ReplyTarget | None,
+    subscriber: Subscriber | None,
+    topics: TopicRules,
+) -> Outcome:
+    """Create the inquiry, route it, and build the coordinator's hand-off mail."""
+    ann = route_announcement(
+        session, target=target, text=v.text or "", quoted=_quoted(row), topics=topics
+    )
+    coordinator_id = (
+        ann.coordinator_id if ann and ann.coordinator_id else get_settings().triage_coordinator_id
+    )
+    inquiry = Inquiry(
+        subscriber_id=subscriber.id if subscriber else None,
+        campaign_id=target.campaign_id if target else None,
+        announcement_id=ann.id if ann else None,
+        coordinator_id=coordinator_id,
+        text=v.text or "",
+        language=subscriber.language if subscriber else "en",
+        subject=v.subject[:500],
+        subscriber_message_id=v.message_id,
+        inbound_message_id=row.id,
+    )
+    session.add(inquiry)
+    session.flush()
+    coordinator = session.get(Coordinator, coordinator_id) if coordinator_id else None
+    if coordinator is None:
+        return Outcome(kind=v.kind, action="inquiry unrouted", inquiry_id=inquiry.id)
+    mail = build_handoff(
+        inquiry=inquiry,
+        coordinator=coordinator,
+        subscriber=subscriber,
+        announcement=ann,
+        raw=row.raw,
+    )
+    inquiry.state = next_state(inquiry.state, InquiryAction.FORWARD)
+    inquiry.forwarded_at, inquiry.handoff_message_id = effects.now(), str(mail["Message-ID"])
+    session.add(inquiry)
+    outgoing = [mail, *_acknowledgement(session, row, coordinator, inquiry.language)]
+    return Outcome(kind=v.kind, action="forwarded", outgoing=outgoing, inquiry_id=inquiry.id)
+
+
+def _acknowledgement(
+    session: Session, row: InboundMessage, coordinator: Coordinator, language: str
+) -> list[EmailMessage]:
+    """An acknowledgement for the sender when this coordinator wants one (C3 rules apply)."""
+    from service.inbound.acknowledge import maybe_acknowledge
+    from service.inbound.parse import parse_message
+
+    if not coordinator.send_acknowledgement:
+        return []
+    ack = maybe_acknowledge(
+        session, msg=parse_message(row.raw), envelope_from=row.envelope_from, language=language
+    )
+    return [ack] if ack is not None else []
+
+
+def _quoted(row: InboundMessage) -> str:
+    """The full body including quoted history: where the announcement a reply is about shows."""
+    from service.inbound.parse import body_text, parse_message
+
+    try:
+        return body_text(parse_message(row.raw))
+    except Exception:
+        return ""
+
+
+def _answer_inquiry(session: Session, row: InboundMessage, v: InboundVerdict) -> Outcome | None:
+    """A coordinator's reply to a hand-off (answer+TOKEN@): relay it to the subscriber."""
+    secret = get_settings().secret_bytes
+    tokens = tokens_in([*list(row.envelope_to), v.from_address], ANSWER_PREFIX)
+    tokens += [t for t in _answer_tokens_in_verdict(row) if t not in tokens]
+    ids = [i for i in (decode_answer_token(t, secret) for t in tokens) if i]
+    if not ids or v.kind not in {"inquiry", "unknown", "unsubscribe"}:
+        return None
+    inquiry = session.get(Inquiry, ids[0])
+    subscriber = (
+        session.get(Subscriber, inquiry.subscriber_id)
+        if inquiry and inquiry.subscriber_id
+        else None
+    )
+    if inquiry is None or subscriber is None:
+        return Outcome(kind="answer", action="unmatched")
+    inquiry.state = next_state(inquiry.state, InquiryAction.ANSWER)
+    inquiry.answered_at = effects.now()
+    session.add(inquiry)
+    mail = build_answer(inquiry=inquiry, subscriber=subscriber, text=v.text or "")
+    return Outcome(kind="answer", action="relayed", outgoing=[mail], inquiry_id=inquiry.id)
+
+
+def _answer_tokens_in_verdict(row: InboundMessage) -> list[str]:
+    """Answer tokens in the To/Cc headers (the envelope may be absent for HTTP/IMAP input)."""
+    from email.utils import getaddresses
+
+    from service.inbound.parse import all_headers, parse_message
+
+    try:
+        msg = parse_message(row.raw)
+    except Exception:
+        return []
+    addrs = [a for _, a in getaddresses(all_headers(msg, "To") + all_headers(msg, "Cc"))]
+    return tokens_in(addrs, ANSWER_PREFIX)

@@ -1,0 +1,64 @@
+"""Who should answer a reply: the announcement's coordinator, a mentioned one, a topic, triage."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlmodel import Session, select
+
+from service.models import Announcement
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """What a reply token names; announcement_id None or 0 means the whole edition."""
+
+    campaign_id: int | None
+    subscriber_id: int | None
+    announcement_id: int | None
+
+
+class TokenDecoder(Protocol):
+    """Decodes the address tokens minted by service/mail/tokens.py."""
+
+    def bounce(self, token: str) -> tuple[int, int] | None:
+        """(campaign_id, subscriber_id) of a VERP token."""
+
+    def reply(self, token: str) -> ReplyTarget | None:
+        """The target of a reply+ token."""
+
+
+TopicRules = dict[str, list[str]]  # topic -> keywords (lowercase)
+
+
+def route_announcement(
+    session: Session, *, target: ReplyTarget | None, text: str, quoted: str, topics: TopicRules
+) -> Announcement | None:
+    """The announcement a reply is about: named by token, else quoted/mentioned, else by topic."""
+    if target and target.announcement_id:
+        return session.get(Announcement, target.announcement_id)
+    candidates = list(session.exec(select(Announcement)))
+    haystack = f"{text}\n{quoted}".lower()
+    for ann in candidates:
+        if any(_mentions(haystack, s) for s in _signals(ann)):
+            return ann
+    for topic, words in topics.items():
+        if any(re.search(rf"\b{re.escape(w)}\b", text.lower()) for w in words):
+            return next((a for a in candidates if a.topic == topic), None)
+    return None
+
+
+def _signals(ann: Announcement) -> list[str]:
+    """Strings whose presence in a reply points at this announcement."""
+    return [s for s in (ann.title_en, ann.title_de, ann.cta_url, f"/a/{ann.slug}") if s]
+
+
+def _mentions(haystack: str, signal: str) -> bool:
+    """Titles match case-insensitively when long enough to be specific."""
+    return len(signal) >= 8 and signal.lower() in haystack
+
+
+DecoderFactory = Callable[[], TokenDecoder]

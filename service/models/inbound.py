@@ -1,0 +1,63 @@
+"""Inbound mail: raw bytes stored first, then the verdict; bounce scores and sender alerts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from service.models._common import json_column, ts_column, utcnow
+
+
+class InboundStatus(StrEnum):
+    """Where an inbound message stands."""
+
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    QUARANTINED = "quarantined"
+
+
+class InboundChannel(StrEnum):
+    """How the message reached us."""
+
+    SMTP = "smtp"
+    IMAP = "imap"
+    HTTP = "http"
+
+
+class InboundMessage(SQLModel, table=True):
+    """One received message; `raw` is committed before anything else happens to it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    raw: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    received_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
+    channel: str = Field(default=InboundChannel.SMTP, max_length=8)
+    envelope_from: str = Field(default="", max_length=998)
+    envelope_to: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
+    status: str = Field(default=InboundStatus.RECEIVED, max_length=16, index=True)
+    quarantine_reason: str | None = Field(default=None, max_length=2000)
+    verdict: dict[str, Any] | None = Field(default=None, sa_column=json_column())
+    processed_at: datetime | None = Field(default=None, sa_column=ts_column())
+
+
+class BounceScore(SQLModel, table=True):
+    """Mailman-style bounce score per subscriber (STANDARDS F3)."""
+
+    subscriber_id: int = Field(foreign_key="subscriber.id", primary_key=True, ondelete="CASCADE")
+    score: float = 0.0
+    last_bounce_on: date | None = None
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
+
+
+class SenderAlert(SQLModel, table=True):
+    """A policy/reputation rejection (5.7.x, 4.7.x): the sender's problem, for the admins."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    inbound_message_id: int | None = Field(default=None, foreign_key="inboundmessage.id")
+    campaign_id: int | None = Field(default=None, index=True)
+    status_code: str | None = Field(default=None, max_length=16)
+    detail: str = Field(default="", max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))

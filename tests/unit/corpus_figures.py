@@ -1,0 +1,122 @@
+"""Measure the inbound classifier against the labelled corpus (shared by tests and reporting)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from service.inbound.classify import classify_message
+from service.inbound.reply_text import visible_text
+from tests.conftest import CORPUS as _CONFTEST_CORPUS
+
+# tests/conftest.py resolves the corpus relative to the checkout (right for /work/main); a git
+# worktree one level deeper finds it at the fixed shared location instead.
+CORPUS = next(
+    (p for p in (_CONFTEST_CORPUS, Path("/work/shared/corpus")) if (p / "bounces").is_dir()),
+    _CONFTEST_CORPUS,
+)
+
+# BounceParser's std_reason -> our hard/soft; `user_disabled` and `unknown` are left out because
+# the two upstream corpora disagree on disabled accounts (sisimai calls them soft "suspend").
+_STD_REASON = {"user_unknown": "hard", "domain_error": "hard", "over_quota": "soft", "spam": "soft"}
+
+
+@dataclass
+class Ratio:
+    """hits out of total, with the misses kept for the failure message."""
+
+    hits: int = 0
+    total: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    def add(self, ok: bool, label: str) -> None:
+        """Count one case."""
+        self.total += 1
+        self.hits += ok
+        if not ok:
+            self.misses.append(label)
+
+    @property
+    def rate(self) -> float:
+        """hits / total (1.0 when nothing was labelled)."""
+        return self.hits / self.total if self.total else 1.0
+
+    def __str__(self) -> str:
+        return f"{self.hits}/{self.total} = {self.rate:.1%}"
+
+
+def _labels(folder: str) -> dict[str, dict]:
+    return json.loads((CORPUS / folder / "labels.json").read_text())["files"]
+
+
+def _expected_bounce_type(label: dict) -> str | None:
+    """hard/soft from sisimai's per-recipient hard_bounce or BounceParser's std_reason."""
+    per = label.get("per_recipient") or []
+    flags = {p["hard_bounce"] for p in per if p.get("reason") != "delivered"}
+    if len(flags) == 1:
+        return "hard" if flags.pop() else "soft"
+    return _STD_REASON.get(label.get("std_reason") or "")
+
+
+@lru_cache(maxsize=1)
+def bounce_figures() -> dict[str, Ratio]:
+    """Detection, failed-address and hard/soft agreement over bounces/ labels."""
+    out = {"detected": Ratio(), "addresses": Ratio(), "hard_soft": Ratio()}
+    for name, label in _labels("bounces").items():
+        if not (label.get("is_bounce") is True or label.get("is_failure_dsn") is True):
+            continue
+        verdict = classify_message((CORPUS / "bounces" / name).read_bytes())
+        out["detected"].add(verdict.kind == "bounce", f"{name}: {verdict.kind}")
+        if label.get("recipient_addresses"):
+            want = sorted(a.lower() for a in label["recipient_addresses"])
+            got = sorted(a.lower() for a in verdict.addresses)
+            out["addresses"].add(want == got, f"{name}: {got} != {want}")
+        expected = _expected_bounce_type(label)
+        if expected:
+            out["hard_soft"].add(verdict.bounce_type == expected, f"{name}: {verdict.bounce_type}")
+    return out
+
+
+@lru_cache(maxsize=1)
+def kind_figures() -> dict[str, Ratio]:
+    """Complaints recognised; auto-replies never taken for inquiries (nor bounces)."""
+    out = {"complaints": Ratio(), "autoreply_not_inquiry": Ratio(), "autoreply_exact": Ratio()}
+    for name in _labels("complaints"):
+        verdict = classify_message((CORPUS / "complaints" / name).read_bytes())
+        out["complaints"].add(verdict.kind == "complaint", f"{name}: {verdict.kind}")
+    for name in _labels("autoreplies"):
+        verdict = classify_message((CORPUS / "autoreplies" / name).read_bytes())
+        out["autoreply_not_inquiry"].add(verdict.kind != "inquiry", f"{name}: {verdict.kind}")
+        out["autoreply_exact"].add(verdict.kind == "autoreply", f"{name}: {verdict.kind}")
+    return out
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@lru_cache(maxsize=1)
+def reply_figures() -> dict[str, Ratio]:
+    """Visible reply text equal to the expected text (whitespace-normalised)."""
+    out = {"reply_text": Ratio()}
+    for name, label in _labels("replies").items():
+        expected = label.get("expected_trimmed", label.get("expected_visible_text"))
+        if expected is None:
+            continue
+        body = (CORPUS / "replies" / name).read_bytes().decode("utf-8", "replace")
+        got = visible_text(body)
+        out["reply_text"].add(_norm(got) == _norm(expected), f"{name}: {got[:80]!r}")
+    return out
+
+
+def all_figures() -> dict[str, Ratio]:
+    """Every figure, for the terminal summary."""
+    return {**bounce_figures(), **kind_figures(), **reply_figures()}
+
+
+def corpus_available() -> bool:
+    """The shared corpus is mounted."""
+    return Path(CORPUS / "bounces" / "labels.json").exists()

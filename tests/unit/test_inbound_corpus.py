@@ -1,0 +1,57 @@
+"""The inbound classifier against the labelled real-mail corpus in /work/shared/corpus."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import require_service
+from tests.unit.corpus_figures import (
+    bounce_figures,
+    corpus_available,
+    kind_figures,
+    reply_figures,
+)
+
+
+@pytest.fixture(autouse=True)
+def _corpus() -> None:
+    if not corpus_available():
+        require_service("corpus", "/work/shared/corpus is not mounted")
+
+
+def _check(ratio, floor: float) -> None:
+    assert ratio.rate >= floor, f"{ratio} < {floor:.0%}; misses: {ratio.misses[:15]}"
+
+
+def test_bounces_detected() -> None:
+    _check(bounce_figures()["detected"], 0.97)
+
+
+def test_failed_addresses() -> None:
+    _check(bounce_figures()["addresses"], 0.95)
+
+
+def test_hard_soft_regression_floor() -> None:
+    """Guard the level reached (87.4%); the 90% target is the xfail test below."""
+    _check(bounce_figures()["hard_soft"], 0.87)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="hard/soft agreement is 87.4%: sisimai labels 'filtered'/'suspend' replies such as "
+    "'550 Unknown user' as soft; see the inbound report",
+)
+def test_hard_soft_target() -> None:
+    _check(bounce_figures()["hard_soft"], 0.90)
+
+
+def test_every_complaint_recognised() -> None:
+    _check(kind_figures()["complaints"], 1.0)
+
+
+def test_no_autoreply_taken_for_inquiry() -> None:
+    _check(kind_figures()["autoreply_not_inquiry"], 1.0)
+
+
+def test_visible_reply_text() -> None:
+    _check(reply_figures()["reply_text"], 0.90)
