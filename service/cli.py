@@ -14,7 +14,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from service.audience.cli import audience_app
 from service.domain.errors import NewsdeskError
+from service.inbound.cli import inbound_app
 
 app = typer.Typer(help="Newsdesk: newsletters and mailing automation.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -27,6 +29,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(dkim_app, name="dkim")
 app.add_typer(deadletter_app, name="deadletter")
+app.add_typer(inbound_app, name="inbound")
+app.add_typer(audience_app, name="audience")
 console = Console()
 
 

@@ -38,7 +38,11 @@ def broker_options(settings: Settings) -> dict[str, Any]:
 def make_celery(settings: Settings | None = None) -> Celery:
     """Build the app from settings (tests and the demo build their own)."""
     settings = settings or get_settings()
-    app = Celery("newsdesk", broker=settings.broker_url, include=["workers.tasks.campaigns"])
+    app = Celery(
+        "newsdesk",
+        broker=settings.broker_url,
+        include=["workers.tasks.campaigns", "workers.tasks.inbound"],
+    )
     app.conf.update(
         broker_transport_options=broker_options(settings),
         task_ignore_result=True,
@@ -49,6 +53,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "newsdesk.fan_out": {"queue": "assemble"},
             "newsdesk.send_batch": {"queue": "send"},
             "newsdesk.scan_due": {"queue": "default"},
+            "newsdesk.process_inbound": {"queue": "inbound"},
         },
         # Send tasks are idempotent (claim, send, mark), so a lost worker's task may run again.
         task_acks_late=True,

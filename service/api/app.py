@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from service.api import admin, announcements
+from service.api import admin, announcements, audience_api, public
+from service.api.deps import require_admin
 from service.domain.errors import InvalidInput, InvalidTransition, NewsdeskError, NotFound
+from service.inbound.webhook import make_inbound_router
+
+
+def enqueue_inbound(message_id: int) -> None:
+    """Process a stored inbound message in a worker (published after the store committed)."""
+    from workers.tasks.inbound import process_inbound_message
+
+    process_inbound_message.delay(message_id)
 
 
 def create_app() -> FastAPI:
@@ -16,6 +25,9 @@ def create_app() -> FastAPI:
     )
     app.include_router(admin.router, prefix="/api")
     app.include_router(announcements.router, prefix="/api")
+    app.include_router(audience_api.router, prefix="/api", dependencies=[Depends(require_admin)])
+    app.include_router(public.router)
+    app.include_router(make_inbound_router(after_stored=enqueue_inbound))
 
     @app.exception_handler(NewsdeskError)
     async def _domain_error(_request: Request, exc: NewsdeskError) -> JSONResponse:
