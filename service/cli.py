@@ -68,17 +68,19 @@ def demo(
             progress=lambda done, total: bar.update(task, completed=done, total=total or None),
         )
     table = Table(title=f"Demo campaign {result.seeded.campaign_id}: {result.status}")
-    for column in ("edition", "language", "announcements", "recipients", "delivered"):
-        table.add_column(
-            column,
-            justify="right" if column in ("announcements", "recipients", "delivered") else "left",
-        )
+    table.add_column("edition")
+    table.add_column("lang")
+    table.add_column("announcements")
+    table.add_column("recipients", justify="right")
+    table.add_column("delivered", justify="right")
+    legend = {slug: n for n, slug in enumerate(result.announcements, start=1)}
     for row in result.editions:
-        table.add_row(
-            row.key, row.language, str(row.announcements), str(row.recipients), str(row.delivered)
-        )
+        numbers = " ".join(str(legend[slug]) for slug in row.announcements)
+        table.add_row(row.key, row.language, numbers, str(row.recipients), str(row.delivered))
     console.print(table)
+    console.print("announcements: " + "; ".join(f"{n} {s}" for s, n in legend.items()))
     console.print(
+        f"{len(result.editions)} editions rendered once each; "
         f"subscribers: {result.seeded.subscribers} (confirmed {result.seeded.confirmed}); "
         f"delivered {result.delivered}; captured {result.captured} messages "
         f"in {result.seconds:.1f}s"

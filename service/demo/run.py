@@ -22,7 +22,7 @@ from service.demo.capture import MailCapture
 from service.demo.seed import DemoSummary, seed
 from service.mail.dkim_keys import write_demo_key
 from service.migrate import upgrade
-from service.models import Campaign, Delivery, Edition
+from service.models import Announcement, Campaign, Delivery, Edition
 from service.settings import get_settings, reset_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +38,7 @@ class EditionRow:
 
     key: str
     language: str
-    announcements: int
+    announcements: tuple[str, ...]  # slugs, in edition order
     recipients: int
     delivered: int
 
@@ -48,6 +48,7 @@ class DemoResult:
     """What the demo did and where to look."""
 
     seeded: DemoSummary
+    announcements: tuple[str, ...]  # every announcement slug, by priority
     status: str
     editions: list[EditionRow]
     delivered: int
@@ -157,6 +158,7 @@ def run_demo(
         delivered = sum(row.delivered for row in editions)
         return DemoResult(
             seeded,
+            _announcement_slugs(),
             status,
             editions,
             delivered,
@@ -192,6 +194,12 @@ def _wait_until_sent(
     return status
 
 
+def _announcement_slugs() -> tuple[str, ...]:
+    with session_scope() as session:
+        query = sa.select(col(Announcement.slug)).order_by(col(Announcement.priority))
+        return tuple(session.execute(query).scalars())
+
+
 def _edition_rows(campaign_id: int) -> list[EditionRow]:
     with session_scope() as session:
         editions = (
@@ -213,9 +221,14 @@ def _edition_rows(campaign_id: int) -> list[EditionRow]:
                 .group_by(col(Delivery.edition_key))
             ).all()
         )
+        slugs = dict(session.execute(sa.select(col(Announcement.id), col(Announcement.slug))).all())
         return [
             EditionRow(
-                e.key, e.language, len(e.announcement_ids), counts.get(e.key, 0), sent.get(e.key, 0)
+                e.key,
+                e.language,
+                tuple(slugs[i] for i in e.announcement_ids),
+                counts.get(e.key, 0),
+                sent.get(e.key, 0),
             )
-            for e in sorted(editions, key=lambda e: (e.language, e.key))
+            for e in sorted(editions, key=lambda e: (e.language, len(e.announcement_ids), e.key))
         ]
