@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, delete, select
 
 from service.campaigns.assembly import candidate_announcements
+from service.campaigns.editions import INTRO_VARIABLES
 from service.campaigns.lifecycle import apply_action, get_campaign
 from service.domain.campaign_states import CampaignAction, CampaignStatus
 from service.domain.errors import InvalidInput
@@ -15,7 +16,6 @@ from service.models import Campaign, CampaignSegment, Segment
 from service.models._common import as_utc, utcnow
 from service.rendering.environment import validate_template
 
-INTRO_VARIABLES = {"list_name", "language", "campaign_name"}
 PAST_TOLERANCE = timedelta(seconds=60)
 
 
@@ -34,7 +34,7 @@ def check_intro_templates(campaign: Campaign) -> None:
         source = getattr(campaign, f"intro_{language}")
         if source:
             try:
-                validate_template(source, allowed_variables=INTRO_VARIABLES)
+                validate_template(source, allowed_variables=set(INTRO_VARIABLES))
             except InvalidInput as exc:
                 raise type(exc)(f"intro_{language}: {exc}") from exc
 

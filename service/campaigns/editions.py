@@ -10,6 +10,7 @@ from service.models import Announcement, Campaign, Coordinator, Edition
 from service.models._common import utcnow
 from service.rendering.contract import AnnouncementView, EditionInput, OrgIdentity
 from service.rendering.edition import render_edition
+from service.rendering.environment import render_user_template
 from service.rendering.markdown import render_markdown
 from service.settings import Settings
 
@@ -73,9 +74,24 @@ def edition_input(
         list_name=campaign.list_name,
         org=OrgIdentity(settings.org_legal_name, settings.org_postal_address, settings.public_url),
         announcements=shown,
-        intro_html=render_markdown(intro or ""),
+        intro_html=render_markdown(render_intro(intro, campaign=campaign, language=language)),
         preheader=_preheader(shown, subject),
     )
+
+
+def intro_context(campaign: Campaign, language: str) -> dict[str, str]:
+    """The variables a campaign intro template may use."""
+    return {"list_name": campaign.list_name, "language": language, "campaign_name": campaign.name}
+
+
+INTRO_VARIABLES = frozenset(intro_context(Campaign(name="", subject_en="", subject_de=""), "en"))
+
+
+def render_intro(source: str | None, *, campaign: Campaign, language: str) -> str:
+    """Render the comms team's intro template in the sandbox (Markdown comes after)."""
+    if not source:
+        return ""
+    return render_user_template(source, intro_context(campaign, language))
 
 
 def _preheader(views: tuple[AnnouncementView, ...], subject: str) -> str:

@@ -123,3 +123,13 @@ def test_ineligible_subscribers_get_nothing(session: Session) -> None:
             assert sub.id not in receivers, f"{sub.status} subscriber {sub.id} got mail"
     assert any(s.status == SubscriberStatus.UNCONFIRMED for s in session.exec(select(Subscriber)))
     assert session.exec(select(Announcement)).first() is not None
+
+
+def test_intro_template_is_rendered_in_the_sandbox(session: Session) -> None:
+    campaign_id = _started_demo(session, subscribers=30)
+    keys = _fan_out_all(session, campaign_id, chunk=1000)
+    campaign = get_campaign(session, campaign_id=campaign_id)
+    ensure_editions(session, campaign=campaign, keys=tuple(keys), settings=get_settings())
+    for edition in session.exec(select(Edition).where(Edition.campaign_id == campaign_id)):
+        assert "{{" not in edition.html
+        assert "Partnership Newsletter." in edition.text
