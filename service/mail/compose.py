@@ -218,7 +218,7 @@ class EditionSkeleton:
         variable = [
             b"To: " + address.encode("ascii") + b"\r\n",
             self._date(when),
-            self.s_message_id.render(msg_id[1:].partition("@")[0]),
+            self._message_id_field(msg_id),
             self.s_reply_to.render(tok.reply(cid, sid, 0)),
             H.list_unsubscribe_field(
                 unsub_url, unsubscribe_mailto_address(unsub_token, self.reply_domain)
@@ -245,6 +245,13 @@ class EditionSkeleton:
             *self.tail_fields,
         ]  # fmt: skip
         return self.signer.sign_prepared(fields, body_hash(canonical), timestamp=timestamp)
+
+    def _message_id_field(self, msg_id: str) -> bytes:
+        """Message-ID field: the learned folding for our own shape, the stdlib for any other."""
+        local, at, domain = msg_id[1:-1].partition("@")
+        if msg_id[:1] == "<" and at and len(local) == 24 and domain == self.message_id_domain:
+            return self.s_message_id.render(local)
+        return H.fold("Message-ID", msg_id)
 
     def _date(self, when: datetime) -> bytes:
         """The folded Date field, cached per second."""
