@@ -217,3 +217,12 @@ def test_caller_message_id_of_another_shape_still_matches_reference(tmp_path: Pa
         now=NOW, message_id=custom, boundary=sk.boundary,
     )  # fmt: skip
     assert fast.data.endswith(slow) and fast.message_id == custom
+
+
+def test_clean_name() -> None:
+    from service.mail.compose import clean_name
+
+    assert clean_name("Eve\r\nBcc: x@evil\x00") == "Eve Bcc: x@evil"
+    assert clean_name("A\u2028B\udcff C\x85") == "A B C"
+    assert clean_name("👩\u200d🔬 Ada") == "👩\u200d🔬 Ada"  # the joiner stays
+    assert clean_name(None) == "" and clean_name(" \t ") == ""
