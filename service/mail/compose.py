@@ -38,6 +38,7 @@ PIXEL_TAG = (
     '<img src="{}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">'
 )
 _SAMPLE_TOKEN = "a" * TOKEN_LENGTH
+_NEUTRALISED = {"Cc", "Cs", "Zl", "Zp"}
 _MESSAGE_ID_RANDOM = 24  # base32 characters = 120 random bits
 
 
@@ -65,7 +66,9 @@ def clean_name(name: str | None) -> str:
     """A greeting name with control characters and line breaks neutralised to spaces."""
     if not name:
         return ""
-    cleaned = "".join(" " if unicodedata.category(c)[0] in "CZ" and c != " " else c for c in name)
+    # Controls, line/paragraph separators and lone surrogates go; joiners (Cf) stay for scripts
+    # and emoji that need them.
+    cleaned = "".join(" " if unicodedata.category(c) in _NEUTRALISED else c for c in name)
     return " ".join(cleaned.split())
 
 
@@ -180,7 +183,9 @@ class EditionSkeleton:
         self.h_tail += H.fold("Feedback-ID", values["Feedback-ID"])
         if settings.precedence_bulk:
             self.h_tail += H.fold("Precedence", "bulk")
-        self.s_message_id = H.Slot("Message-ID", "<{}@" + self.message_id_domain + ">", "a" * 24)
+        self.s_message_id = H.Slot(
+            "Message-ID", "<{}@" + self.message_id_domain + ">", "a" * _MESSAGE_ID_RANDOM
+        )
         self.s_reply_to = H.Slot("Reply-To", "reply+{}@" + self.reply_domain, _SAMPLE_TOKEN)
         self.const_fields = {
             name: _field_tuple(folded)
@@ -218,7 +223,7 @@ class EditionSkeleton:
         variable = [
             b"To: " + address.encode("ascii") + b"\r\n",
             self._date(when),
-            self.s_message_id.render(msg_id[1:].partition("@")[0]),
+            self._message_id_field(msg_id),
             self.s_reply_to.render(tok.reply(cid, sid, 0)),
             H.list_unsubscribe_field(
                 unsub_url, unsubscribe_mailto_address(unsub_token, self.reply_domain)
@@ -245,6 +250,18 @@ class EditionSkeleton:
             *self.tail_fields,
         ]  # fmt: skip
         return self.signer.sign_prepared(fields, body_hash(canonical), timestamp=timestamp)
+
+    def _message_id_field(self, msg_id: str) -> bytes:
+        """Message-ID field: the learned folding for our own shape, the stdlib for any other."""
+        local, at, domain = msg_id[1:-1].partition("@")
+        if (
+            msg_id[:1] == "<"
+            and at
+            and len(local) == _MESSAGE_ID_RANDOM
+            and domain == self.message_id_domain
+        ):
+            return self.s_message_id.render(local)
+        return H.fold("Message-ID", msg_id)
 
     def _date(self, when: datetime) -> bytes:
         """The folded Date field, cached per second."""

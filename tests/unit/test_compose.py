@@ -205,3 +205,24 @@ def test_every_web_link_of_the_html_is_in_the_text(tmp_path: Path, tracking: boo
     assert len(hrefs) == 6 + 3  # six content links, web view, unsubscribe, preferences
     assert all(h in text for h in hrefs)
     assert "/u/" in text and "Musterstraße 1" in text
+
+
+def test_caller_message_id_of_another_shape_still_matches_reference(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    sk = skeleton(settings)
+    custom = "<delivery-77.attempt-2@news.partnership.example.org>"
+    fast = sk.message_for(RECIPIENTS[0], now=NOW, message_id=custom)
+    slow = build_reference_message(
+        edition=sample_edition(), meta=sk.meta, settings=settings, recipient=RECIPIENTS[0],
+        now=NOW, message_id=custom, boundary=sk.boundary,
+    )  # fmt: skip
+    assert fast.data.endswith(slow) and fast.message_id == custom
+
+
+def test_clean_name() -> None:
+    from service.mail.compose import clean_name
+
+    assert clean_name("Eve\r\nBcc: x@evil\x00") == "Eve Bcc: x@evil"
+    assert clean_name("A\u2028B\udcff C\x85") == "A B C"
+    assert clean_name("👩\u200d🔬 Ada") == "👩\u200d🔬 Ada"  # the joiner stays
+    assert clean_name(None) == "" and clean_name(" \t ") == ""
