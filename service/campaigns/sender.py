@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from service.campaigns.editions import load_edition
 from service.db import get_engine, session_scope
 from service.domain.campaign_states import CampaignAction, CampaignStatus
+from service.domain.errors import InvalidInput
 from service.mail.compose import EditionSkeleton, OutgoingMessage, Recipient
 from service.mail.smtp_pool import SendOutcome, SendResult
 from service.models import (
@@ -323,14 +324,23 @@ class RangeSender:
         skeleton = SKELETONS.get(
             campaign=self.campaign, key=claimed.edition_key, settings=self.settings
         )
-        message = skeleton.message_for(
-            Recipient(
-                subscriber_id=claimed.subscriber_id,
-                email=claimed.email,
-                name=claimed.name,
-                tracking=claimed.tracking,
+        try:
+            message = skeleton.message_for(
+                Recipient(
+                    subscriber_id=claimed.subscriber_id,
+                    email=claimed.email,
+                    name=claimed.name,
+                    tracking=claimed.tracking,
+                )
             )
-        )
+        except InvalidInput as exc:
+            # Not sendable as stored (e.g. a non-ASCII local part needing SMTPUTF8): this
+            # delivery fails with the reason; it is not the recipient's bounce, nor a crash loop.
+            _set(
+                self.conn, [claimed.delivery_id], status=DeliveryStatus.FAILED, last_error=str(exc)
+            )
+            self.result.failed += 1
+            return
         outcome = mark_result(
             self.conn,
             claimed=claimed,

@@ -33,6 +33,8 @@ def test_consent_ledger_trigger_is_created_by_the_migration() -> None:
     upgrade(url)
     engine = sa.create_engine(url)
     with engine.connect() as conn:
-        names = conn.execute(sa.text("select tgname from pg_trigger where not tgisinternal")).scalars()
+        names = conn.execute(
+            sa.text("select tgname from pg_trigger where not tgisinternal")
+        ).scalars()
         assert "consent_event_append_only" in set(names)
     engine.dispose()

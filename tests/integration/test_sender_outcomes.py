@@ -1,0 +1,153 @@
+"""Each send outcome lands on the delivery row; bad recipients never stall a campaign."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlmodel import Session, select
+
+from service.campaigns.authoring import schedule
+from service.campaigns.lifecycle import get_campaign, start_due
+from service.campaigns.runner import fan_out_next
+from service.campaigns.sender import send_range
+from service.demo.seed import seed
+from service.mail.smtp_pool import SmtpPool
+from service.models import Campaign, Delivery, Subscriber, Suppression
+from service.models._common import utcnow
+from service.settings import get_settings, reset_settings
+
+
+@dataclass
+class PickyHandler:
+    """Answers RCPT by the local part: unknown -> 550 5.1.1, later -> 451, else accept."""
+
+    accepted: list[str] = field(default_factory=list)
+
+    async def handle_RCPT(
+        self, _server: Any, _session: Any, envelope: Any, address: str, _options: Any
+    ) -> str:
+        if address.startswith("unknown"):
+            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+        if address.startswith("later"):
+            return "451 4.3.0 Mailbox temporarily unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        self.accepted.extend(envelope.rcpt_tos)
+        return "250 OK"
+
+
+@pytest.fixture
+def picky_smtp(session: Session, monkeypatch: pytest.MonkeyPatch) -> Iterator[PickyHandler]:
+    handler = PickyHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=0)
+    controller.start()
+    monkeypatch.setenv("NEWSDESK_SMTP_URL", f"smtp://127.0.0.1:{controller.port}")
+    reset_settings()
+    yield handler
+    controller.stop()
+
+
+def _campaign_with(session: Session, emails: dict[int, str]) -> int:
+    summary = seed(session, secret=get_settings().secret_bytes, subscribers=40)
+    for index, email in emails.items():
+        person = session.exec(select(Subscriber).order_by(Subscriber.id).offset(index)).first()
+        assert person is not None
+        person.email = email
+        person.status = "confirmed"
+        session.add(person)
+    schedule(session, campaign_id=summary.campaign_id, send_at=None)
+    start_due(session, now=utcnow())
+    session.commit()
+    return summary.campaign_id
+
+
+def _send_all(campaign_id: int) -> list[int]:
+    settings = get_settings()
+    retry: list[int] = []
+    while True:
+        step, ranges = fan_out_next(campaign_id=campaign_id, settings=settings)
+        pool = SmtpPool(settings)
+        for first, last in ranges:
+            retry += send_range(
+                campaign_id=campaign_id,
+                first_id=first,
+                last_id=last,
+                settings=settings,
+                transport=pool,
+            ).retry_ids
+        if step.done:
+            return retry
+
+
+def _delivery(session: Session, campaign_id: int, email: str) -> Delivery:
+    person = session.exec(select(Subscriber).where(Subscriber.email == email)).one()
+    session.refresh(person)
+    row = session.exec(
+        select(Delivery).where(
+            Delivery.campaign_id == campaign_id, Delivery.subscriber_id == person.id
+        )
+    ).one()
+    session.refresh(row)
+    return row
+
+
+def test_outcomes_are_recorded_per_recipient(session: Session, picky_smtp: PickyHandler) -> None:
+    emails = {
+        1: "unknown.reader@example.org",
+        2: "later.reader@example.org",
+        3: "jürgen@example.org",
+    }
+    campaign_id = _campaign_with(session, emails)
+    retry = _send_all(campaign_id)
+    hard = _delivery(session, campaign_id, emails[1])
+    assert hard.status == "failed" and "5.1.1" in (hard.last_error or "")
+    person = session.exec(select(Subscriber).where(Subscriber.email == emails[1])).one()
+    assert person.status == "blocklisted"
+    assert session.exec(
+        select(Suppression).where(Suppression.email_hash == person.email_hash)
+    ).one()
+    soft = _delivery(session, campaign_id, emails[2])
+    assert soft.status == "queued" and soft.attempts == 1 and soft.id in retry
+    refused = _delivery(session, campaign_id, emails[3])
+    assert refused.status == "failed" and refused.last_error
+    assert "jürgen@example.org" not in picky_smtp.accepted
+    sent = session.exec(
+        select(Delivery).where(Delivery.campaign_id == campaign_id, Delivery.status == "sent")
+    ).all()
+    assert len(sent) == len(picky_smtp.accepted) > 20
+
+
+def test_suppression_during_a_send_skips_the_rest(
+    session: Session, picky_smtp: PickyHandler
+) -> None:
+    campaign_id = _campaign_with(session, {})
+    last = session.exec(select(Subscriber).order_by(Subscriber.id.desc())).first()
+    assert last is not None
+    fan_out_next(campaign_id=campaign_id, settings=get_settings())
+    session.add(Suppression(email_hash=last.email_hash, reason="complaint"))
+    session.commit()
+    _send_all(campaign_id)
+    if row := session.exec(select(Delivery).where(Delivery.subscriber_id == last.id)).first():
+        session.refresh(row)
+        assert row.status == "skipped"
+    assert last.email not in picky_smtp.accepted
+
+
+def test_consecutive_errors_pause_the_campaign_with_a_reason(
+    session: Session, picky_smtp: PickyHandler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSDESK_MAX_CONSECUTIVE_ERRORS", "3")
+    reset_settings()
+    campaign_id = _campaign_with(session, {i: f"later.{i}@example.org" for i in range(1, 40)})
+    _send_all(campaign_id)
+    campaign = session.get(Campaign, campaign_id)
+    session.refresh(campaign)
+    assert campaign.status == "paused"
+    assert "3 consecutive send errors" in (campaign.status_reason or "")
+    assert get_campaign(session, campaign_id=campaign_id).status == "paused"
