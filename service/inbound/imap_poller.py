@@ -59,7 +59,7 @@ def poll_imap(
         conn.login(target.user, target.password)
         conn.select(_quote(target.mailbox))
         _, data = conn.uid("SEARCH", "UNSEEN")
-        for uid in (data[0] or b"").split()[:limit]:
+        for uid in (data[0] or b"").decode().split()[:limit]:
             raw = _fetch(conn, uid)
             if raw is None:
                 continue
@@ -74,7 +74,7 @@ def poll_imap(
     return stored
 
 
-def _fetch(conn: imaplib.IMAP4, uid: bytes) -> bytes | None:
+def _fetch(conn: imaplib.IMAP4, uid: str) -> bytes | None:
     """The full message without setting \\Seen (BODY.PEEK), or None if it vanished."""
     _, data = conn.uid("FETCH", uid, "(BODY.PEEK[])")
     for item in data:
