@@ -64,7 +64,12 @@ def _expected_bounce_type(label: dict) -> str | None:
 @lru_cache(maxsize=1)
 def bounce_figures() -> dict[str, Ratio]:
     """Detection, failed-address and hard/soft agreement over bounces/ labels."""
-    out = {"detected": Ratio(), "addresses": Ratio(), "hard_soft": Ratio()}
+    out = {
+        "detected": Ratio(),
+        "addresses": Ratio(),
+        "hard_soft": Ratio(),
+        "hard_soft_sans_filtered": Ratio(),
+    }
     for name, label in _labels("bounces").items():
         if not (label.get("is_bounce") is True or label.get("is_failure_dsn") is True):
             continue
@@ -77,6 +82,9 @@ def bounce_figures() -> dict[str, Ratio]:
         expected = _expected_bounce_type(label)
         if expected:
             out["hard_soft"].add(verdict.bounce_type == expected, f"{name}: {verdict.bounce_type}")
+            if not any(p.get("reason") == "filtered" for p in label.get("per_recipient") or []):
+                # sisimai's "filtered" covers plain "550 Unknown user" replies; shown apart
+                out["hard_soft_sans_filtered"].add(verdict.bounce_type == expected, name)
     return out
 
 
