@@ -201,3 +201,26 @@ def test_acknowledgement_when_coordinator_wants_one(session: Session) -> None:
     second = _run(session, reply("Frage 2", to=to), [to])
     assert [m["Auto-Submitted"] for m in first.outgoing] == ["auto-generated", "auto-replied"]
     assert [m["Auto-Submitted"] for m in second.outgoing] == ["auto-generated"]
+
+
+def test_handoff_attaches_original_and_topic_rules_route(session: Session, monkeypatch) -> None:
+    sub, stays, _, ann = world(session)
+    ann.topic = "stays"
+    session.add(ann)
+    session.commit()
+    monkeypatch.setattr(get_settings(), "inbound_topic_rules", {"stays": ["forschungsaufenthalt"]})
+    to = f"reply+c1s{sub.id}@{REPLY_DOMAIN}"
+    outcome = _run(session, reply("Gibt es 2027 wieder einen Forschungsaufenthalt?", to=to), [to])
+    assert session.get(Inquiry, outcome.inquiry_id).coordinator_id == stays.id
+    (attachment,) = list(outcome.outgoing[0].iter_attachments())
+    assert attachment.get_content_type() == "message/rfc822"
+    assert attachment.get_content()["Message-ID"] == "<q1@uni.example>"
+
+
+def test_apple_opt_out_unsubscribes_rather_than_blocklists(session: Session) -> None:
+    sub, *_ = world(session)
+    to = f"reply+c1s{sub.id}@{REPLY_DOMAIN}"
+    raw = reply("unsubscribe", to=to, subject="unsubscribe", X_Apple_Unsubscribe="true")
+    assert _run(session, raw, [to]).kind == "complaint"
+    assert session.get(Subscriber, sub.id).status == "unsubscribed"
+    assert _suppressed(session, sub.email)
