@@ -79,6 +79,7 @@ class Settings(BaseSettings):
     bounce_score_threshold: float = Field(5.0, gt=0)
     bounce_stale_days: int = Field(7, ge=1)
     ack_interval_days: int = Field(7, ge=1)
+    inquiry_reminder_days: int = Field(3, ge=1, description="remind coordinators after N days")
     timezone: str = "Europe/Berlin"
     missing_translation: str = Field("fallback", pattern="^(fallback|omit)$")
     tracking_default: str = Field("consent", pattern="^(off|aggregate|consent)$")

@@ -224,3 +224,22 @@ def test_apple_opt_out_unsubscribes_rather_than_blocklists(session: Session) -> 
     assert _run(session, raw, [to]).kind == "complaint"
     assert session.get(Subscriber, sub.id).status == "unsubscribed"
     assert _suppressed(session, sub.email)
+
+
+def test_reminders_for_unanswered_inquiries(session: Session) -> None:
+    from datetime import UTC
+
+    from service.inbound.reminders import due_reminders
+
+    sub, stays, _, ann = world(session)
+    to = f"reply+c1s{sub.id}a{ann.id}@{REPLY_DOMAIN}"
+    outcome = _run(session, reply("Noch offen?", to=to), [to])
+    inquiry = session.get(Inquiry, outcome.inquiry_id)
+    start = inquiry.forwarded_at.replace(tzinfo=inquiry.forwarded_at.tzinfo or UTC)
+    assert due_reminders(session, now=start + timedelta(days=1)) == []
+    (nudge,) = due_reminders(session, now=start + timedelta(days=4))
+    session.commit()
+    assert nudge["To"].addresses[0].addr_spec == stays.email
+    assert nudge["In-Reply-To"] == inquiry.handoff_message_id
+    assert due_reminders(session, now=start + timedelta(days=5)) == []
+    assert len(due_reminders(session, now=start + timedelta(days=8))) == 1
