@@ -88,11 +88,15 @@ class Settings(BaseSettings):
     inbound_max_bytes: int = Field(25 * 1024 * 1024, ge=1024, description="SMTP 552 above this")
     inbound_listen_host: str = "127.0.0.1"
     inbound_listen_port: int = Field(2525, ge=1, le=65535)
+    imap_url: str | None = None  # imap[s]://user:password@host:port/MAILBOX to poll; None = off
     inbound_webhook_token: str | None = None  # bearer token for POST /inbound/raw; None = off
-    triage_coordinator_id: int | None = None  # receives replies no rule could route
+    triage_coordinator_id: int | None = None
+    # topic -> keywords that route an edition-level reply when no announcement is named or quoted
+    inbound_topic_rules: dict[str, list[str]] = Field(default_factory=dict)  # receives replies no rule could route
     bounce_score_threshold: float = Field(5.0, gt=0)
     bounce_stale_days: int = Field(7, ge=1)
     ack_interval_days: int = Field(7, ge=1)
+    inquiry_reminder_days: int = Field(3, ge=1, description="remind coordinators after N days")
     timezone: str = "Europe/Berlin"
     missing_translation: str = Field("fallback", pattern="^(fallback|omit)$")
     tracking_default: str = Field("consent", pattern="^(off|aggregate|consent)$")

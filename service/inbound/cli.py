@@ -44,3 +44,17 @@ def serve(
         pass
     finally:
         controller.stop()
+
+
+@inbound_app.command("poll")
+def poll() -> None:
+    """Fetch unseen mail once from settings.imap_url into the inbound store (nothing is deleted)."""
+    from service.inbound.imap_poller import ImapTarget, poll_imap
+    from service.settings import get_settings
+
+    url = get_settings().imap_url
+    if not url:
+        typer.echo("NEWSDESK_IMAP_URL is not set; nothing to poll", err=True)
+        raise typer.Exit(2)
+    stored = poll_imap(ImapTarget.from_url(url))
+    typer.echo(f"stored {len(stored)} message(s)")

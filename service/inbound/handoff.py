@@ -37,9 +37,22 @@ def build_handoff(
     msg["Message-ID"] = make_msgid(domain=s.message_id_domain)
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(_handoff_text(inquiry, subscriber, announcement))
-    # Attached as opaque bytes: the original stays byte-exact even when it is malformed.
-    msg.add_attachment(raw, maintype="application", subtype="octet-stream", filename="original.eml")
+    _attach_original(msg, raw)
     return msg
+
+
+def _attach_original(msg: EmailMessage, raw: bytes) -> None:
+    """As message/rfc822 so mail clients show it inline; opaque bytes if it does not parse."""
+    from email.parser import BytesParser
+    from email.policy import default
+
+    try:
+        original = BytesParser(policy=default).parsebytes(raw)
+        msg.add_attachment(original, filename="original.eml")
+    except Exception:  # a malformed original still reaches the coordinator byte for byte
+        msg.add_attachment(
+            raw, maintype="application", subtype="octet-stream", filename="original.eml"
+        )
 
 
 def _handoff_text(

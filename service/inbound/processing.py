@@ -53,7 +53,8 @@ def process_inbound(
         return Outcome(kind="unknown", action="quarantined")
     row.status = InboundStatus.PROCESSED
     session.add(row)
-    outcome = _apply(session, row, verdict, decoder, topics or {})
+    rules = topics if topics is not None else get_settings().inbound_topic_rules
+    outcome = _apply(session, row, verdict, decoder, rules)
     session.flush()
     return outcome
 
@@ -101,7 +102,10 @@ def _bounce_or_complaint(
             session,
             subscriber=subscriber,
             address=v.addresses[0] if v.addresses else None,
-            reason=SuppressionReason.COMPLAINT,
+            # Apple Mail's unsubscribe button arrives as an "opt-out" report: a wish, not spam
+            reason=SuppressionReason.UNSUBSCRIBED
+            if v.reason == "opt-out"
+            else SuppressionReason.COMPLAINT,
         )
         return Outcome(kind=v.kind, action="suppressed")
     if v.bounce_category == "policy":

@@ -201,3 +201,45 @@ def test_acknowledgement_when_coordinator_wants_one(session: Session) -> None:
     second = _run(session, reply("Frage 2", to=to), [to])
     assert [m["Auto-Submitted"] for m in first.outgoing] == ["auto-generated", "auto-replied"]
     assert [m["Auto-Submitted"] for m in second.outgoing] == ["auto-generated"]
+
+
+def test_handoff_attaches_original_and_topic_rules_route(session: Session, monkeypatch) -> None:
+    sub, stays, _, ann = world(session)
+    ann.topic = "stays"
+    session.add(ann)
+    session.commit()
+    monkeypatch.setattr(get_settings(), "inbound_topic_rules", {"stays": ["forschungsaufenthalt"]})
+    to = f"reply+c1s{sub.id}@{REPLY_DOMAIN}"
+    outcome = _run(session, reply("Gibt es 2027 wieder einen Forschungsaufenthalt?", to=to), [to])
+    assert session.get(Inquiry, outcome.inquiry_id).coordinator_id == stays.id
+    (attachment,) = list(outcome.outgoing[0].iter_attachments())
+    assert attachment.get_content_type() == "message/rfc822"
+    assert attachment.get_content()["Message-ID"] == "<q1@uni.example>"
+
+
+def test_apple_opt_out_unsubscribes_rather_than_blocklists(session: Session) -> None:
+    sub, *_ = world(session)
+    to = f"reply+c1s{sub.id}@{REPLY_DOMAIN}"
+    raw = reply("unsubscribe", to=to, subject="unsubscribe", X_Apple_Unsubscribe="true")
+    assert _run(session, raw, [to]).kind == "complaint"
+    assert session.get(Subscriber, sub.id).status == "unsubscribed"
+    assert _suppressed(session, sub.email)
+
+
+def test_reminders_for_unanswered_inquiries(session: Session) -> None:
+    from datetime import UTC
+
+    from service.inbound.reminders import due_reminders
+
+    sub, stays, _, ann = world(session)
+    to = f"reply+c1s{sub.id}a{ann.id}@{REPLY_DOMAIN}"
+    outcome = _run(session, reply("Noch offen?", to=to), [to])
+    inquiry = session.get(Inquiry, outcome.inquiry_id)
+    start = inquiry.forwarded_at.replace(tzinfo=inquiry.forwarded_at.tzinfo or UTC)
+    assert due_reminders(session, now=start + timedelta(days=1)) == []
+    (nudge,) = due_reminders(session, now=start + timedelta(days=4))
+    session.commit()
+    assert nudge["To"].addresses[0].addr_spec == stays.email
+    assert nudge["In-Reply-To"] == inquiry.handoff_message_id
+    assert due_reminders(session, now=start + timedelta(days=5)) == []
+    assert len(due_reminders(session, now=start + timedelta(days=8))) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from email.message import EmailMessage
 from functools import lru_cache
 from pathlib import Path
 
@@ -64,7 +65,12 @@ def _expected_bounce_type(label: dict) -> str | None:
 @lru_cache(maxsize=1)
 def bounce_figures() -> dict[str, Ratio]:
     """Detection, failed-address and hard/soft agreement over bounces/ labels."""
-    out = {"detected": Ratio(), "addresses": Ratio(), "hard_soft": Ratio()}
+    out = {
+        "detected": Ratio(),
+        "addresses": Ratio(),
+        "hard_soft": Ratio(),
+        "hard_soft_sans_filtered": Ratio(),
+    }
     for name, label in _labels("bounces").items():
         if not (label.get("is_bounce") is True or label.get("is_failure_dsn") is True):
             continue
@@ -77,13 +83,21 @@ def bounce_figures() -> dict[str, Ratio]:
         expected = _expected_bounce_type(label)
         if expected:
             out["hard_soft"].add(verdict.bounce_type == expected, f"{name}: {verdict.bounce_type}")
+            if not any(p.get("reason") == "filtered" for p in label.get("per_recipient") or []):
+                # sisimai's "filtered" covers plain "550 Unknown user" replies; shown apart
+                out["hard_soft_sans_filtered"].add(verdict.bounce_type == expected, name)
     return out
 
 
 @lru_cache(maxsize=1)
 def kind_figures() -> dict[str, Ratio]:
     """Complaints recognised; auto-replies never taken for inquiries (nor bounces)."""
-    out = {"complaints": Ratio(), "autoreply_not_inquiry": Ratio(), "autoreply_exact": Ratio()}
+    out = {
+        "complaints": Ratio(),
+        "autoreply_not_inquiry": Ratio(),
+        "autoreply_exact": Ratio(),
+        "replies_not_automatic": Ratio(),
+    }
     for name in _labels("complaints"):
         verdict = classify_message((CORPUS / "complaints" / name).read_bytes())
         out["complaints"].add(verdict.kind == "complaint", f"{name}: {verdict.kind}")
@@ -91,7 +105,22 @@ def kind_figures() -> dict[str, Ratio]:
         verdict = classify_message((CORPUS / "autoreplies" / name).read_bytes())
         out["autoreply_not_inquiry"].add(verdict.kind != "inquiry", f"{name}: {verdict.kind}")
         out["autoreply_exact"].add(verdict.kind == "autoreply", f"{name}: {verdict.kind}")
+    for name in _labels("replies"):
+        verdict = classify_message(_as_message(CORPUS / "replies" / name))
+        human = verdict.kind in {"inquiry", "unsubscribe", "unknown"}
+        out["replies_not_automatic"].add(human, f"{name}: {verdict.kind}")
     return out
+
+
+def _as_message(path: Path) -> bytes:
+    """Reply bodies (.txt) wrapped in a minimal message; .eml files as they are."""
+    raw = path.read_bytes()
+    if path.suffix != ".txt":
+        return raw
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "ada@uni.example", "reply+t@reply.example", "Re: News"
+    msg.set_content(raw.decode("utf-8", "replace"))
+    return msg.as_bytes()
 
 
 def _norm(text: str) -> str:

@@ -53,5 +53,9 @@ def test_no_autoreply_taken_for_inquiry() -> None:
     _check(kind_figures()["autoreply_not_inquiry"], 1.0)
 
 
+def test_replies_never_taken_for_automatic_mail() -> None:
+    _check(kind_figures()["replies_not_automatic"], 1.0)
+
+
 def test_visible_reply_text() -> None:
     _check(reply_figures()["reply_text"], 0.90)

@@ -121,3 +121,15 @@ def test_classify_files_shape(tmp_path) -> None:
         "addresses": [],
         "text": "How do I apply?",
     }
+
+
+def test_huge_attachment_and_deep_nesting_do_not_crash() -> None:
+    big = EmailMessage()
+    big["From"], big["To"], big["Subject"] = "a@b.example", "reply+t2@reply.example", "Frage"
+    big.set_content("Gibt es Plätze?")
+    big.add_attachment(b"\x00" * 6_000_000, maintype="application", subtype="octet-stream")
+    assert classify_message(big.as_bytes()).text == "Gibt es Plätze?"
+    nested = b"From: a@b.example\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n"
+    for i in range(1, 120):
+        nested += f"--b{i - 1}\r\nContent-Type: multipart/mixed; boundary=b{i}\r\n\r\n".encode()
+    assert classify_message(nested).kind in {"unknown", "inquiry"}
