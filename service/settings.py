@@ -92,7 +92,9 @@ class Settings(BaseSettings):
     inbound_webhook_token: str | None = None  # bearer token for POST /inbound/raw; None = off
     triage_coordinator_id: int | None = None
     # topic -> keywords that route an edition-level reply when no announcement is named or quoted
-    inbound_topic_rules: dict[str, list[str]] = Field(default_factory=dict)  # receives replies no rule could route
+    inbound_topic_rules: dict[str, list[str]] = Field(
+        default_factory=dict
+    )  # receives replies no rule could route
     bounce_score_threshold: float = Field(5.0, gt=0)
     bounce_stale_days: int = Field(7, ge=1)
     ack_interval_days: int = Field(7, ge=1)

@@ -285,6 +285,8 @@ class RangeSender:
 
     def _claim(self) -> list[Claimed]:
         """Claim the next chunk; subscribers who left or were suppressed meanwhile are skipped."""
+        # The cursor moves past every claimed id: a row that failed temporarily goes back to
+        # the queue for a later, delayed retry task, never straight back into this loop.
         ids = claim_chunk(
             self.conn,
             campaign_id=self.campaign_id,
@@ -292,6 +294,8 @@ class RangeSender:
             last_id=self.last_id,
             limit=self.settings.recheck_every,
         )
+        if ids:
+            self.first_id = ids[-1] + 1
         sendable, gone = (
             load_claimed(self.conn, ids=ids, tracking_mode=self.tracking_mode) if ids else ([], [])
         )

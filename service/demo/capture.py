@@ -73,7 +73,7 @@ class MailCapture:
         self.controller = Controller(
             self.handler,
             hostname=host,
-            port=port or _free_port(host),
+            port=port or free_port(host),
             data_size_limit=10 * 1024 * 1024,
         )
 
@@ -95,7 +95,8 @@ class MailCapture:
         self.controller.stop()
 
 
-def _free_port(host: str) -> int:
+def free_port(host: str = "127.0.0.1") -> int:
+    """An unused TCP port on `host` (aiosmtpd needs a real port to check it started)."""
     import socket
 
     with socket.socket() as sock:
