@@ -1,14 +1,13 @@
 """Test sends ("proofs"): a segment's edition to a few staff addresses, subject marked [TEST].
 
 Messages are composed by the real send path (`service.mail.compose.EditionSkeleton`, built once,
-`message_for` per address: same MIME, headers, DKIM and tokens as a campaign message). They are
-handed to SMTP by `deliver_with_smtplib`, a plain one-connection transport kept separate so it can
-be swapped for the pooled transport (`service.mail.smtp_pool`) once that module exists on main.
+`message_for` per address: same MIME, headers, DKIM and tokens as a campaign message) and handed
+to the campaign transport (`service.mail.smtp_pool`). Both come from branch `mail` and are imported
+where used, so the rest of the API works before that branch is merged.
 """
 
 from __future__ import annotations
 
-import smtplib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -95,47 +94,16 @@ def build_proofs(
     ]
 
 
-def _connect(settings: Settings) -> smtplib.SMTP:
-    """An SMTP connection per settings.smtp_url, upgraded to TLS when configured or required."""
-    target = settings.smtp
-    if target.implicit_tls:
-        smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-            target.host, target.port, timeout=settings.smtp_timeout_s
-        )
-    else:
-        smtp = smtplib.SMTP(target.host, target.port, timeout=settings.smtp_timeout_s)
-        smtp.ehlo()
-        if target.starttls or settings.smtp_require_tls:
-            if not smtp.has_extn("starttls"):
-                smtp.close()
-                raise InvalidInput(f"{target.host}:{target.port} offers no STARTTLS; refusing")
-            smtp.starttls()
-    if target.username:
-        smtp.login(target.username, target.password or "")
-    return smtp
+def deliver(messages: list[OutgoingMessage], *, settings: Settings) -> list[ProofResult]:
+    """Hand each message to the campaign transport (pooled SMTP); report every outcome."""
+    from service.mail.smtp_pool import SendOutcome, get_pool  # on main once `mail` is merged
 
-
-def _text(reply: bytes | str) -> str:
-    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
-
-
-def deliver_with_smtplib(
-    messages: list[OutgoingMessage], *, settings: Settings
-) -> list[ProofResult]:
-    """Send each message in its own transaction over one connection; report every outcome."""
-    results: list[ProofResult] = []
-    with _connect(settings) as smtp:
-        for message in messages:
-            try:
-                smtp.sendmail(message.envelope_from, [message.rcpt], message.data)
-                results.append(ProofResult(message.rcpt, True, "accepted"))
-            except smtplib.SMTPRecipientsRefused as exc:
-                code, text = exc.recipients[message.rcpt]
-                results.append(ProofResult(message.rcpt, False, f"{code} {_text(text)}"))
-            except smtplib.SMTPResponseException as exc:
-                results.append(
-                    ProofResult(message.rcpt, False, f"{exc.smtp_code} {_text(exc.smtp_error)}")
-                )
+    pool = get_pool(settings)
+    results = []
+    for message in messages:
+        result = pool.send(message)
+        accepted = result.outcome == SendOutcome.SENT
+        results.append(ProofResult(message.rcpt, accepted, result.detail or result.outcome))
     return results
 
 
@@ -158,4 +126,4 @@ def send_proofs(
         language=language,
         settings=settings,
     )
-    return deliver_with_smtplib(messages, settings=settings)
+    return deliver(messages, settings=settings)
