@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from service.api.deps import SessionDep, require_admin
 from service.campaigns import preview, proofs
 from service.campaigns.linting import lint_campaign, lint_rendered, summary_header
-from service.campaigns.subscriber_view import subscriber_preview_html
+from service.campaigns.subscriber_view import subscriber_preview
 from service.rendering.edition import render_edition
 from service.settings import get_settings
 
@@ -43,18 +43,16 @@ def preview_campaign(
     The X-Newsdesk-Lint header summarises the lint result of the edition shown.
     """
     if subscriber_id is not None:
-        html = subscriber_preview_html(
-            session, campaign_id=campaign_id, subscriber_id=subscriber_id
+        shown = subscriber_preview(session, campaign_id=campaign_id, subscriber_id=subscriber_id)
+        spec, rendered, html = shown.spec, shown.rendered, shown.html
+    else:
+        spec = preview.preview_input(
+            session, campaign_id=campaign_id, segment_slug=segment, language=lang
         )
-        return HTMLResponse(html)
-    spec = preview.preview_input(
-        session, campaign_id=campaign_id, segment_slug=segment, language=lang
-    )
-    rendered = render_edition(spec)
+        rendered = render_edition(spec)
+        html = preview.neutral_fill(rendered.html, rendered.links)
     header = summary_header(lint_rendered(spec, rendered))
-    return HTMLResponse(
-        preview.neutral_fill(rendered.html, rendered.links), headers={LINT_HEADER: header}
-    )
+    return HTMLResponse(html, headers={LINT_HEADER: header})
 
 
 @router.get("/lint")

@@ -13,6 +13,7 @@ from rich.table import Table
 from sqlmodel import Session
 
 from service.domain.errors import NewsdeskError
+from service.rendering.contract import EditionInput
 from service.rendering.lint import LintProblem
 
 editions_app = typer.Typer(
@@ -63,37 +64,36 @@ def preview(
     out: Annotated[Path | None, typer.Option("--out", help="HTML file to write")] = None,
 ) -> None:
     """Write the edition's HTML to a file and print its lint problems."""
-    from service.campaigns import preview as previews
-    from service.campaigns import subscriber_view as sv
-    from service.campaigns.linting import lint_rendered
-    from service.rendering.edition import render_edition
-
     _check_lang(lang)
     with _session() as session:
-        if subscriber is not None:
-            edition = sv.subscriber_edition(
-                session,
-                campaign_id=campaign_id,
-                subscriber_id=subscriber,
-            )
-            spec, rendered = edition.spec, sv.rendered_for(session, edition)
-            html = sv.fill(rendered.html, sv.personal_values(edition, rendered.links), escape=True)
-            label = f"subscriber {subscriber} ({spec.language})"
-        else:
-            spec = previews.preview_input(
-                session,
-                campaign_id=campaign_id,
-                segment_slug=segment,
-                language=lang,
-            )
-            rendered = render_edition(spec)
-            html = previews.neutral_fill(rendered.html, rendered.links)
-            label = f"{segment or 'all announcements'} ({lang})"
-        problems = lint_rendered(spec, rendered)
+        html, spec, problems = _render_preview(session, campaign_id, segment, lang, subscriber)
+    label = f"subscriber {subscriber}" if subscriber is not None else segment or "all announcements"
     target = out or Path(f"campaign-{campaign_id}-{subscriber or segment or 'all'}-{lang}.html")
     target.write_text(html, encoding="utf-8")
     console.print(f"wrote {target} ({len(html.encode())} bytes, {len(spec.announcements)} items)")
-    console.print(problems_table(f"lint: campaign {campaign_id}, {label}", problems))
+    console.print(
+        problems_table(f"lint: campaign {campaign_id}, {label} ({spec.language})", problems)
+    )
+
+
+def _render_preview(
+    session: Session, campaign_id: int, segment: str | None, lang: str, subscriber: int | None
+) -> tuple[str, EditionInput, list[LintProblem]]:
+    """The preview HTML (a segment's or one subscriber's), its input and its lint problems."""
+    from service.campaigns import preview as previews
+    from service.campaigns.linting import lint_rendered
+    from service.campaigns.subscriber_view import subscriber_preview
+    from service.rendering.edition import render_edition
+
+    if subscriber is not None:
+        shown = subscriber_preview(session, campaign_id=campaign_id, subscriber_id=subscriber)
+        return shown.html, shown.spec, lint_rendered(shown.spec, shown.rendered)
+    spec = previews.preview_input(
+        session, campaign_id=campaign_id, segment_slug=segment, language=lang
+    )
+    rendered = render_edition(spec)
+    html = previews.neutral_fill(rendered.html, rendered.links)
+    return html, spec, lint_rendered(spec, rendered)
 
 
 @editions_app.command("lint")

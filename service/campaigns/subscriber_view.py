@@ -146,11 +146,28 @@ def fill(text: str, values: dict[str, str], *, escape: bool) -> str:
     return PLACEHOLDER_RE.sub(value, text)
 
 
-def subscriber_preview_html(session: Session, *, campaign_id: int, subscriber_id: int) -> str:
+@dataclass(frozen=True)
+class SubscriberPreview:
+    """The filled HTML a subscriber gets, with the edition it came from (for linting)."""
+
+    html: str
+    spec: EditionInput
+    rendered: RenderedEdition
+
+
+def subscriber_preview(
+    session: Session, *, campaign_id: int, subscriber_id: int
+) -> SubscriberPreview:
     """The HTML this subscriber gets (or got), with their own links and name."""
     edition = subscriber_edition(session, campaign_id=campaign_id, subscriber_id=subscriber_id)
     rendered = rendered_for(session, edition)
-    return fill(rendered.html, personal_values(edition, rendered.links), escape=True)
+    html_out = fill(rendered.html, personal_values(edition, rendered.links), escape=True)
+    return SubscriberPreview(html_out, edition.spec, rendered)
+
+
+def subscriber_preview_html(session: Session, *, campaign_id: int, subscriber_id: int) -> str:
+    """Only the HTML of `subscriber_preview`."""
+    return subscriber_preview(session, campaign_id=campaign_id, subscriber_id=subscriber_id).html
 
 
 def web_view_html(session: Session, *, campaign_id: int, subscriber_id: int) -> str:
