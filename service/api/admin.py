@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, field_validator
-from sqlmodel import select
+from sqlmodel import Field, select
 
 from service.api.crud import crud_router
 from service.api.deps import SessionDep, require_admin
@@ -66,7 +66,7 @@ class CampaignIn(CampaignBase):
     """A campaign with its target and exclusion segments by slug."""
 
     segments: list[str]
-    exclude_segments: list[str] = []
+    exclude_segments: list[str] = Field(default_factory=list)
     pinned_announcements: list[int] | None = None
 
 
