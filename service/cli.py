@@ -15,6 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from service.audience.cli import audience_app
+from service.campaigns.cli_editions import editions_app
 from service.domain.errors import NewsdeskError
 from service.inbound.cli import inbound_app
 
@@ -31,6 +32,7 @@ app.add_typer(dkim_app, name="dkim")
 app.add_typer(deadletter_app, name="deadletter")
 app.add_typer(inbound_app, name="inbound")
 app.add_typer(audience_app, name="audience")
+app.add_typer(editions_app, name="edition")
 console = Console()
 
 

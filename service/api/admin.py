@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
 from service.api.crud import crud_router
 from service.api.deps import SessionDep, require_admin
-from service.campaigns import authoring, preview
+from service.campaigns import authoring
 from service.campaigns.dispatch import status_counts
 from service.campaigns.lifecycle import apply_action, get_campaign
 from service.domain.addresses import email_hash, normalise_email
@@ -81,6 +80,7 @@ class CampaignPatch(BaseModel):
     intro_de: str | None = None
     segments: list[str] | None = None
     exclude_segments: list[str] | None = None
+    public_archive: bool | None = None
 
 
 class ScheduleIn(BaseModel):
@@ -177,19 +177,6 @@ for _act in (CampaignAction.PAUSE, CampaignAction.RESUME, CampaignAction.CANCEL)
         response_model=Campaign,
         tags=["campaigns"],
         name=f"{_act.value}_campaign",
-    )
-
-
-@router.get("/campaigns/{campaign_id}/preview", response_class=HTMLResponse, tags=["campaigns"])
-def preview_campaign(
-    campaign_id: int,
-    session: SessionDep,
-    segment: str | None = None,
-    lang: str = Query("en", pattern="^(de|en)$"),
-) -> str:
-    """The edition HTML a member of `segment` reading `lang` gets (personal values neutral)."""
-    return preview.preview_html(
-        session, campaign_id=campaign_id, segment_slug=segment, language=lang
     )
 
 

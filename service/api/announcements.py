@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends, HTTPException
 from sqlmodel import Field, select
 
 from service.api.deps import SessionDep, require_admin
-from service.content.announcements import save_announcement, segment_slugs
-from service.models import Announcement, AnnouncementBase
+from service.content.announcements import save_announcement, segment_slugs, set_approval
+from service.models import Announcement, AnnouncementBase, ApprovalState
 
 
 class AnnouncementIn(AnnouncementBase):
-    """An announcement with its audience by segment slug."""
+    """An announcement with its audience by segment slug; new ones start as drafts."""
 
+    approval: ApprovalState = ApprovalState.DRAFT
     segments: list[str] = Field(default_factory=list)
     valid_from: datetime | None = None
     valid_until: datetime | None = None
@@ -76,3 +77,17 @@ def delete_announcement(announcement_id: int, session: SessionDep) -> None:
     if row is None:
         raise HTTPException(404, f"announcement {announcement_id} not found")
     session.delete(row)
+
+
+@router.post("/{announcement_id}/approve")
+def approve_announcement(announcement_id: int, session: SessionDep) -> dict[str, Any]:
+    """Approve an announcement so campaigns may carry it."""
+    row = set_approval(session, announcement_id=announcement_id, state=ApprovalState.APPROVED)
+    return _out(session, row)
+
+
+@router.post("/{announcement_id}/withdraw")
+def withdraw_announcement(announcement_id: int, session: SessionDep) -> dict[str, Any]:
+    """Send an announcement back to draft; editions not yet rendered leave it out."""
+    row = set_approval(session, announcement_id=announcement_id, state=ApprovalState.DRAFT)
+    return _out(session, row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from service.api import admin, announcements, audience_api, public
+from service.api import admin, announcements, archive, audience_api, editions, public
 from service.api.deps import require_admin
 from service.domain.errors import InvalidInput, InvalidTransition, NewsdeskError, NotFound
 from service.inbound.webhook import make_inbound_router
@@ -28,6 +28,8 @@ def create_app() -> FastAPI:
     app.include_router(audience_api.router, prefix="/api", dependencies=[Depends(require_admin)])
     app.include_router(public.router)
     app.include_router(make_inbound_router(after_stored=enqueue_inbound))
+    app.include_router(editions.router, prefix="/api")
+    app.include_router(archive.router)
 
     @app.exception_handler(NewsdeskError)
     async def _domain_error(_request: Request, exc: NewsdeskError) -> JSONResponse:

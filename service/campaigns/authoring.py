@@ -10,6 +10,7 @@ from sqlmodel import Session, col, delete, select
 from service.campaigns.assembly import candidate_announcements
 from service.campaigns.editions import INTRO_VARIABLES
 from service.campaigns.lifecycle import apply_action, get_campaign
+from service.campaigns.linting import blocking_errors, lint_campaign
 from service.domain.campaign_states import CampaignAction, CampaignStatus
 from service.domain.errors import InvalidInput
 from service.models import Campaign, CampaignSegment, Segment
@@ -17,6 +18,7 @@ from service.models._common import as_utc, utcnow
 from service.rendering.environment import validate_template
 
 PAST_TOLERANCE = timedelta(seconds=60)
+MAX_LISTED_ERRORS = 10
 
 
 def resolve_segments(session: Session, *, slugs: list[str]) -> list[Segment]:
@@ -101,8 +103,21 @@ def schedule(session: Session, *, campaign_id: int, send_at: datetime | None) ->
     if not candidate_announcements(session, campaign=campaign, at=when):
         raise InvalidInput("no approved announcement is valid at the send time; nothing to send")
     check_intro_templates(campaign)
+    check_lint(session, campaign_id=campaign_id, at=when)
     campaign.send_at = when.astimezone(UTC)
     return apply_action(session, campaign_id=campaign_id, action=CampaignAction.SCHEDULE)
+
+
+def check_lint(session: Session, *, campaign_id: int, at: datetime) -> None:
+    """Lint errors in any previewable edition block scheduling; the message lists them."""
+    errors = blocking_errors(lint_campaign(session, campaign_id=campaign_id, at=at))
+    if errors:
+        listed = "; ".join(errors[:MAX_LISTED_ERRORS])
+        more = len(errors) - MAX_LISTED_ERRORS
+        raise InvalidInput(
+            f"campaign {campaign_id} cannot be scheduled: {len(errors)} lint error(s): {listed}"
+            + (f"; and {more} more" if more > 0 else "")
+        )
 
 
 def delete_campaign(session: Session, *, campaign_id: int) -> None:

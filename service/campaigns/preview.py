@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session, select
 
 from service.campaigns.assembly import candidate_announcements
@@ -10,18 +12,28 @@ from service.campaigns.lifecycle import get_campaign
 from service.domain.errors import NotFound
 from service.models import AnnouncementSegment, Segment
 from service.models._common import utcnow
-from service.rendering.contract import PLACEHOLDER_PREFIX, PLACEHOLDER_SUFFIX, RenderedEdition
+from service.rendering.contract import (
+    PLACEHOLDER_PREFIX,
+    PLACEHOLDER_SUFFIX,
+    EditionInput,
+    RenderedEdition,
+)
 from service.rendering.edition import render_edition
 from service.settings import get_settings
 
 
-def preview_rendered(
-    session: Session, *, campaign_id: int, segment_slug: str | None, language: str
-) -> RenderedEdition:
-    """Render the edition for members of one segment (or all announcements) in a language."""
+def preview_input(
+    session: Session,
+    *,
+    campaign_id: int,
+    segment_slug: str | None,
+    language: str,
+    at: datetime | None = None,
+) -> EditionInput:
+    """The renderer input for members of one segment (or all announcements) in a language."""
     campaign = get_campaign(session, campaign_id=campaign_id)
     announcements = candidate_announcements(
-        session, campaign=campaign, at=campaign.send_at or utcnow()
+        session, campaign=campaign, at=at or campaign.send_at or utcnow()
     )
     if segment_slug:
         segment = session.exec(select(Segment).where(Segment.slug == segment_slug)).first()
@@ -37,12 +49,21 @@ def preview_rendered(
         announcements = [
             a for a in announcements if a.id in targeted or campaign.pinned_announcements
         ]
-    spec = edition_input(
+    return edition_input(
         session,
         campaign=campaign,
         language=language,
         announcements=announcements,
         settings=get_settings(),
+    )
+
+
+def preview_rendered(
+    session: Session, *, campaign_id: int, segment_slug: str | None, language: str
+) -> RenderedEdition:
+    """Render the edition for members of one segment (or all announcements) in a language."""
+    spec = preview_input(
+        session, campaign_id=campaign_id, segment_slug=segment_slug, language=language
     )
     return render_edition(spec)
 

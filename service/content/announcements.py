@@ -9,7 +9,7 @@ from sqlmodel import Session, col, delete, select
 
 from service.campaigns.authoring import resolve_segments
 from service.domain.errors import InvalidInput, NotFound
-from service.models import Announcement, AnnouncementSegment, Coordinator
+from service.models import Announcement, AnnouncementSegment, ApprovalState, Coordinator
 from service.models._common import as_utc
 
 
@@ -61,3 +61,16 @@ def segment_slugs(session: Session, *, announcement_id: int) -> list[str]:
         .where(col(AnnouncementSegment.announcement_id) == announcement_id)
     )
     return list(rows)
+
+
+def set_approval(session: Session, *, announcement_id: int, state: ApprovalState) -> Announcement:
+    """Approve an announcement (it may then reach editions) or send it back to draft."""
+    row = session.get(Announcement, announcement_id)
+    if row is None:
+        raise NotFound(f"announcement {announcement_id} does not exist")
+    if state is ApprovalState.APPROVED and not (row.title_en or row.title_de):
+        raise InvalidInput(f"announcement {announcement_id} has no title and cannot be approved")
+    row.approval = state
+    session.add(row)
+    session.flush()
+    return row

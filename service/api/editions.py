@@ -1,0 +1,90 @@
+"""Admin API for editions: previews (per segment or per subscriber), lint results, test sends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from service.api.deps import SessionDep, require_admin
+from service.campaigns import preview, proofs
+from service.campaigns.linting import lint_campaign, lint_rendered, summary_header
+from service.campaigns.subscriber_view import subscriber_preview
+from service.rendering.edition import render_edition
+from service.settings import get_settings
+
+LINT_HEADER = "X-Newsdesk-Lint"
+
+router = APIRouter(
+    prefix="/campaigns/{campaign_id}", tags=["editions"], dependencies=[Depends(require_admin)]
+)
+
+
+class TestSendIn(BaseModel):
+    """Where to send a test edition, and which segment's edition in which language."""
+
+    addresses: list[str] = Field(min_length=1, max_length=proofs.MAX_PROOF_ADDRESSES)
+    segment: str | None = None
+    lang: str = Field("en", pattern="^(de|en)$")
+
+
+@router.get("/preview", response_class=HTMLResponse)
+def preview_campaign(
+    campaign_id: int,
+    session: SessionDep,
+    segment: str | None = None,
+    lang: str = Query("en", pattern="^(de|en)$"),
+    subscriber_id: int | None = None,
+) -> Response:
+    """The edition HTML for `segment` + `lang`, or exactly as `subscriber_id` gets it.
+
+    The X-Newsdesk-Lint header summarises the lint result of the edition shown.
+    """
+    if subscriber_id is not None:
+        shown = subscriber_preview(session, campaign_id=campaign_id, subscriber_id=subscriber_id)
+        spec, rendered, html = shown.spec, shown.rendered, shown.html
+    else:
+        spec = preview.preview_input(
+            session, campaign_id=campaign_id, segment_slug=segment, language=lang
+        )
+        rendered = render_edition(spec)
+        html = preview.neutral_fill(rendered.html, rendered.links)
+    header = summary_header(lint_rendered(spec, rendered))
+    return HTMLResponse(html, headers={LINT_HEADER: header})
+
+
+@router.get("/lint")
+def lint(campaign_id: int, session: SessionDep) -> dict[str, Any]:
+    """Lint problems of every previewable edition; `ok` is false when scheduling would fail."""
+    results = lint_campaign(session, campaign_id=campaign_id)
+    return {
+        "ok": not any(r.errors for r in results),
+        "editions": [
+            {
+                "language": r.language,
+                "segment": r.segment,
+                "announcement_ids": list(r.announcement_ids),
+                "errors": len(r.errors),
+                "problems": [
+                    {"level": p.level, "code": p.code, "message": p.message} for p in r.problems
+                ],
+            }
+            for r in results
+        ],
+    }
+
+
+@router.post("/test-send")
+def test_send(campaign_id: int, body: TestSendIn, session: SessionDep) -> list[dict[str, Any]]:
+    """Send the segment's edition to each address with the subject marked [TEST]."""
+    results = proofs.send_proofs(
+        session,
+        campaign_id=campaign_id,
+        addresses=body.addresses,
+        segment_slug=body.segment,
+        language=body.lang,
+        settings=get_settings(),
+    )
+    return [{"address": r.address, "accepted": r.accepted, "detail": r.detail} for r in results]
