@@ -116,7 +116,7 @@ class Settings(BaseSettings):
     preference_topics: list[str] = Field(
         default_factory=lambda: ["lung", "ai-ml", "single-cell", "clinical", "research-stays"]
     )
-    import_batch_size: int = Field(2000, ge=1, le=50_000)
+    import_batch_size: int = Field(10_000, ge=1, le=50_000)
     tracking_ip_retention_days: int = Field(30, ge=1)
     tracking_event_retention_days: int = Field(400, ge=1)
 

@@ -7,69 +7,35 @@ gets the same 404 page, so responses reveal nothing about which part was wrong.
 
 from __future__ import annotations
 
-import smtplib
-from collections.abc import Callable
-from email.message import EmailMessage
-from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 
-from service.api.web_texts import texts
-from service.audience import preferences
-from service.audience.ledger import consent_text
-from service.audience.subscribe import ConfirmationExpired, confirm, subscribe
-from service.audience.token_port import (
-    decode_confirm,
-    decode_preferences,
-    decode_unsubscribe,
-    make_preferences,
+from service.api.public_pages import (
+    MailSender,
+    client_ip,
+    get_mail_sender,
+    not_found,
+    page,
 )
-from service.audience.transactional import send_transactional
+from service.api.public_signup import signup_router
+from service.audience import preferences
+from service.audience.token_port import decode_preferences, decode_unsubscribe, make_preferences
 from service.audience.withdrawal import leave_everything, unsubscribe_from_campaign
 from service.db import session_scope
-from service.domain.errors import InvalidInput, NotFound
+from service.domain.errors import InvalidInput
 from service.models.campaign import Campaign
 from service.models.consent import WithdrawalChannel
 from service.models.subscriber import Subscriber
 from service.settings import get_settings
 
+__all__ = ["CSRF_EXEMPT_PATHS", "MailSender", "client_ip", "get_mail_sender", "router"]
+
 router = APIRouter(tags=["public"])
 # Routes that must stay outside any CSRF/session middleware the app adds (RFC 8058 §3.1).
 CSRF_EXEMPT_PATHS = frozenset({"/u/{token}"})
-templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates" / "web")
-MailSender = Callable[[EmailMessage], None]
-
-
-def get_mail_sender() -> MailSender:
-    """How confirmation requests leave; the app may override this dependency (e.g. a queue)."""
-    return send_transactional
-
-
-def page(
-    request: Request, template: str, /, *, lang: str, status: int = 200, **ctx: Any
-) -> HTMLResponse:
-    """Render a page in `lang` with the legal footer."""
-    settings = get_settings()
-    context = {"lang": lang, "t": texts(lang), "org": settings.org_legal_name}
-    context |= {"address": settings.org_postal_address, **ctx}
-    response = templates.TemplateResponse(request, template, context, status_code=status)
-    response.headers["Cache-Control"] = "no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"  # the URL is a credential
-    return response
-
-
-def not_found(request: Request) -> HTMLResponse:
-    """The single answer for every forged, unknown or stale token."""
-    return page(request, "not_found.html", lang="en", status=404)
-
-
-def client_ip(request: Request) -> str | None:
-    """The peer address (proxies: run uvicorn with --proxy-headers)."""
-    return request.client.host if request.client else None
 
 
 def _unsubscribe_target(session: Session, token: str) -> tuple[Subscriber, int, str | None] | None:
@@ -214,136 +180,4 @@ def save_preferences(
         )
 
 
-def _form_language(request: Request, lang: str | None) -> str:
-    """?lang=, else the browser's preference between German and English."""
-    if lang in ("de", "en"):
-        return lang
-    accept = request.headers.get("accept-language", "").lower()
-    return "de" if accept.startswith("de") else "en"
-
-
-def _subscribe_page(request: Request, lang: str, *, status: int = 200, **ctx: Any) -> HTMLResponse:
-    """The signup form (or its 'check your inbox' state)."""
-    settings = get_settings()
-    ctx = {"sent": False, "error": None, "email": "", "name": "", **ctx}
-    return page(
-        request,
-        "subscribe.html",
-        lang=lang,
-        status=status,
-        action="/subscribe",
-        lists=settings.mailing_lists,
-        consent_version=settings.consent_version,
-        consent_text=consent_text(settings.consent_version, lang),
-        **ctx,
-    )
-
-
-@router.get("/subscribe", response_class=HTMLResponse)
-def subscribe_form(request: Request, lang: str | None = None) -> HTMLResponse:
-    """The public signup form with the exact consent text that will be recorded."""
-    return _subscribe_page(request, _form_language(request, lang))
-
-
-@router.post("/subscribe", response_class=HTMLResponse)
-def subscribe_submit(
-    request: Request,
-    sender: Annotated[MailSender, Depends(get_mail_sender)],
-    email: Annotated[str, Form()] = "",
-    name: Annotated[str, Form()] = "",
-    language: Annotated[str, Form()] = "en",
-    lists: Annotated[list[str], Form()] = [],  # noqa: B006
-    consent: Annotated[str | None, Form()] = None,
-) -> HTMLResponse:
-    """Record the signup and send the confirmation request; the same answer for every address."""
-    lang = language if language in ("de", "en") else "en"
-    if consent != "yes":
-        return _subscribe_page(
-            request, lang, status=422, error=texts(lang)["sub_need_consent"], email=email, name=name
-        )
-    source = str(request.url_for("subscribe_form"))
-    try:
-        with session_scope() as session:
-            outcome = subscribe(
-                session,
-                email=email,
-                name=name.strip() or None,
-                language=lang,
-                lists=set(lists),
-                ip=client_ip(request),
-                source=source,
-            )
-    except InvalidInput as exc:
-        return _subscribe_page(request, lang, status=422, error=str(exc), email=email, name=name)
-    if outcome.message is not None:
-        try:
-            sender(outcome.message)  # after commit: a failed send never loses the signup row
-        except (OSError, smtplib.SMTPException):
-            return page(
-                request,
-                "confirm.html",
-                lang=lang,
-                status=503,
-                outcome="send_failed",
-                preferences_url=None,
-            )
-    return _subscribe_page(request, lang, sent=True)
-
-
-def _confirm_subscriber(session: Session, token: str) -> Subscriber | None:
-    """The subscriber a genuine confirmation token names."""
-    decoded = decode_confirm(token)
-    return session.get(Subscriber, decoded[0]) if decoded else None
-
-
-@router.get("/confirm/{token}", response_class=HTMLResponse)
-def confirm_page(request: Request, token: str) -> HTMLResponse:
-    """A page with a button: link scanners prefetch GETs and must not confirm anybody."""
-    with session_scope() as session:
-        sub = _confirm_subscriber(session, token)
-        if sub is None:
-            return not_found(request)
-        return page(
-            request,
-            "confirm.html",
-            lang=sub.language,
-            outcome=None,
-            action=str(request.url.path),
-            preferences_url=None,
-        )
-
-
-@router.post("/confirm/{token}", response_class=HTMLResponse)
-def confirm_submit(request: Request, token: str) -> HTMLResponse:
-    """Confirm once; a second use changes nothing; an old link asks to subscribe again."""
-    try:
-        with session_scope() as session:
-            sub, changed = confirm(session, token=token, ip=client_ip(request))
-            lang, sub_id = sub.language, sub.id
-    except NotFound:
-        return not_found(request)
-    except ConfirmationExpired:
-        sub_lang = _language_of_token(token)
-        return page(
-            request,
-            "confirm.html",
-            lang=sub_lang,
-            status=410,
-            outcome="expired",
-            preferences_url=None,
-        )
-    assert sub_id is not None
-    return page(
-        request,
-        "confirm.html",
-        lang=lang,
-        outcome="confirmed" if changed else "already_confirmed",
-        preferences_url=f"/p/{make_preferences(sub_id)}",
-    )
-
-
-def _language_of_token(token: str) -> str:
-    """The language of the subscriber a confirmation token names (for the expiry page)."""
-    with session_scope() as session:
-        sub = _confirm_subscriber(session, token)
-        return sub.language if sub else "en"
+router.include_router(signup_router)

@@ -25,6 +25,7 @@ from sqlmodel import Session
 from service.audience import import_write
 from service.audience.doi_mail import build_confirmation
 from service.audience.import_rows import ImportRow, RawRow, RowError, make_mapper, open_rows
+from service.audience.prefetch import prefetch
 from service.models._common import utcnow
 from service.models.subscriber import Subscriber
 from service.settings import get_settings
@@ -80,7 +81,8 @@ def import_file(
     """Import `path`; rows without consent proof need `invite` (sends the DOI request).
 
     `checkpoint` (e.g. session.commit) runs after each batch and before its invitations go out;
-    `on_progress(rows, bytes_read)` drives a progress bar.
+    `on_progress(rows, bytes_read)` drives a progress bar. A reader thread parses and validates
+    the next batch while this thread writes the current one; only this thread uses `session`.
     """
     now = now or utcnow()
     report_path = report_path or path.with_name(path.name + ".errors.csv")
@@ -93,12 +95,15 @@ def import_file(
     )
     check = make_mapper(mapping)
     report = _Report(report_path)
+    size = batch_size or get_settings().import_batch_size
     try:
         with path.open("rb") as handle:
-            for batch in _batched(
-                open_rows(path, handle), batch_size or get_settings().import_batch_size
-            ):
-                good, problems = _checked(batch, check, result)
+            prepared = (
+                (*_checked(batch, check), handle.tell())
+                for batch in _batched(open_rows(path, handle), size)
+            )
+            for good, problems, rows, position in prefetch(prepared, name="import-reader"):
+                result.rows += rows
                 written = import_write.write_batch(session, good, ctx)
                 for line, email, reason in sorted(problems + written.refused):
                     report.add(result, line, email, reason)
@@ -108,25 +113,24 @@ def import_file(
                 if invite is not None and not dry_run:
                     _send_invitations(written.invitations, invite, now)
                 if on_progress is not None:
-                    on_progress(result.rows, handle.tell())
+                    on_progress(result.rows, position)
     finally:
         report.close()
     return result
 
 
 def _checked(
-    batch: list[RawRow], check: Callable[[RawRow], ImportRow], result: ImportResult
-) -> tuple[list[ImportRow], list[tuple[int, str, str]]]:
-    """Rows that passed validation, and (line, email, reason) for the others."""
+    batch: list[RawRow], check: Callable[[RawRow], ImportRow]
+) -> tuple[list[ImportRow], list[tuple[int, str, str]], int]:
+    """Rows that passed validation, (line, email, reason) for the others, and the row count."""
     good: list[ImportRow] = []
     problems: list[tuple[int, str, str]] = []
     for raw in batch:
-        result.rows += 1
         try:
             good.append(check(raw))
         except RowError as exc:
             problems.append((raw[0], str(raw[1].get("email", ""))[:320], str(exc)))
-    return good, problems
+    return good, problems, len(batch)
 
 
 def _count(result: ImportResult, written: import_write.BatchOutcome) -> None:

@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from service.db import get_engine, reset_engine
 from service.models import ConsentEvent, Subscriber
 from service.models.consent import LedgerIsAppendOnly, ledger_erasure
+from service.settings import reset_settings
+from tests.conftest import _fresh_schema, postgres_url
+
+
+@pytest.fixture
+def pg_session(configured: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Session]:
+    """PostgreSQL only: the trigger is a PostgreSQL object (SQLite relies on the ORM guard)."""
+    url = postgres_url()
+    _fresh_schema(url)
+    monkeypatch.setenv("NEWSDESK_DATABASE_URL", url)
+    reset_settings()
+    reset_engine()
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield session
 
 
 def _entry(session: Session) -> ConsentEvent:
@@ -57,13 +75,10 @@ def test_bulk_statements_are_refused(session: Session, stmt: sa.Executable) -> N
     ["UPDATE consent_event SET ip = NULL", "DELETE FROM consent_event"],
     ids=["update", "delete"],
 )
-def test_postgres_trigger_refuses_raw_sql(session: Session, sql: str) -> None:
+def test_postgres_trigger_refuses_raw_sql(pg_session: Session, sql: str) -> None:
     """On PostgreSQL even raw SQL that bypasses the ORM is refused by the trigger."""
+    session = pg_session
     _entry(session)
-    if session.get_bind().dialect.name != "postgresql":
-        pytest.skip(
-            "the database trigger exists on PostgreSQL only; SQLite relies on the ORM guard"
-        )
     with pytest.raises(sa.exc.DBAPIError, match="append-only"):
         session.connection().exec_driver_sql(sql)
     session.rollback()
