@@ -13,6 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from service.audience.segments import deliverable_condition
 from service.domain.errors import InvalidInput
 from service.domain.segment_rules import compile_rule
 from service.models import (
@@ -23,8 +24,6 @@ from service.models import (
     CampaignSegment,
     Segment,
     Subscriber,
-    SubscriberStatus,
-    Suppression,
 )
 
 LANGUAGES = ("de", "en")
@@ -102,7 +101,9 @@ def build_plan(session: Session, *, campaign: Campaign, at: datetime) -> Campaig
     mask = _mask_expression(
         announcements, links, rules, dialect, pinned=bool(campaign.pinned_announcements)
     )
-    audience = sa.and_(include, sa.not_(exclude), eligible_condition(), mask > 0)
+    # Confirmed, not suppressed, still on this list; checked again at dispatch.
+    deliverable = deliverable_condition(campaign.list_slug)
+    audience = sa.and_(include, sa.not_(exclude), deliverable, mask > 0)
     language = sa.case((Subscriber.language == "de", "de"), else_="en")  # type: ignore[arg-type]
     edition_key = language + sa.literal(":") + sa.cast(mask, sa.String)
     return CampaignPlan(tuple(announcements), audience, edition_key)
@@ -135,12 +136,6 @@ def _mask_expression(
     for term in terms[1:]:
         total = total + term
     return total
-
-
-def eligible_condition() -> sa.ColumnElement[bool]:
-    """Confirmed and not on the suppression list (checked again at dispatch)."""
-    suppressed = sa.exists().where(col(Suppression.email_hash) == col(Subscriber.email_hash))
-    return sa.and_(col(Subscriber.status) == SubscriberStatus.CONFIRMED, sa.not_(suppressed))
 
 
 def announcements_for_key(

@@ -15,6 +15,7 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from service.audience.segments import deliverable_condition
 from service.campaigns.editions import load_edition
 from service.db import get_engine, session_scope
 from service.domain.campaign_states import CampaignAction, CampaignStatus
@@ -140,10 +141,9 @@ def claim_chunk(
 
 
 def load_claimed(
-    conn: Connection, *, ids: list[int], tracking_mode: str
+    conn: Connection, *, ids: list[int], tracking_mode: str, list_slug: str
 ) -> tuple[list[Claimed], list[int]]:
     """Split claimed rows into sendable ones and ones whose subscriber left or is suppressed."""
-    suppressed = sa.exists().where(table_of(Suppression).c.email_hash == S.c.email_hash)
     rows = conn.execute(
         sa.select(
             D.c.id,
@@ -152,8 +152,7 @@ def load_claimed(
             S.c.email,
             S.c.name,
             S.c.tracking_consent,
-            S.c.status,
-            suppressed.label("suppressed"),
+            deliverable_condition(list_slug).label("deliverable"),
         )
         .join(S, S.c.id == D.c.subscriber_id)
         .where(D.c.id.in_(ids))
@@ -161,7 +160,7 @@ def load_claimed(
     )
     sendable, gone = [], []
     for row in rows:
-        if row.status != SubscriberStatus.CONFIRMED or row.suppressed:
+        if not row.deliverable:
             gone.append(row.id)
             continue
         tracking = tracking_mode == "consent" and bool(row.tracking_consent)
@@ -297,7 +296,14 @@ class RangeSender:
         if ids:
             self.first_id = ids[-1] + 1
         sendable, gone = (
-            load_claimed(self.conn, ids=ids, tracking_mode=self.tracking_mode) if ids else ([], [])
+            load_claimed(
+                self.conn,
+                ids=ids,
+                tracking_mode=self.tracking_mode,
+                list_slug=self.campaign.list_slug,
+            )
+            if ids
+            else ([], [])
         )
         _set(
             self.conn,

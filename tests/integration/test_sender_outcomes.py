@@ -165,3 +165,31 @@ def test_consecutive_errors_pause_the_campaign_with_a_reason(
     assert campaign.status == "paused"
     assert "3 consecutive send errors" in (campaign.status_reason or "")
     assert get_campaign(session, campaign_id=campaign_id).status == "paused"
+
+
+def test_leaving_the_list_during_a_send_skips_the_rest(
+    session: Session, picky_smtp: PickyHandler
+) -> None:
+    from service.audience.withdrawal import leave_list
+    from service.models import WithdrawalChannel
+
+    campaign_id = _campaign_with(session, {})
+    ranges = _fan_out(campaign_id)
+    queued = session.exec(select(Delivery).order_by(Delivery.id.desc())).first()
+    assert queued is not None
+    person = session.get(Subscriber, queued.subscriber_id)
+    campaign = session.get(Campaign, campaign_id)
+    assert person is not None and campaign is not None
+    leave_list(
+        session,
+        subscriber=person,
+        list_slug=campaign.list_slug,
+        channel=WithdrawalChannel.ONE_CLICK,
+        ip=None,
+        source="test",
+    )
+    session.commit()
+    _send(campaign_id, ranges)
+    session.refresh(queued)
+    assert queued.status == "skipped"
+    assert person.email not in picky_smtp.accepted
