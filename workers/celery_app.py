@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from celery import Celery
+from celery.schedules import crontab
 from celery.signals import worker_process_init
 
 from service.settings import Settings, get_settings
@@ -41,7 +42,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
     app = Celery(
         "newsdesk",
         broker=settings.broker_url,
-        include=["workers.tasks.campaigns", "workers.tasks.inbound"],
+        include=["workers.tasks.campaigns", "workers.tasks.inbound", "workers.tasks.maintenance"],
     )
     app.conf.update(
         broker_transport_options=broker_options(settings),
@@ -64,7 +65,11 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "scan-due-campaigns": {
                 "task": "newsdesk.scan_due",
                 "schedule": settings.scan_interval_s,
-            }
+            },
+            "daily-upkeep": {
+                "task": "newsdesk.daily_upkeep",
+                "schedule": crontab(hour=3, minute=17),
+            },
         },
         timezone="UTC",
     )
