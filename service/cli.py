@@ -89,10 +89,12 @@ def demo(
     )
     console.print(f"captured mail (Maildir): [bold]{result.maildir}[/]")
     console.print(f"DKIM record to publish: {result.dkim_record}")
-    if result.status != "sent" or result.captured != result.delivered:
+    expected = result.seeded.eligible
+    if result.status != "sent" or not result.captured == result.delivered == expected:
         raise fail(
             f"demo campaign ended {result.status}; delivered {result.delivered}, "
-            f"captured {result.captured}"
+            f"captured {result.captured}, expected {expected}; "
+            f"see {result.maildir.parent}/worker.log"
         )
 
 

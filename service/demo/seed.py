@@ -73,6 +73,7 @@ class DemoSummary:
 
     subscribers: int
     confirmed: int
+    eligible: int  # confirmed and not suppressed: each must get exactly one message
     campaign_id: int
 
 
@@ -134,5 +135,6 @@ def seed(
     fields = {k: v for k, v in CAMPAIGN.items() if k != "segments"}
     campaign = save_campaign(session, fields=fields, include=CAMPAIGN["segments"], exclude=[])
     confirmed = sum(p.status == SubscriberStatus.CONFIRMED for p in people)
+    complained = int(len(people) > 4 and people[4].status == SubscriberStatus.CONFIRMED)
     assert campaign.id is not None
-    return DemoSummary(subscribers=len(people), confirmed=confirmed, campaign_id=campaign.id)
+    return DemoSummary(len(people), confirmed, confirmed - complained, campaign.id)

@@ -29,7 +29,7 @@ def test_demo_sends_one_correct_message_per_eligible_subscriber(tmp_path: Path) 
         timeout=600,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "captured mail (Maildir)" in result.stdout
+    assert "captured mail (Maildir)" in result.stdout, result.stdout
     engine = create_engine(f"sqlite:///{var_dir}/newsdesk.sqlite3")
     with Session(engine) as session:
         campaign = session.exec(select(Campaign)).one()
