@@ -185,6 +185,33 @@ MARK_SENT = (
 )
 
 
+PG_MARK_SENT = (
+    "UPDATE delivery SET status = 'sent', sent_at = %(at)s, message_id = %(mid)s WHERE id = %(did)s"
+)
+
+
+class SentMarker:
+    """Marks one delivery sent in its own (autocommit) statement: the hottest write we do.
+
+    On PostgreSQL it goes straight to the psycopg cursor, which prepares the statement after a
+    few uses; that skips SQLAlchemy's per-call overhead (about a tenth of the per-message CPU).
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.cursor = None
+        if conn.dialect.name == "postgresql":
+            self.cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+    def __call__(self, delivery_id: int, message_id: str) -> None:
+        """Record that the relay accepted `message_id` for this delivery."""
+        params = {"did": delivery_id, "at": utcnow(), "mid": message_id}
+        if self.cursor is not None:
+            self.cursor.execute(PG_MARK_SENT, params)
+        else:
+            self.conn.execute(MARK_SENT, params)
+
+
 def mark_result(
     conn: Connection,
     *,
@@ -192,12 +219,11 @@ def mark_result(
     message: OutgoingMessage,
     result: SendResult,
     max_attempts: int,
+    mark_sent: SentMarker,
 ) -> str:
     """Record one outcome and commit it before the next message goes out."""
     if result.outcome is SendOutcome.SENT:
-        conn.execute(
-            MARK_SENT, {"did": claimed.delivery_id, "at": utcnow(), "mid": message.message_id}
-        )
+        mark_sent(claimed.delivery_id, message.message_id)
         outcome = "sent"
     elif result.outcome is SendOutcome.TEMPORARY:
         conn.execute(
@@ -265,6 +291,8 @@ class RangeSender:
         self.tracking_mode = self.campaign.tracking
         self.consecutive_errors = 0
         self.last_check = 0.0
+        self.mark_sent = SentMarker(conn)
+        self.skeletons: dict[str, EditionSkeleton] = {}
 
     def run(self) -> BatchResult:
         """Claim, send and mark chunk after chunk until the range is done or the campaign stops."""
@@ -331,9 +359,12 @@ class RangeSender:
 
     def _send_one(self, claimed: Claimed) -> None:
         """Build, send and durably mark one message."""
-        skeleton = SKELETONS.get(
-            campaign=self.campaign, key=claimed.edition_key, settings=self.settings
-        )
+        skeleton = self.skeletons.get(claimed.edition_key)
+        if skeleton is None:
+            skeleton = SKELETONS.get(
+                campaign=self.campaign, key=claimed.edition_key, settings=self.settings
+            )
+            self.skeletons[claimed.edition_key] = skeleton
         try:
             message = skeleton.message_for(
                 Recipient(
@@ -357,6 +388,7 @@ class RangeSender:
             message=message,
             result=self.transport.send(message),
             max_attempts=self.settings.send_max_attempts,
+            mark_sent=self.mark_sent,
         )
         self.consecutive_errors = 0 if outcome == "sent" else self.consecutive_errors + 1
         _tally(self.result, outcome, claimed.delivery_id)

@@ -162,6 +162,17 @@ class _KindKeys:
         return hmac.digest(self.mac_key, ciphertext, "sha256")[:_TAG_BYTES]
 
 
+_B32 = "abcdefghijklmnopqrstuvwxyz234567"
+_B32_PAIRS = [a + b for a in _B32 for b in _B32]  # 10 bits -> two characters
+_SHIFTS = tuple(range(190, -1, -10))
+
+
+def b32_lower(raw: bytes) -> str:
+    """Lowercase RFC 4648 base32 of exactly 25 bytes: base64.b32encode's output, ~4x faster."""
+    number = int.from_bytes(raw, "big")
+    return "".join([_B32_PAIRS[(number >> shift) & 1023] for shift in _SHIFTS])
+
+
 class TokenCodec:
     """Encodes and verifies every kind of token under one secret."""
 
@@ -177,7 +188,7 @@ class TokenCodec:
                 raise InvalidInput(f"{kind.name} token id out of range: {value!r}")
         keys = self._keys[kind]
         ciphertext = keys.encrypt(_STRUCTS[kind].pack(kind, *ids))
-        return base64.b32encode(ciphertext + keys.tag(ciphertext)).decode("ascii").lower()
+        return b32_lower(ciphertext + keys.tag(ciphertext))
 
     def decode(self, kind: Kind, token: object) -> Any:
         """The ids NamedTuple, or None for anything forged, altered, garbled or of another kind."""

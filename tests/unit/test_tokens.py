@@ -119,3 +119,12 @@ def test_tokens_never_expire() -> None:
     with freeze_time() as clock:
         clock.tick(timedelta(days=400))
         assert CODEC.decode_unsubscribe(token) == (12, 34)
+
+
+@given(st.binary(min_size=25, max_size=25))
+def test_fast_base32_equals_the_stdlib(raw: bytes) -> None:
+    import base64
+
+    from service.mail.tokens import b32_lower
+
+    assert b32_lower(raw) == base64.b32encode(raw).decode("ascii").lower()
