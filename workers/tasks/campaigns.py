@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from service.mail.smtp_pool import get_pool
-
 from service.campaigns import runner
 from service.campaigns.sender import send_range
 from service.db import session_scope
+from service.mail.smtp_pool import get_pool
 from service.settings import get_settings
 from workers.celery_app import celery_app
 from workers.tasks.base import NewsdeskTask
