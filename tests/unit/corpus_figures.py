@@ -70,6 +70,7 @@ def bounce_figures() -> dict[str, Ratio]:
         "addresses": Ratio(),
         "hard_soft": Ratio(),
         "hard_soft_sans_filtered": Ratio(),
+        "hard_soft_bounceparser": Ratio(),
     }
     for name, label in _labels("bounces").items():
         if not (label.get("is_bounce") is True or label.get("is_failure_dsn") is True):
@@ -83,6 +84,8 @@ def bounce_figures() -> dict[str, Ratio]:
         expected = _expected_bounce_type(label)
         if expected:
             out["hard_soft"].add(verdict.bounce_type == expected, f"{name}: {verdict.bounce_type}")
+            if name.startswith("bounceparser/"):
+                out["hard_soft_bounceparser"].add(verdict.bounce_type == expected, name)
             if not any(p.get("reason") == "filtered" for p in label.get("per_recipient") or []):
                 # sisimai's "filtered" covers plain "550 Unknown user" replies; shown apart
                 out["hard_soft_sans_filtered"].add(verdict.bounce_type == expected, name)
