@@ -64,7 +64,9 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "scan-due-campaigns": {
                 "task": "newsdesk.scan_due",
                 "schedule": settings.scan_interval_s,
-            }
+            },
+            # F3: bounce notices are counted in calendar days, so once a day is enough
+            "bounce-notices": {"task": "newsdesk.bounce_notices", "schedule": 24 * 3600.0},
         },
         timezone="UTC",
     )

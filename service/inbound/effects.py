@@ -39,7 +39,7 @@ def suppress(
     if subscriber is not None:
         final = (
             SubscriberStatus.UNSUBSCRIBED
-            if reason == SuppressionReason.UNSUBSCRIBED
+            if reason in {SuppressionReason.UNSUBSCRIBED, SuppressionReason.BOUNCING}
             else SubscriberStatus.BLOCKLISTED
         )
         subscriber.status = final
@@ -56,7 +56,10 @@ def unsubscribe(session: Session, *, subscriber: Subscriber) -> None:
 def score_bounce(
     session: Session, *, subscriber: Subscriber, hard: bool, today: date | None = None
 ) -> float:
-    """Mailman scoring: +1 hard, +0.5 soft, once a day, reset when stale; disable at threshold."""
+    """Mailman scoring: +1 hard, +0.5 soft, once a day, reset when stale; disable above threshold.
+
+    A disabled subscriber gets no campaigns; bounce_notices.py then warns and finally removes.
+    """
     settings = get_settings()
     today = today or utcnow().date()
     if subscriber.id is None:
@@ -69,10 +72,20 @@ def score_bounce(
         row.last_bounce_on = today
     row.updated_at = utcnow()
     session.add(row)
-    if row.score >= settings.bounce_score_threshold:
-        suppress(session, subscriber=subscriber, address=None, reason=SuppressionReason.HARD_BOUNCE)
+    # "exceeds" (STANDARDS F3, Mailman): ten soft bounces reach 5.0, the eleventh disables
+    if row.score > settings.bounce_score_threshold and row.disabled_at is None:
+        _disable(session, subscriber=subscriber, row=row)
     session.flush()
     return row.score
+
+
+def _disable(session: Session, *, subscriber: Subscriber, row: BounceScore) -> None:
+    """Stop campaigns to a confirmed subscriber whose mail keeps bouncing; notices start."""
+    if subscriber.status != SubscriberStatus.CONFIRMED:
+        return  # unsubscribed or blocklisted already: nothing to disable
+    subscriber.status = SubscriberStatus.DISABLED
+    row.disabled_at, row.notices_sent, row.last_notice_at = utcnow(), 0, None
+    session.add_all([subscriber, row])
 
 
 def sender_alert(

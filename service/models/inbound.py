@@ -49,6 +49,9 @@ class BounceScore(SQLModel, table=True):
     subscriber_id: int = Field(foreign_key="subscriber.id", primary_key=True, ondelete="CASCADE")
     score: float = 0.0
     last_bounce_on: date | None = None
+    disabled_at: datetime | None = Field(default=None, sa_column=ts_column())
+    notices_sent: int = 0
+    last_notice_at: datetime | None = Field(default=None, sa_column=ts_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
 
 
