@@ -1,15 +1,19 @@
-"""What a verdict does to subscribers: suppress, score soft bounces (F3), unsubscribe, alert."""
+"""What a verdict does: suppress, score soft bounces (F3), unsubscribe, alert, count, pause (A8)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from service.campaigns.lifecycle import apply_action
 from service.domain.addresses import email_hash, normalise_email
-from service.domain.errors import InvalidInput
+from service.domain.campaign_states import CampaignAction
+from service.domain.errors import InvalidInput, InvalidTransition, NotFound
 from service.models import (
     BounceScore,
+    ComplaintEvent,
     SenderAlert,
     Subscriber,
     SubscriberStatus,
@@ -106,6 +110,52 @@ def sender_alert(
     session.add(alert)
     session.flush()
     return alert
+
+
+def record_complaint(
+    session: Session,
+    *,
+    campaign_id: int | None,
+    subscriber_id: int | None,
+    feedback_type: str,
+    message_id: int | None,
+) -> ComplaintEvent:
+    """Count one complaint for the campaign's complaint rate (F4)."""
+    event = ComplaintEvent(
+        campaign_id=campaign_id,
+        subscriber_id=subscriber_id,
+        feedback_type=feedback_type[:32],
+        inbound_message_id=message_id,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def pause_for_policy_rejections(session: Session, *, campaign_id: int) -> bool:
+    """Pause the campaign once its policy rejections reach the threshold (A8); True if paused.
+
+    Rejections for authentication, reputation or rate are ours to fix: carrying on sending
+    only burns reputation. A campaign that is not running (paused, sent, gone) stays as it is.
+    """
+    threshold = get_settings().policy_pause_threshold
+    count = session.exec(
+        select(sa.func.count())
+        .select_from(SenderAlert)
+        .where(SenderAlert.campaign_id == campaign_id)
+    ).one()
+    if count < threshold:
+        return False
+    try:
+        apply_action(
+            session,
+            campaign_id=campaign_id,
+            action=CampaignAction.PAUSE,
+            reason=f"{count} policy rejections (5.7.x/4.7.x): check authentication and reputation",
+        )
+    except (InvalidTransition, NotFound):
+        return False
+    return True
 
 
 def subscriber_by_address(session: Session, *, address: str) -> Subscriber | None:

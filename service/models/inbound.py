@@ -64,3 +64,16 @@ class SenderAlert(SQLModel, table=True):
     status_code: str | None = Field(default=None, max_length=16)
     detail: str = Field(default="", max_length=2000)
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
+
+
+class ComplaintEvent(SQLModel, table=True):
+    """One user-reported complaint (ARF abuse/fraud/...), counted per campaign and day (F4)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int | None = Field(default=None, index=True)
+    subscriber_id: int | None = Field(default=None, index=True)
+    feedback_type: str = Field(default="abuse", max_length=32)
+    inbound_message_id: int | None = Field(default=None, foreign_key="inboundmessage.id")
+    received_at: datetime = Field(
+        default_factory=utcnow, sa_column=ts_column(nullable=False, index=True)
+    )
