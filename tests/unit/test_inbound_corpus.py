@@ -55,3 +55,8 @@ def test_replies_never_taken_for_automatic_mail() -> None:
 
 def test_visible_reply_text() -> None:
     _check(reply_figures()["reply_text"], 0.90)
+
+
+def test_reply_parser_fragment_assertions() -> None:
+    """GitHub's and Zapier's fragment-level labels, as checks on the visible text."""
+    _check(reply_figures()["reply_assertions"], 1.0)
