@@ -97,6 +97,16 @@ class Settings(BaseSettings):
     )  # receives replies no rule could route
     bounce_score_threshold: float = Field(5.0, gt=0)
     bounce_stale_days: int = Field(7, ge=1)
+    # Mailman's bounce_you_are_disabled_warnings(_interval): notices after disabling, then removal
+    bounce_notice_count: int = Field(3, ge=0)
+    bounce_notice_interval_days: int = Field(7, ge=1)
+    # A8: this many policy rejections (5.7.x/4.7.x) for one campaign pause it
+    policy_pause_threshold: int = Field(5, ge=1)
+    # F4: user-reported complaints / delivered; warn above the first, block the next campaign at
+    # or above the second until `complaint_clear_days` consecutive days stayed below it
+    complaint_warn_rate: float = Field(0.001, ge=0)
+    complaint_block_rate: float = Field(0.003, gt=0)
+    complaint_clear_days: int = Field(7, ge=1)
     ack_interval_days: int = Field(7, ge=1)
     inquiry_reminder_days: int = Field(3, ge=1, description="remind coordinators after N days")
     timezone: str = "Europe/Berlin"

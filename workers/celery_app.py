@@ -70,6 +70,11 @@ def make_celery(settings: Settings | None = None) -> Celery:
                 "task": "newsdesk.daily_upkeep",
                 "schedule": crontab(hour=3, minute=17),
             },
+            # F3: bounce notices are counted in calendar days, so once a day is enough
+            "bounce-notices": {
+                "task": "newsdesk.bounce_notices",
+                "schedule": crontab(hour=3, minute=47),
+            },
         },
         timezone="UTC",
     )

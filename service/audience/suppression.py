@@ -15,7 +15,11 @@ from service.settings import get_settings
 
 # Reasons a person can lift by subscribing again themselves (double opt-in); the others are
 # facts about the address (dead mailbox, spam complaint, admin block) that a form must not undo.
-SELF_LIFTABLE = frozenset({SuppressionReason.UNSUBSCRIBED, SuppressionReason.ERASED})
+# A confirmed re-signup lifts these; a removal for bouncing too: the confirmation proves the
+# mailbox works again (F3).
+SELF_LIFTABLE = frozenset(
+    {SuppressionReason.UNSUBSCRIBED, SuppressionReason.ERASED, SuppressionReason.BOUNCING}
+)
 
 
 def hash_of(email: str) -> str:

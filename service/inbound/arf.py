@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import email.policy
 import re
 from dataclasses import dataclass, field
 from email.message import Message
+from email.parser import HeaderParser
 
 from service.inbound.parse import all_text, header, part_text, walk_safely
 
@@ -104,6 +106,8 @@ def _original(msg: Message) -> Message | None:
             inner = part.get_payload()
             if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 return inner[0]
+        if part.get_content_type() == "text/rfc822-headers":
+            return HeaderParser(policy=email.policy.default).parsestr(part_text(part))
     return None
 
 

@@ -46,6 +46,7 @@ class InboundVerdict:
     from_address: str = ""
     message_id: str = ""
     reason: str | None = None
+    original_message_id: str | None = None  # of our message a complaint quotes
     is_automatic: bool = False
     quarantined: bool = False
 
@@ -76,11 +77,18 @@ def _classify(msg: Message, envelope_to: list[str]) -> InboundVerdict:
     base = _base_fields(msg, envelope_to, text)
     complaint = parse_complaint(msg)
     if complaint is not None:
+        if complaint.original is not None:  # our VERP Return-Path names campaign and subscriber
+            returned = [all_headers(complaint.original, h) for h in ("Return-Path", "Sender")]
+            more = tokens_in(_split([v for values in returned for v in values]), BOUNCE_PREFIX)
+            base["bounce_tokens"] += [t for t in more if t not in base["bounce_tokens"]]
         return InboundVerdict(
             kind="complaint",
             addresses=complaint.addresses,
             reason=complaint.feedback_type,
             is_automatic=True,
+            original_message_id=header(complaint.original, "Message-ID")[:500]
+            if complaint.original is not None
+            else None,
             **base,
         )
     if challenge_response(msg, text):

@@ -1,15 +1,19 @@
-"""What a verdict does to subscribers: suppress, score soft bounces (F3), unsubscribe, alert."""
+"""What a verdict does: suppress, score soft bounces (F3), unsubscribe, alert, count, pause (A8)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from service.campaigns.lifecycle import apply_action
 from service.domain.addresses import email_hash, normalise_email
-from service.domain.errors import InvalidInput
+from service.domain.campaign_states import CampaignAction
+from service.domain.errors import InvalidInput, InvalidTransition, NotFound
 from service.models import (
     BounceScore,
+    ComplaintEvent,
     SenderAlert,
     Subscriber,
     SubscriberStatus,
@@ -39,7 +43,7 @@ def suppress(
     if subscriber is not None:
         final = (
             SubscriberStatus.UNSUBSCRIBED
-            if reason == SuppressionReason.UNSUBSCRIBED
+            if reason in {SuppressionReason.UNSUBSCRIBED, SuppressionReason.BOUNCING}
             else SubscriberStatus.BLOCKLISTED
         )
         subscriber.status = final
@@ -56,7 +60,10 @@ def unsubscribe(session: Session, *, subscriber: Subscriber) -> None:
 def score_bounce(
     session: Session, *, subscriber: Subscriber, hard: bool, today: date | None = None
 ) -> float:
-    """Mailman scoring: +1 hard, +0.5 soft, once a day, reset when stale; disable at threshold."""
+    """Mailman scoring: +1 hard, +0.5 soft, once a day, reset when stale; disable above threshold.
+
+    A disabled subscriber gets no campaigns; bounce_notices.py then warns and finally removes.
+    """
     settings = get_settings()
     today = today or utcnow().date()
     if subscriber.id is None:
@@ -69,10 +76,20 @@ def score_bounce(
         row.last_bounce_on = today
     row.updated_at = utcnow()
     session.add(row)
-    if row.score >= settings.bounce_score_threshold:
-        suppress(session, subscriber=subscriber, address=None, reason=SuppressionReason.HARD_BOUNCE)
+    # "exceeds" (STANDARDS F3, Mailman): ten soft bounces reach 5.0, the eleventh disables
+    if row.score > settings.bounce_score_threshold and row.disabled_at is None:
+        _disable(session, subscriber=subscriber, row=row)
     session.flush()
     return row.score
+
+
+def _disable(session: Session, *, subscriber: Subscriber, row: BounceScore) -> None:
+    """Stop campaigns to a confirmed subscriber whose mail keeps bouncing; notices start."""
+    if subscriber.status != SubscriberStatus.CONFIRMED:
+        return  # unsubscribed or blocklisted already: nothing to disable
+    subscriber.status = SubscriberStatus.DISABLED
+    row.disabled_at, row.notices_sent, row.last_notice_at = utcnow(), 0, None
+    session.add_all([subscriber, row])
 
 
 def sender_alert(
@@ -93,6 +110,52 @@ def sender_alert(
     session.add(alert)
     session.flush()
     return alert
+
+
+def record_complaint(
+    session: Session,
+    *,
+    campaign_id: int | None,
+    subscriber_id: int | None,
+    feedback_type: str,
+    message_id: int | None,
+) -> ComplaintEvent:
+    """Count one complaint for the campaign's complaint rate (F4)."""
+    event = ComplaintEvent(
+        campaign_id=campaign_id,
+        subscriber_id=subscriber_id,
+        feedback_type=feedback_type[:32],
+        inbound_message_id=message_id,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def pause_for_policy_rejections(session: Session, *, campaign_id: int) -> bool:
+    """Pause the campaign once its policy rejections reach the threshold (A8); True if paused.
+
+    Rejections for authentication, reputation or rate are ours to fix: carrying on sending
+    only burns reputation. A campaign that is not running (paused, sent, gone) stays as it is.
+    """
+    threshold = get_settings().policy_pause_threshold
+    count = session.exec(
+        select(sa.func.count())
+        .select_from(SenderAlert)
+        .where(SenderAlert.campaign_id == campaign_id)
+    ).one()
+    if count < threshold:
+        return False
+    try:
+        apply_action(
+            session,
+            campaign_id=campaign_id,
+            action=CampaignAction.PAUSE,
+            reason=f"{count} policy rejections (5.7.x/4.7.x): check authentication and reputation",
+        )
+    except (InvalidTransition, NotFound):
+        return False
+    return True
 
 
 def subscriber_by_address(session: Session, *, address: str) -> Subscriber | None:

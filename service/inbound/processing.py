@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from service.domain.errors import NotFound
 from service.domain.inquiry_states import InquiryAction, next_state
@@ -17,6 +17,7 @@ from service.inbound.routing import ReplyTarget, TokenDecoder, TopicRules, route
 from service.inbound.tokens import tokens_in
 from service.models import (
     Coordinator,
+    Delivery,
     InboundMessage,
     InboundStatus,
     Inquiry,
@@ -98,16 +99,9 @@ def _bounce_or_complaint(
     if subscriber is None and v.addresses:
         subscriber = effects.subscriber_by_address(session, address=v.addresses[0])
     if v.kind == "complaint":
-        effects.suppress(
-            session,
-            subscriber=subscriber,
-            address=v.addresses[0] if v.addresses else None,
-            # Apple Mail's unsubscribe button arrives as an "opt-out" report: a wish, not spam
-            reason=SuppressionReason.UNSUBSCRIBED
-            if v.reason == "opt-out"
-            else SuppressionReason.COMPLAINT,
-        )
-        return Outcome(kind=v.kind, action="suppressed")
+        if ids is None and v.original_message_id:  # no VERP token survived: the Message-ID did
+            campaign_id, subscriber = _by_message_id(session, v.original_message_id, subscriber)
+        return _complaint(session, row, v, campaign_id, subscriber)
     if v.bounce_category == "policy":
         effects.sender_alert(
             session,
@@ -116,7 +110,10 @@ def _bounce_or_complaint(
             status_code=v.status_code,
             detail=v.reason or "",
         )
-        return Outcome(kind=v.kind, action="alert")
+        paused = campaign_id is not None and effects.pause_for_policy_rejections(
+            session, campaign_id=campaign_id
+        )
+        return Outcome(kind=v.kind, action="alert; campaign paused" if paused else "alert")
     if subscriber is None:
         return Outcome(kind=v.kind, action="unmatched")
     if v.bounce_type == "hard":
@@ -126,6 +123,46 @@ def _bounce_or_complaint(
         return Outcome(kind=v.kind, action="suppressed")
     score = effects.score_bounce(session, subscriber=subscriber, hard=False)
     return Outcome(kind=v.kind, action=f"scored {score:.1f}")
+
+
+def _by_message_id(
+    session: Session, message_id: str, subscriber: Subscriber | None
+) -> tuple[int | None, Subscriber | None]:
+    """(campaign, subscriber) of the delivery that carried this Message-ID, if it is ours."""
+    bare = message_id.strip().strip("<>")
+    delivery = session.exec(
+        select(Delivery).where(col(Delivery.message_id).in_([bare, f"<{bare}>"]))
+    ).first()
+    if delivery is None:
+        return None, subscriber
+    return delivery.campaign_id, subscriber or session.get(Subscriber, delivery.subscriber_id)
+
+
+def _complaint(
+    session: Session,
+    row: InboundMessage,
+    v: InboundVerdict,
+    campaign_id: int | None,
+    subscriber: Subscriber | None,
+) -> Outcome:
+    """Suppress at once (F4); a spam complaint also counts toward the campaign's rate."""
+    # Apple Mail's unsubscribe button arrives as an "opt-out" report: a wish, not spam
+    opt_out = v.reason == "opt-out"
+    effects.suppress(
+        session,
+        subscriber=subscriber,
+        address=v.addresses[0] if v.addresses else None,
+        reason=SuppressionReason.UNSUBSCRIBED if opt_out else SuppressionReason.COMPLAINT,
+    )
+    if not opt_out:
+        effects.record_complaint(
+            session,
+            campaign_id=campaign_id,
+            subscriber_id=subscriber.id if subscriber else None,
+            feedback_type=v.reason or "abuse",
+            message_id=row.id,
+        )
+    return Outcome(kind=v.kind, action="suppressed")
 
 
 def _new_inquiry(

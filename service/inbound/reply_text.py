@@ -62,6 +62,9 @@ _MOBILE_SIG_RE = re.compile(
     re.I,
 )
 _SIG_CUT_RE = re.compile(r"^(?:-- ?|--\s*)$")
+# "-Ada Lovelace" after a blank line: a dash sign-off starts the signature (GitHub's parser
+# treats a paragraph opening with "-<letter>" the same way); "- item" bullets have a space.
+_DASH_SIGN_OFF_RE = re.compile(r"^-[^\W\d_][\w.' ]{0,38}$")
 _DELIM_RE = re.compile(r"^\s*(?:[-_=*#~+.ᐧ—]{2,}|ᐧ|—|\*+)\s*$")
 _LINK_RE = re.compile(r"\[([^\]]*)\]\([^)]*\)|<https?://[^>]*>|https?://\S+")
 
@@ -144,7 +147,7 @@ def visible_text(body: str) -> str:
     start = _start_index(kinds, lines)
     if start is None:
         return ""
-    end = _cut_index(kinds, start)
+    end = _cut_index(kinds, start, lines)
     kept = [
         (k, line)
         for k, line in zip(kinds[start:end], lines[start:end], strict=False)
@@ -196,12 +199,14 @@ def _in_header_run(kinds: list[str], i: int) -> bool:
     )
 
 
-def _cut_index(kinds: list[str], start: int) -> int:
+def _cut_index(kinds: list[str], start: int, lines: list[str]) -> int:
     """Where the reply ends: a signature separator, or a marker/header block after text."""
     seen_text = False
     for i in range(start, len(kinds)):
         kind = kinds[i]
         if kind == SIG_CUT and seen_text:
+            return i
+        if kind == TEXT and seen_text and kinds[i - 1] == EMPTY and _dash_sign_off(lines[i]):
             return i
         if kind == MARKER and seen_text and not _interleaved(kinds[i + 1 :]):
             return i
@@ -209,6 +214,11 @@ def _cut_index(kinds: list[str], start: int) -> int:
             return _back_to_delimiter(kinds, i)
         seen_text = seen_text or kind == TEXT
     return len(kinds)
+
+
+def _dash_sign_off(line: str) -> bool:
+    """'-Name' of at most four words closing the text."""
+    return bool(_DASH_SIGN_OFF_RE.match(line.rstrip())) and len(line.split()) <= 4
 
 
 def _interleaved(rest: list[str]) -> bool:

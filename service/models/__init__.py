@@ -13,6 +13,7 @@ from service.models.dead_letter import DeadLetter
 from service.models.delivery import FINAL_DELIVERY_STATES, Delivery, DeliveryStatus
 from service.models.inbound import (
     BounceScore,
+    ComplaintEvent,
     InboundChannel,
     InboundMessage,
     InboundStatus,
@@ -36,6 +37,7 @@ __all__ = [
     "Campaign",
     "CampaignBase",
     "CampaignSegment",
+    "ComplaintEvent",
     "ConsentEvent",
     "ConsentEventKind",
     "Coordinator",

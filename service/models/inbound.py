@@ -49,6 +49,9 @@ class BounceScore(SQLModel, table=True):
     subscriber_id: int = Field(foreign_key="subscriber.id", primary_key=True, ondelete="CASCADE")
     score: float = 0.0
     last_bounce_on: date | None = None
+    disabled_at: datetime | None = Field(default=None, sa_column=ts_column())
+    notices_sent: int = 0
+    last_notice_at: datetime | None = Field(default=None, sa_column=ts_column())
     updated_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
 
 
@@ -61,3 +64,16 @@ class SenderAlert(SQLModel, table=True):
     status_code: str | None = Field(default=None, max_length=16)
     detail: str = Field(default="", max_length=2000)
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
+
+
+class ComplaintEvent(SQLModel, table=True):
+    """One user-reported complaint (ARF abuse/fraud/...), counted per campaign and day (F4)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int | None = Field(default=None, index=True)
+    subscriber_id: int | None = Field(default=None, index=True)
+    feedback_type: str = Field(default="abuse", max_length=32)
+    inbound_message_id: int | None = Field(default=None, foreign_key="inboundmessage.id")
+    received_at: datetime = Field(
+        default_factory=utcnow, sa_column=ts_column(nullable=False, index=True)
+    )

@@ -19,6 +19,7 @@ class SubscriberStatus(StrEnum):
     CONFIRMED = "confirmed"
     UNSUBSCRIBED = "unsubscribed"
     BLOCKLISTED = "blocklisted"
+    DISABLED = "disabled"  # bounce score exceeded: no campaigns, only bounce notices (F3)
 
 
 class Language(StrEnum):

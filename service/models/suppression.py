@@ -18,6 +18,7 @@ class SuppressionReason(StrEnum):
     COMPLAINT = "complaint"
     ERASED = "erased"
     ADMIN = "admin"
+    BOUNCING = "bouncing"  # removed after the bounce notices went unheeded (F3)
 
 
 class Suppression(SQLModel, table=True):

@@ -96,7 +96,7 @@ def test_bounce_score_threshold_and_staleness(
         day += timedelta(days=1)
         effects.score_bounce(session, subscriber=sub, hard=False, today=day)
     session.commit()
-    assert session.get(Subscriber, sub.id).status == "blocklisted"
+    assert session.get(Subscriber, sub.id).status == "disabled"  # notices follow (F3)
 
 
 def test_complaint_suppresses_by_reported_address(session: Session) -> None:

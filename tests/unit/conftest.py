@@ -10,8 +10,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     reports = [r for reps in terminalreporter.stats.values() for r in reps if hasattr(r, "nodeid")]
     if not any("test_inbound_corpus" in r.nodeid and r.outcome != "skipped" for r in reports):
         return
-    from tests.unit.corpus_figures import all_figures
+    from tests.unit.corpus_figures import all_figures, reply_timings
 
     terminalreporter.section("inbound corpus figures")
     for name, ratio in all_figures().items():
         terminalreporter.write_line(f"{name:>24}: {ratio}")
+    for name, timing in reply_timings().items():
+        terminalreporter.write_line(f"{name:>24}: {timing}")

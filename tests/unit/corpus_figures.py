@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from functools import lru_cache
@@ -12,6 +13,7 @@ from pathlib import Path
 from service.inbound.classify import classify_message
 from service.inbound.reply_text import visible_text
 from tests.conftest import CORPUS as _CONFTEST_CORPUS
+from tests.unit.reply_assertions import EXPECTED, TIMED_ONLY
 
 # tests/conftest.py resolves the corpus relative to the checkout (right for /work/main); a git
 # worktree one level deeper finds it at the fixed shared location instead.
@@ -70,6 +72,7 @@ def bounce_figures() -> dict[str, Ratio]:
         "addresses": Ratio(),
         "hard_soft": Ratio(),
         "hard_soft_sans_filtered": Ratio(),
+        "hard_soft_bounceparser": Ratio(),
     }
     for name, label in _labels("bounces").items():
         if not (label.get("is_bounce") is True or label.get("is_failure_dsn") is True):
@@ -83,6 +86,8 @@ def bounce_figures() -> dict[str, Ratio]:
         expected = _expected_bounce_type(label)
         if expected:
             out["hard_soft"].add(verdict.bounce_type == expected, f"{name}: {verdict.bounce_type}")
+            if name.startswith("bounceparser/"):
+                out["hard_soft_bounceparser"].add(verdict.bounce_type == expected, name)
             if not any(p.get("reason") == "filtered" for p in label.get("per_recipient") or []):
                 # sisimai's "filtered" covers plain "550 Unknown user" replies; shown apart
                 out["hard_soft_sans_filtered"].add(verdict.bounce_type == expected, name)
@@ -138,6 +143,33 @@ def reply_figures() -> dict[str, Ratio]:
         body = (CORPUS / "replies" / name).read_bytes().decode("utf-8", "replace")
         got = visible_text(body)
         out["reply_text"].add(_norm(got) == _norm(expected), f"{name}: {got[:80]!r}")
+    out["reply_assertions"] = _reply_assertions()
+    return out
+
+
+def _reply_assertions() -> Ratio:
+    """GitHub/Zapier fragment-level labels: every transcribed check passes for the file."""
+    labels = _labels("replies")
+    ratio = Ratio()
+    for name, checks in EXPECTED.items():
+        if "expected_assertions" not in labels.get(name, {}):
+            raise AssertionError(f"{name} has no expected_assertions label any more")
+        body = (CORPUS / "replies" / name).read_bytes().decode("utf-8", "replace")
+        got = visible_text(body)
+        failed = [i for i, check in enumerate(checks) if not check(got, body)]
+        ratio.add(not failed, f"{name}: checks {failed} failed on {got[:80]!r}")
+    return ratio
+
+
+@lru_cache(maxsize=1)
+def reply_timings() -> dict[str, str]:
+    """Parse time of the labels that upstream bounds to < 1 s (printed, never asserted)."""
+    out = {}
+    for name in sorted(TIMED_ONLY):
+        body = (CORPUS / "replies" / name).read_bytes().decode("utf-8", "replace")
+        start = time.perf_counter()
+        visible_text(body)
+        out[Path(name).stem[:24]] = f"{(time.perf_counter() - start) * 1000:.1f} ms (bound 1000)"
     return out
 
 

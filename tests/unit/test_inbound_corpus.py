@@ -31,18 +31,14 @@ def test_failed_addresses() -> None:
     _check(bounce_figures()["addresses"], 0.95)
 
 
-def test_hard_soft_regression_floor() -> None:
-    """Guard the level reached (87.4%); the 90% target is the xfail test below."""
-    _check(bounce_figures()["hard_soft"], 0.87)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="hard/soft agreement is 87.4%: sisimai labels 'filtered'/'suspend' replies such as "
-    "'550 Unknown user' as soft; see the inbound report",
-)
 def test_hard_soft_target() -> None:
+    """Hard/soft agrees with sisimai and BounceParser labels (92.3% measured)."""
     _check(bounce_figures()["hard_soft"], 0.90)
+
+
+def test_hard_soft_bounceparser() -> None:
+    """The stage rule must not cost BounceParser's labels (94.7% measured; 93.6% before it)."""
+    _check(bounce_figures()["hard_soft_bounceparser"], 0.93)
 
 
 def test_every_complaint_recognised() -> None:
@@ -59,3 +55,8 @@ def test_replies_never_taken_for_automatic_mail() -> None:
 
 def test_visible_reply_text() -> None:
     _check(reply_figures()["reply_text"], 0.90)
+
+
+def test_reply_parser_fragment_assertions() -> None:
+    """GitHub's and Zapier's fragment-level labels, as checks on the visible text."""
+    _check(reply_figures()["reply_assertions"], 1.0)

@@ -133,3 +133,19 @@ def test_huge_attachment_and_deep_nesting_do_not_crash() -> None:
     for i in range(1, 120):
         nested += f"--b{i - 1}\r\nContent-Type: multipart/mixed; boundary=b{i}\r\n\r\n".encode()
     assert classify_message(nested).kind in {"unknown", "inquiry"}
+
+
+@pytest.mark.parametrize(
+    ("body", "visible"),
+    [
+        ("Thanks, that helps.\n\n-Ada Lovelace\n", "Thanks, that helps."),
+        ("Thanks.\n\n-Ada\n\n\n____\nlist footer\nhttp://lists.example\n", "Thanks."),
+        ("Points:\n\n- first\n- second\n", "Points:\n\n- first\n- second"),
+        ("It was cold:\n\n-5 degrees at night\n", "It was cold:\n\n-5 degrees at night"),
+        ("-Ada\n", "-Ada"),  # nothing written before it: not a sign-off
+    ],
+)
+def test_dash_sign_off_ends_the_reply(body: str, visible: str) -> None:
+    from service.inbound.reply_text import visible_text
+
+    assert visible_text(body) == visible

@@ -17,3 +17,13 @@ def process_inbound_message(message_id: int) -> dict[str, str]:
         outcome = process_inbound(session, message_id=message_id, decoder=MailTokenDecoder())
     send_outgoing(outcome.outgoing)
     return {"kind": outcome.kind, "action": outcome.action}
+
+
+@celery_app.task(name="newsdesk.bounce_notices", base=NewsdeskTask)
+def send_bounce_notices() -> dict[str, int]:
+    """The daily F3 run: notices to bounce-disabled subscribers, removal when they ran out."""
+    from service.inbound.bounce_notices import due_bounce_notices
+
+    with session_scope() as session:
+        mails = due_bounce_notices(session)
+    return {"notices": send_outgoing(mails)}
