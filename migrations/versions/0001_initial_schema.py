@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 16:06:01.035993
+Create Date: 2026-11-26 16:24:17.025764
 """
 
 from collections.abc import Sequence
@@ -227,6 +227,9 @@ def upgrade() -> None:
         sa.Column("subscriber_id", sa.Integer(), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column("last_bounce_on", sa.Date(), nullable=True),
+        sa.Column("disabled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("notices_sent", sa.Integer(), nullable=False),
+        sa.Column("last_notice_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["subscriber_id"], ["subscriber.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("subscriber_id"),
@@ -243,6 +246,31 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("campaign_id", "segment_id"),
     )
+    op.create_table(
+        "complaintevent",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=True),
+        sa.Column("subscriber_id", sa.Integer(), nullable=True),
+        sa.Column("feedback_type", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("inbound_message_id", sa.Integer(), nullable=True),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["inbound_message_id"],
+            ["inboundmessage.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("complaintevent", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_complaintevent_campaign_id"), ["campaign_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_complaintevent_received_at"), ["received_at"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_complaintevent_subscriber_id"), ["subscriber_id"], unique=False
+        )
+
     op.create_table(
         "consent_event",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -487,6 +515,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_consent_event_subscriber_id"))
 
     op.drop_table("consent_event")
+    with op.batch_alter_table("complaintevent", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_complaintevent_subscriber_id"))
+        batch_op.drop_index(batch_op.f("ix_complaintevent_received_at"))
+        batch_op.drop_index(batch_op.f("ix_complaintevent_campaign_id"))
+
+    op.drop_table("complaintevent")
     op.drop_table("campaignsegment")
     op.drop_table("bouncescore")
     with op.batch_alter_table("announcement", schema=None) as batch_op:

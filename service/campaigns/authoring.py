@@ -13,6 +13,7 @@ from service.campaigns.lifecycle import apply_action, get_campaign
 from service.campaigns.linting import blocking_errors, lint_campaign
 from service.domain.campaign_states import CampaignAction, CampaignStatus
 from service.domain.errors import InvalidInput
+from service.inbound.complaint_rates import complaint_gate
 from service.models import Campaign, CampaignSegment, Segment
 from service.models._common import as_utc, utcnow
 from service.rendering.environment import validate_template
@@ -104,6 +105,9 @@ def schedule(session: Session, *, campaign_id: int, send_at: datetime | None) ->
         raise InvalidInput("no approved announcement is valid at the send time; nothing to send")
     check_intro_templates(campaign)
     check_lint(session, campaign_id=campaign_id, at=when)
+    gate = complaint_gate(session, now=now)
+    if not gate.allowed:  # STANDARDS F4: at >= 0.3% complaints the next campaign waits
+        raise InvalidInput(f"scheduling blocked by the complaint rate: {gate.reason}")
     campaign.send_at = when.astimezone(UTC)
     return apply_action(session, campaign_id=campaign_id, action=CampaignAction.SCHEDULE)
 
