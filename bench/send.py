@@ -202,6 +202,8 @@ def run(
     print(f"sent {sent} messages of ~{size} bytes in {seconds:.1f}s")
     print(f"worker CPU {cpu * 1000 / sent:.2f} ms/message")
     print(f"peak RSS per worker process {max(rss):.0f} MiB ({', '.join(f'{r:.0f}' for r in rss)})")
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"load average (1, 5, 15 min): {load} on {os.cpu_count()} cores")
     print(f"messages_per_s={rate:.0f} ceiling_per_s={top:.0f} ratio={rate / top:.3f}")
 
 
