@@ -38,7 +38,11 @@ def broker_options(settings: Settings) -> dict[str, Any]:
 def make_celery(settings: Settings | None = None) -> Celery:
     """Build the app from settings (tests and the demo build their own)."""
     settings = settings or get_settings()
-    app = Celery("newsdesk", broker=settings.broker_url, include=["workers.tasks.campaigns"])
+    app = Celery(
+        "newsdesk",
+        broker=settings.broker_url,
+        include=["workers.tasks.campaigns", "workers.tasks.tracking"],
+    )
     app.conf.update(
         broker_transport_options=broker_options(settings),
         task_ignore_result=True,
@@ -49,6 +53,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "newsdesk.fan_out": {"queue": "assemble"},
             "newsdesk.send_batch": {"queue": "send"},
             "newsdesk.scan_due": {"queue": "default"},
+            "newsdesk.ingest_tracking": {"queue": "track"},
         },
         # Send tasks are idempotent (claim, send, mark), so a lost worker's task may run again.
         task_acks_late=True,
@@ -59,7 +64,11 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "scan-due-campaigns": {
                 "task": "newsdesk.scan_due",
                 "schedule": settings.scan_interval_s,
-            }
+            },
+            "ingest-tracking-events": {
+                "task": "newsdesk.ingest_tracking",
+                "schedule": settings.tracking_ingest_interval_s,
+            },
         },
         timezone="UTC",
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from service.api import admin, announcements
+from service.api import admin, announcements, tracking
 from service.domain.errors import InvalidInput, InvalidTransition, NewsdeskError, NotFound
 
 
@@ -16,6 +16,7 @@ def create_app() -> FastAPI:
     )
     app.include_router(admin.router, prefix="/api")
     app.include_router(announcements.router, prefix="/api")
+    app.include_router(tracking.router)
 
     @app.exception_handler(NewsdeskError)
     async def _domain_error(_request: Request, exc: NewsdeskError) -> JSONResponse:

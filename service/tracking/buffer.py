@@ -1,0 +1,103 @@
+"""The tracking buffer: a Redis Stream the endpoints append to and the ingestion worker drains.
+
+Entry fields (all strings): k (o|c), c campaign, s subscriber (0 = aggregate), n link position,
+e edition id or '', ua user agent, ip client address, t epoch milliseconds, p '1' if prefetch.
+The stream entry id becomes TrackingEvent.event_id, so re-reading an entry never doubles it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+import redis.asyncio as aioredis
+
+from service.settings import Settings
+
+GROUP = "ingest"
+UA_MAX = 500
+
+
+@dataclass(frozen=True)
+class RawEvent:
+    """One buffered tracking request, as the endpoint saw it."""
+
+    kind: str  # "open" | "click"
+    campaign_id: int
+    subscriber_id: int
+    n: int | None
+    edition_id: int | None
+    user_agent: str
+    ip: str | None
+    at_ms: int
+    prefetch: bool = False
+
+
+def to_fields(event: RawEvent) -> dict[str, str]:
+    """Stream fields of an event."""
+    return {
+        "k": "c" if event.kind == "click" else "o",
+        "c": str(event.campaign_id),
+        "s": str(event.subscriber_id),
+        "n": "" if event.n is None else str(event.n),
+        "e": "" if event.edition_id is None else str(event.edition_id),
+        "ua": event.user_agent[:UA_MAX],
+        "ip": event.ip or "",
+        "t": str(event.at_ms),
+        "p": "1" if event.prefetch else "",
+    }
+
+
+def from_fields(fields: dict[Any, Any]) -> RawEvent:
+    """Parse stream fields (bytes or str); raises ValueError/KeyError on a malformed entry."""
+    f = {_s(k): _s(v) for k, v in fields.items()}
+    return RawEvent(
+        kind="click" if f["k"] == "c" else "open",
+        campaign_id=int(f["c"]),
+        subscriber_id=int(f["s"]),
+        n=int(f["n"]) if f.get("n") else None,
+        edition_id=int(f["e"]) if f.get("e") else None,
+        user_agent=f.get("ua", ""),
+        ip=f.get("ip") or None,
+        at_ms=int(f["t"]),
+        prefetch=f.get("p") == "1",
+    )
+
+
+def _s(value: Any) -> str:
+    """Decode Redis bytes."""
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def now_ms() -> int:
+    """Wall clock in epoch milliseconds."""
+    return time.time_ns() // 1_000_000
+
+
+def sync_client(settings: Settings) -> redis.Redis:
+    """A blocking client for the worker."""
+    if not settings.redis_url:
+        raise RuntimeError("the tracking buffer needs NEWSDESK_REDIS_URL")
+    return redis.Redis.from_url(settings.redis_url, socket_timeout=30)
+
+
+_async_clients: dict[tuple[str, int], aioredis.Redis] = {}
+
+
+def async_client(settings: Settings) -> aioredis.Redis:
+    """One asyncio client (connection pool) per URL and event loop, for the endpoints."""
+    assert settings.redis_url
+    key = (settings.redis_url, id(asyncio.get_running_loop()))
+    client = _async_clients.get(key)
+    if client is None:
+        client = aioredis.Redis.from_url(settings.redis_url, max_connections=256)
+        _async_clients[key] = client
+    return client
+
+
+async def push(settings: Settings, event: RawEvent) -> None:
+    """Append one event; the request is answered only after Redis has it."""
+    await async_client(settings).xadd(settings.tracking_stream, to_fields(event))  # type: ignore[arg-type]

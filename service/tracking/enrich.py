@@ -1,0 +1,206 @@
+"""Turn buffered requests into TrackingEvent rows: consent, edition, machine verdict.
+
+Consent is checked again at ingestion (the world may have changed since sending): a campaign
+with tracking off records nothing; aggregate-only campaigns, subscribers without (or having
+withdrawn) consent and erased subscribers are recorded without identity (subscriber and IP NULL).
+Reads per batch: campaigns, subscribers, deliveries, editions, recent clicks (for bursts).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from service.models import Campaign, Delivery, Edition, Subscriber, TrackingEvent
+from service.models._common import as_utc
+from service.settings import Settings
+from service.tracking.buffer import RawEvent
+from service.tracking.classify import Verdict, classify_click, classify_open
+from service.tracking.links import TrackingMode
+
+Pair = tuple[int, int]
+
+
+def _campaign_modes(session: Session, ids: set[int]) -> dict[int, str]:
+    """Tracking mode per existing campaign."""
+    c = Campaign.__table__.c  # type: ignore[attr-defined]
+    rows = session.execute(sa.select(c.id, c.tracking).where(c.id.in_(ids)))
+    return {cid: mode for cid, mode in rows}
+
+
+def _consenting(session: Session, ids: set[int]) -> set[int]:
+    """Subscribers that exist and consent to tracking now."""
+    if not ids:
+        return set()
+    s = Subscriber.__table__.c  # type: ignore[attr-defined]
+    query = sa.select(s.id).where(s.id.in_(ids), s.tracking_consent == sa.true())
+    return set(session.execute(query).scalars())
+
+
+def _deliveries(session: Session, pairs: set[Pair]) -> dict[Pair, tuple[str, datetime | None]]:
+    """(edition key, sent_at) of each (campaign, subscriber) delivery."""
+    if not pairs:
+        return {}
+    d = Delivery.__table__.c  # type: ignore[attr-defined]
+    query = sa.select(d.campaign_id, d.subscriber_id, d.edition_key, d.sent_at).where(
+        sa.tuple_(d.campaign_id, d.subscriber_id).in_(list(pairs))
+    )
+    return {(c, s): (key, as_utc(sent)) for c, s, key, sent in session.execute(query)}
+
+
+def _edition_keys(session: Session, ids: set[int]) -> dict[int, tuple[int, str]]:
+    """(campaign, key) of each edition id."""
+    if not ids:
+        return {}
+    e = Edition.__table__.c  # type: ignore[attr-defined]
+    rows = session.execute(sa.select(e.id, e.campaign_id, e.key).where(e.id.in_(ids)))
+    return {eid: (cid, key) for eid, cid, key in rows}
+
+
+def _recent_clicks(
+    session: Session, pairs: set[Pair], since: datetime
+) -> dict[Pair, list[tuple[datetime, int]]]:
+    """Stored clicks of these (campaign, subscriber) pairs since a time, for burst detection."""
+    out: dict[Pair, list[tuple[datetime, int]]] = defaultdict(list)
+    if not pairs:
+        return out
+    t = TrackingEvent.__table__.c  # type: ignore[attr-defined]
+    query = sa.select(t.campaign_id, t.subscriber_id, t.occurred_at, t.link_index).where(
+        t.kind == "click",
+        t.occurred_at >= since,
+        sa.tuple_(t.campaign_id, t.subscriber_id).in_(list(pairs)),
+    )
+    for cid, sid, at, n in session.execute(query):
+        out[(cid, sid)].append((as_utc(at) or at, n if n is not None else -1))
+    return out
+
+
+def _burst_sizes(
+    clicks: Iterable[tuple[Any, datetime, int]], window: timedelta, burst_links: int
+) -> tuple[dict[str, int], list[tuple[datetime, datetime]]]:
+    """Distinct links within +-window of each new click (keyed by entry id) and burst spans."""
+    ordered = sorted(clicks, key=lambda c: c[1])
+    sizes: dict[str, int] = {}
+    spans: list[tuple[datetime, datetime]] = []
+    for key, at, _n in ordered:
+        near = [(a, n) for _k, a, n in ordered if abs(a - at) <= window]
+        distinct = len({n for _a, n in near})
+        if key is not None:
+            sizes[key] = distinct
+        if distinct >= burst_links:
+            spans.append((min(a for a, _ in near), max(a for a, _ in near)))
+    return sizes, spans
+
+
+def rows_for(
+    session: Session, *, events: Sequence[tuple[str, RawEvent]], settings: Settings
+) -> list[dict[str, Any]]:
+    """TrackingEvent rows for a batch; events of unknown campaigns or untracked ones are dropped."""
+    modes = _campaign_modes(session, {e.campaign_id for _, e in events})
+    kept = [(i, e) for i, e in events if modes.get(e.campaign_id, TrackingMode.OFF) != "off"]
+    wanted = {e.subscriber_id for _, e in kept if e.subscriber_id}
+    consenting = _consenting(session, wanted)
+    who = {
+        i: _identity(e, modes[e.campaign_id], consenting) for i, e in kept
+    }  # entry id -> subscriber id or None
+    pairs = {(e.campaign_id, s) for i, e in kept if (s := who[i]) is not None}
+    deliveries = _deliveries(session, pairs)
+    editions = _edition_keys(session, {e.edition_id for _, e in kept if e.edition_id})
+    verdicts = _click_verdicts(session, kept, who, deliveries, settings)
+    rows = []
+    for entry_id, e in kept:
+        sid = who[entry_id]
+        at = datetime.fromtimestamp(e.at_ms / 1000, UTC)
+        verdict = verdicts.get(entry_id) or classify_open(e.user_agent, e.ip)
+        edition = editions.get(e.edition_id or 0)
+        key = edition[1] if edition and edition[0] == e.campaign_id else None
+        if key is None and sid is not None:
+            key = deliveries.get((e.campaign_id, sid), (None, None))[0]
+        rows.append(
+            {
+                "event_id": entry_id,
+                "campaign_id": e.campaign_id,
+                "subscriber_id": sid,
+                "kind": e.kind,
+                "link_index": e.n if e.kind == "click" else None,
+                "edition_key": key,
+                "machine": verdict.machine,
+                "reason": verdict.reason,
+                "user_agent": e.user_agent[:500],
+                "ip": e.ip if sid is not None else None,  # no address without consent
+                "occurred_at": at,
+            }
+        )
+    return rows
+
+
+def _identity(event: RawEvent, mode: str, consenting: set[int]) -> int | None:
+    """The subscriber id to record, or None for an anonymous (aggregate) event."""
+    if mode == TrackingMode.CONSENT and event.subscriber_id in consenting:
+        return event.subscriber_id
+    return None
+
+
+def _click_verdicts(
+    session: Session,
+    kept: Sequence[tuple[str, RawEvent]],
+    who: dict[str, int | None],
+    deliveries: dict[Pair, tuple[str, datetime | None]],
+    settings: Settings,
+) -> dict[str, Verdict]:
+    """Classify every click of the batch, marking earlier stored clicks that joined a burst."""
+    window = timedelta(seconds=settings.burst_window_s)
+    groups: dict[Any, list[tuple[Any, datetime, int]]] = defaultdict(list)
+    clicks = [(i, e) for i, e in kept if e.kind == "click"]
+    for i, e in clicks:
+        group = (e.campaign_id, who[i]) if who[i] is not None else (e.campaign_id, e.ip)
+        groups[group].append((i, datetime.fromtimestamp(e.at_ms / 1000, UTC), e.n or 0))
+    identified = {g for g in groups if isinstance(g[1], int)}
+    if clicks:
+        since = min(at for g in groups.values() for _i, at, _n in g) - window
+        for pair, stored in _recent_clicks(session, identified, since).items():  # type: ignore[arg-type]
+            groups[pair].extend((None, at, n) for at, n in stored)
+    sizes: dict[str, int] = {}
+    for group, members in groups.items():
+        group_sizes, spans = _burst_sizes(members, window, settings.burst_links)
+        sizes.update(group_sizes)
+        if group in identified and spans:
+            _mark_stored_burst(session, group, spans)  # type: ignore[arg-type]
+    out = {}
+    for i, e in clicks:
+        sent = deliveries.get((e.campaign_id, who[i] or 0), (None, None))[1]
+        at = datetime.fromtimestamp(e.at_ms / 1000, UTC)
+        out[i] = classify_click(
+            e.user_agent,
+            e.ip,
+            seconds_after_delivery=(at - sent).total_seconds() if sent else None,
+            links_in_burst=sizes.get(i, 1),
+            prefetch=e.prefetch,
+            scanner_window_s=settings.scanner_window_s,
+            burst_links=settings.burst_links,
+        )
+    return out
+
+
+def _mark_stored_burst(
+    session: Session, pair: Pair, spans: list[tuple[datetime, datetime]]
+) -> None:
+    """Clicks stored as human before the rest of their burst arrived become machine clicks."""
+    t = TrackingEvent.__table__.c  # type: ignore[attr-defined]
+    within = sa.or_(*(t.occurred_at.between(lo, hi) for lo, hi in spans))
+    session.execute(
+        sa.update(TrackingEvent.__table__)  # type: ignore[attr-defined]
+        .where(
+            t.campaign_id == pair[0],
+            t.subscriber_id == pair[1],
+            t.kind == "click",
+            t.machine == sa.false(),
+            within,
+        )
+        .values(machine=True, reason="burst")
+    )
