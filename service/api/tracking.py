@@ -6,6 +6,7 @@ link tables (one read per campaign and process). The pixel is always the same GI
 token validity); a click token that is forged, altered or names no registered link gets the same
 404, never a redirect to a URL from the request. HEAD requests are answered but never counted.
 Without Redis (embedded demo) events are written straight to the database instead.
+Also serves the admin report page and its CSV (/reports/campaigns/{id}).
 """
 
 from __future__ import annotations
@@ -14,15 +15,18 @@ import base64
 import logging
 import uuid
 
-from fastapi import APIRouter, Request, Response
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
+from service.api.deps import SessionDep, require_admin
 from service.mail.tokens import codec
 from service.settings import Settings, get_settings
 from service.tracking import buffer, ingest
 from service.tracking.classify import is_prefetch
+from service.tracking.report_views import to_csv, to_html
+from service.tracking.reports import campaign_report
 from service.tracking.targets import link_targets
 
 log = logging.getLogger(__name__)
@@ -112,3 +116,30 @@ async def click(token: str, request: Request) -> Response:
         )
         await _record(settings, event)
     return RedirectResponse(target.url, status_code=302, headers=REDIRECT_HEADERS)
+
+
+@router.get(
+    "/reports/campaigns/{campaign_id}.csv",
+    dependencies=[Depends(require_admin)],
+    tags=["reports"],
+    response_class=PlainTextResponse,
+)
+def campaign_report_csv(campaign_id: int, session: SessionDep) -> Response:
+    """The campaign report as CSV (one figure per row)."""
+    report = campaign_report(session, campaign_id=campaign_id)
+    return Response(
+        to_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="campaign-{campaign_id}.csv"'},
+    )
+
+
+@router.get(
+    "/reports/campaigns/{campaign_id}",
+    dependencies=[Depends(require_admin)],
+    tags=["reports"],
+    response_class=HTMLResponse,
+)
+def campaign_report_page(campaign_id: int, session: SessionDep) -> HTMLResponse:
+    """The campaign report page: tables and server-rendered SVG charts."""
+    return HTMLResponse(to_html(campaign_report(session, campaign_id=campaign_id)))
