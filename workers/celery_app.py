@@ -54,6 +54,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "newsdesk.send_batch": {"queue": "send"},
             "newsdesk.scan_due": {"queue": "default"},
             "newsdesk.ingest_tracking": {"queue": "track"},
+            "newsdesk.deliver_webhooks": {"queue": "track"},
         },
         # Send tasks are idempotent (claim, send, mark), so a lost worker's task may run again.
         task_acks_late=True,
@@ -69,6 +70,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
                 "task": "newsdesk.ingest_tracking",
                 "schedule": settings.tracking_ingest_interval_s,
             },
+            "deliver-webhooks": {"task": "newsdesk.deliver_webhooks", "schedule": 10.0},
         },
         timezone="UTC",
     )

@@ -14,6 +14,7 @@ from service.models.segment import Segment, SegmentBase
 from service.models.subscriber import Language, Subscriber, SubscriberBase, SubscriberStatus
 from service.models.suppression import Suppression, SuppressionReason
 from service.models.tracking import TrackingEvent, TrackingKind
+from service.models.webhook import WebhookDelivery, WebhookEndpoint, WebhookStatus
 
 __all__ = [
     "FINAL_DELIVERY_STATES",
@@ -40,4 +41,7 @@ __all__ = [
     "SuppressionReason",
     "TrackingEvent",
     "TrackingKind",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookStatus",
 ]

@@ -21,6 +21,7 @@ import redis
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+from service import webhooks
 from service.db import session_scope
 from service.models import TrackingEvent
 from service.settings import Settings
@@ -95,21 +96,41 @@ def store_batch(session: Session, *, entries: Sequence[Entry], settings: Setting
             result.dropped += 1
     rows = enrich.rows_for(session, events=parsed, settings=settings)
     result.dropped += len(parsed) - len(rows)
-    insert_rows(session, rows=rows)
+    inserted = insert_rows(session, rows=rows)
+    notify(session, rows=[r for r in rows if r["event_id"] in inserted])
     result.stored = len(rows)
     return result
 
 
-def insert_rows(session: Session, *, rows: list[dict[str, Any]]) -> None:
-    """Bulk insert; an event_id already present is skipped (a replayed batch)."""
+def insert_rows(session: Session, *, rows: list[dict[str, Any]]) -> set[str]:
+    """Bulk insert; an event_id already present is skipped (a replayed batch). Returns the
+    event ids actually inserted."""
     if not rows:
-        return
+        return set()
     table = TrackingEvent.__table__  # type: ignore[attr-defined]
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(table).on_conflict_do_nothing(index_elements=["event_id"])
-    session.execute(stmt, rows)
+    inserted = set(session.execute(stmt.returning(table.c.event_id), rows).scalars())
     session.flush()
+    return inserted
+
+
+def notify(session: Session, *, rows: list[dict[str, Any]]) -> None:
+    """Queue `opened`/`clicked` webhooks for newly stored events (same transaction)."""
+    for kind, event_type in (("open", "opened"), ("click", "clicked")):
+        events = [_webhook_data(r) for r in rows if r["kind"] == kind]
+        if events:
+            webhooks.emit(session, event_type=event_type, events=events)
+
+
+def _webhook_data(row: dict[str, Any]) -> dict[str, Any]:
+    """The webhook payload of one event: ids and verdict, no IP or user agent."""
+    keys = ("event_id", "campaign_id", "subscriber_id", "edition_key", "link_index", "machine")
+    data = {k: row[k] for k in keys}
+    data["reason"] = row["reason"]
+    data["occurred_at"] = row["occurred_at"].isoformat()
+    return data
 
 
 def drain(
@@ -165,4 +186,5 @@ def store_direct(settings: Settings, events: Sequence[tuple[str, buffer.RawEvent
     """Without Redis (the embedded demo): store synchronously in the request's own transaction."""
     with session_scope() as session:
         rows = enrich.rows_for(session, events=events, settings=settings)
-        insert_rows(session, rows=rows)
+        inserted = insert_rows(session, rows=rows)
+        notify(session, rows=[r for r in rows if r["event_id"] in inserted])

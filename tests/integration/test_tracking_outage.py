@@ -14,10 +14,11 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
+from service import webhooks
 from service.api.app import create_app
 from service.db import get_engine, reset_engine, session_scope
 from service.mail.tokens import codec
-from service.models import TrackingEvent
+from service.models import TrackingEvent, WebhookDelivery
 from service.settings import get_settings, reset_settings
 from service.tracking import buffer, ingest
 from service.tracking.links import qualified_link_index
@@ -91,6 +92,8 @@ def test_crash_after_commit_before_ack_inserts_nothing_twice(
     session: Session, tracking_env: str
 ) -> None:
     data = sent_campaign(session, subscribers=4)
+    with session_scope() as s:
+        webhooks.add_endpoint(s, url="http://127.0.0.1:9/hook", secret="s" * 16)
     tokens = codec(get_settings())
     client = TestClient(create_app(), follow_redirects=False)
     answered = _hit(client, [tokens.open(data.campaign_id, s) for s in data.subscribers] * 3)
@@ -111,3 +114,6 @@ def test_crash_after_commit_before_ack_inserts_nothing_twice(
     assert ingest.backlog(settings) == 0
     pending = conn.xpending(settings.tracking_stream, buffer.GROUP)
     assert pending["pending"] == 0
+    session.expire_all()
+    queued = session.exec(select(func.count()).select_from(WebhookDelivery)).one()
+    assert queued == answered  # one `opened` webhook per stored event, none for the replay

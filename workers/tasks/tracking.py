@@ -6,6 +6,7 @@ import logging
 
 import sqlalchemy as sa
 
+from service import webhooks
 from service.settings import get_settings
 from service.tracking import ingest
 from workers.celery_app import celery_app
@@ -29,3 +30,14 @@ def ingest_tracking() -> dict[str, int]:
         log.warning("tracking ingestion waits for the database: %s", str(exc).splitlines()[0])
         return {"read": 0, "stored": 0, "dropped": 0}
     return {"read": done.read, "stored": done.stored, "dropped": done.dropped}
+
+
+@celery_app.task(name="newsdesk.deliver_webhooks")
+def deliver_webhooks() -> dict[str, int]:
+    """Post due webhook deliveries; failures are rescheduled in their own rows, not retried here."""
+    try:
+        run = webhooks.deliver_due(settings=get_settings())
+    except sa.exc.OperationalError as exc:
+        log.warning("webhook delivery waits for the database: %s", str(exc).splitlines()[0])
+        return {"delivered": 0, "retried": 0, "dead": 0}
+    return {"delivered": run.delivered, "retried": run.retried, "dead": run.dead}
