@@ -14,9 +14,9 @@ def create_app() -> FastAPI:
     app = FastAPI(
         title="Newsdesk", version="0.1.0", description="Newsletter and mailing automation"
     )
+    app.include_router(tracking.router)  # first: routes match in order, tracking is the hot path
     app.include_router(admin.router, prefix="/api")
     app.include_router(announcements.router, prefix="/api")
-    app.include_router(tracking.router)
 
     @app.exception_handler(NewsdeskError)
     async def _domain_error(_request: Request, exc: NewsdeskError) -> JSONResponse:

@@ -65,11 +65,10 @@ def _client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-@router.api_route("/t/o/{token}.gif", methods=["GET", "HEAD"], include_in_schema=False)
-async def open_pixel(token: str, request: Request) -> Response:
+async def open_pixel(request: Request) -> Response:
     """A 1x1 GIF for any token; a GET with a valid token counts an open."""
     settings = get_settings()
-    ids = codec(settings).decode_open(token)
+    ids = codec(settings).decode_open(request.path_params["token"])
     if ids is not None and request.method == "GET":
         event = buffer.RawEvent(
             kind="open",
@@ -85,11 +84,10 @@ async def open_pixel(token: str, request: Request) -> Response:
     return Response(GIF, media_type="image/gif", headers=NO_CACHE)
 
 
-@router.api_route("/t/c/{token}", methods=["GET", "HEAD"], include_in_schema=False)
-async def click(token: str, request: Request) -> Response:
+async def click(request: Request) -> Response:
     """Redirect to the edition's registered link; a GET counts a click (prefetches as machine)."""
     settings = get_settings()
-    ids = codec(settings).decode_click(token)
+    ids = codec(settings).decode_click(request.path_params["token"])
     if ids is None:
         return _not_found()
     args = (ids.campaign_id, ids.subscriber_id, ids.link_index)
@@ -116,6 +114,11 @@ async def click(token: str, request: Request) -> Response:
         )
         await _record(settings, event)
     return RedirectResponse(target.url, status_code=302, headers=REDIRECT_HEADERS)
+
+
+# Plain Starlette routes: no dependency solving or validation on the hottest paths.
+router.add_route("/t/o/{token}.gif", open_pixel, methods=["GET", "HEAD"], include_in_schema=False)
+router.add_route("/t/c/{token}", click, methods=["GET", "HEAD"], include_in_schema=False)
 
 
 @router.get(

@@ -1,13 +1,14 @@
 """The tracking buffer: a Redis Stream the endpoints append to and the ingestion worker drains.
 
-Entry fields (all strings): k (o|c), c campaign, s subscriber (0 = aggregate), n link position,
-e edition id or '', ua user agent, ip client address, t epoch milliseconds, p '1' if prefetch.
+Each entry has one field ``v``: a JSON array [kind o|c, campaign, subscriber (0 = aggregate),
+link position or null, edition id or null, user agent, client address, epoch ms, prefetch].
 The stream entry id becomes TrackingEvent.event_id, so re-reading an entry never doubles it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -37,39 +38,42 @@ class RawEvent:
 
 
 def to_fields(event: RawEvent) -> dict[str, str]:
-    """Stream fields of an event."""
+    """Stream fields of an event: one JSON array (one field is far cheaper to encode than nine)."""
     return {
-        "k": "c" if event.kind == "click" else "o",
-        "c": str(event.campaign_id),
-        "s": str(event.subscriber_id),
-        "n": "" if event.n is None else str(event.n),
-        "e": "" if event.edition_id is None else str(event.edition_id),
-        "ua": event.user_agent[:UA_MAX],
-        "ip": event.ip or "",
-        "t": str(event.at_ms),
-        "p": "1" if event.prefetch else "",
+        "v": json.dumps(
+            [
+                "c" if event.kind == "click" else "o",
+                event.campaign_id,
+                event.subscriber_id,
+                event.n,
+                event.edition_id,
+                event.user_agent[:UA_MAX],
+                event.ip,
+                event.at_ms,
+                event.prefetch,
+            ],
+            separators=(",", ":"),
+        )
     }
 
 
 def from_fields(fields: dict[Any, Any]) -> RawEvent:
     """Parse stream fields (bytes or str); raises ValueError/KeyError on a malformed entry."""
-    f = {_s(k): _s(v) for k, v in fields.items()}
+    raw = fields.get(b"v", fields.get("v"))
+    if raw is None:
+        raise KeyError("v")
+    kind, campaign, subscriber, n, edition, ua, ip, at_ms, prefetch = json.loads(raw)
     return RawEvent(
-        kind="click" if f["k"] == "c" else "open",
-        campaign_id=int(f["c"]),
-        subscriber_id=int(f["s"]),
-        n=int(f["n"]) if f.get("n") else None,
-        edition_id=int(f["e"]) if f.get("e") else None,
-        user_agent=f.get("ua", ""),
-        ip=f.get("ip") or None,
-        at_ms=int(f["t"]),
-        prefetch=f.get("p") == "1",
+        kind="click" if kind == "c" else "open",
+        campaign_id=int(campaign),
+        subscriber_id=int(subscriber),
+        n=None if n is None else int(n),
+        edition_id=None if edition is None else int(edition),
+        user_agent=str(ua or ""),
+        ip=str(ip) if ip else None,
+        at_ms=int(at_ms),
+        prefetch=bool(prefetch),
     )
-
-
-def _s(value: Any) -> str:
-    """Decode Redis bytes."""
-    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def now_ms() -> int:

@@ -90,7 +90,7 @@ def store_batch(session: Session, *, entries: Sequence[Entry], settings: Setting
     for entry_id, fields in entries:
         try:
             parsed.append((entry_id, buffer.from_fields(fields)))
-        except (KeyError, ValueError):
+        except (KeyError, ValueError, TypeError):
             # Only our endpoints write the stream; a garbled entry is logged, never retried forever.
             log.error("tracking entry %s is malformed, skipped: %r", entry_id, fields)
             result.dropped += 1
