@@ -97,7 +97,9 @@ def async_client(settings: Settings) -> aioredis.Redis:
     key = (settings.redis_url, id(asyncio.get_running_loop()))
     client = _async_clients.get(key)
     if client is None:
-        client = aioredis.Redis.from_url(settings.redis_url, max_connections=256)
+        client = aioredis.Redis.from_url(
+            settings.redis_url, max_connections=256, socket_timeout=2, socket_connect_timeout=1
+        )
         _async_clients[key] = client
     return client
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -9,7 +10,7 @@ from service.api.app import create_app
 from service.api.tracking import GIF
 from service.mail.tokens import codec
 from service.models import TrackingEvent
-from service.settings import get_settings
+from service.settings import get_settings, reset_settings
 from service.tracking import ingest
 from service.tracking.links import personal_tracking, qualified_link_index
 from service.tracking.urls import PublicUrls
@@ -151,3 +152,44 @@ def test_mail_without_consent_has_no_pixel_and_original_links(configured: object
     assert tracked.pixel_url and all("/t/c/" in u for u in tracked.link_urls)
     decoded = codec(get_settings()).decode_click(aggregate.link_urls[0].rsplit("/", 1)[1])
     assert decoded is not None and decoded.subscriber_id == 0
+
+
+def test_aggregate_tokens_count_without_identity(session: Session, tracking_env: str) -> None:
+    data = sent_campaign(session, tracking="aggregate")
+    urls = PublicUrls(get_settings())
+    mail = personal_tracking(
+        urls,
+        mode="aggregate",
+        consent=False,
+        campaign_id=data.campaign_id,
+        subscriber_id=data.subscribers[0],
+        edition_id=data.edition_de,
+        links=LINKS_DE,
+    )
+    client = TestClient(create_app(), follow_redirects=False)
+    answer = client.get(
+        mail.link_urls[1].split("127.0.0.1:8000", 1)[1], headers={"user-agent": BROWSER}
+    )
+    assert (answer.status_code, answer.headers["location"]) == (302, LINKS_DE[1])
+    assert mail.pixel_url is not None
+    client.get(mail.pixel_url.split("127.0.0.1:8000", 1)[1], headers={"user-agent": BROWSER})
+    assert _drain().stored == 2
+    events = _events(session)
+    assert [(e.kind, e.subscriber_id, e.ip) for e in events] == [
+        ("click", None, None),
+        ("open", None, None),
+    ]
+    assert events[0].edition_key == "de-3" and events[0].link_index == 1
+
+
+def test_without_redis_events_go_straight_to_the_database(
+    session: Session, tracking_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = sent_campaign(session)
+    monkeypatch.setenv("NEWSDESK_REDIS_URL", "redis://127.0.0.1:1/0")  # nothing listens there
+    reset_settings()
+    token = codec(get_settings()).open(data.campaign_id, data.consenting[0])
+    answer = TestClient(create_app()).get(f"/t/o/{token}.gif", headers={"user-agent": BROWSER})
+    assert answer.content == GIF
+    (event,) = _events(session)
+    assert event.event_id is not None and event.event_id.startswith("d-")
