@@ -247,7 +247,9 @@ def main() -> None:
         try:
             answered, total, rps, p99 = run_wrk(args.port, path_file, args)
             worker = worker or start_ingest(env, args.ingest_nice)
-            rows = wait_drained(campaign_id, answered, timeout_s=120)
+            started = time.perf_counter()
+            rows = wait_drained(campaign_id, answered, timeout_s=300)
+            backlog_s = time.perf_counter() - started
         finally:
             for proc in (api, worker):
                 if proc is None:
@@ -258,7 +260,7 @@ def main() -> None:
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"load average after the run (1/5/15 min, other work on the box counts): {load}")
     print(f"wrk responses (incl. /healthz tail): {total}; tracking answers 2xx/3xx: {answered}")
-    print(f"tracking_event rows: {rows}")
+    print(f"tracking_event rows: {rows}; buffer drained {backlog_s:.1f} s after wrk ended")
     print(f"requests_per_s={rps:.0f} p99_ms={p99:.1f} lost={answered - rows}")
 
 
