@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
 from service import webhooks
@@ -102,17 +102,50 @@ def store_batch(session: Session, *, entries: Sequence[Entry], settings: Setting
     return result
 
 
+COLUMNS = (
+    "event_id", "campaign_id", "subscriber_id", "kind", "link_index", "edition_key", "machine",
+    "reason", "user_agent", "ip", "occurred_at",
+)  # fmt: skip
+# A per-connection staging table: COPY into it, then one INSERT ... SELECT ... ON CONFLICT.
+_STAGING_DDL = (
+    "CREATE TEMP TABLE IF NOT EXISTS tracking_event_in (event_id varchar(40), campaign_id int, "
+    "subscriber_id int, kind varchar(8), link_index int, edition_key varchar(80), machine bool, "
+    "reason varchar(32), user_agent varchar(500), ip varchar(45), occurred_at timestamptz) "
+    "ON COMMIT DELETE ROWS"
+)
+
+
 def insert_rows(session: Session, *, rows: list[dict[str, Any]]) -> set[str]:
     """Bulk insert; an event_id already present is skipped (a replayed batch). Returns the
     event ids actually inserted."""
     if not rows:
         return set()
+    if session.get_bind().dialect.name == "postgresql":
+        return _copy_insert(session, rows)
     table = TrackingEvent.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(table).on_conflict_do_nothing(index_elements=["event_id"])
+    stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["event_id"])
     inserted = set(session.execute(stmt.returning(table.c.event_id), rows).scalars())
     session.flush()
+    return inserted
+
+
+def _copy_insert(session: Session, rows: list[dict[str, Any]]) -> set[str]:
+    """PostgreSQL: COPY into the staging table and move new rows over, in the session's
+    transaction (several times faster than a multi-row VALUES insert of the same batch)."""
+    session.flush()
+    raw = session.connection().connection.driver_connection
+    columns = ", ".join(COLUMNS)
+    with raw.cursor() as cur:  # type: ignore[union-attr]
+        cur.execute(_STAGING_DDL)
+        with cur.copy(f"COPY tracking_event_in ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple(row[c] for c in COLUMNS))
+        cur.execute(
+            f"INSERT INTO tracking_event ({columns}) SELECT {columns} FROM tracking_event_in "
+            "ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+        )
+        inserted = {r[0] for r in cur.fetchall()}
+        cur.execute("DELETE FROM tracking_event_in")  # several batches may share a transaction
     return inserted
 
 
