@@ -1,6 +1,8 @@
--- wrk script for bench/tracking.py: random valid tracking paths, then /healthz for the tail.
--- Args: <paths file> <seconds before switching to /healthz>. Counts 2xx/3xx tracking answers
--- (a GIF or a redirect) per thread; done() prints the sum as tracking_answered=<n>.
+-- wrk script for bench/tracking.py: random valid tracking paths, then for the tail a click path
+-- with a malformed token (an async 404 that records nothing, so wrk may abort it harmlessly).
+-- Args: <paths file> <seconds before switching to the tail> [<ms pause per connection between
+-- requests>, 0 = closed loop at full speed]. Counts 2xx/3xx tracking answers (a GIF or a
+-- redirect) per thread; done() prints the sum as tracking_answered=<n>.
 local threads = {}
 local counter = 0
 
@@ -16,14 +18,19 @@ function init(args)
   for line in io.lines(args[1]) do
     reqs[#reqs + 1] = wrk.format("GET", line, {["User-Agent"] = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"})
   end
-  health = wrk.format("GET", "/healthz")
+  tail = wrk.format("GET", "/t/c/end-of-run")
   switch_at = os.time() + tonumber(args[2])
+  pause_ms = tonumber(args[3] or "0")
   answered = 0
+end
+
+function delay()
+  return pause_ms
 end
 
 function request()
   if os.time() >= switch_at then
-    return health
+    return tail
   end
   return reqs[math.random(#reqs)]
 end

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -35,3 +37,6 @@ def create_app() -> FastAPI:
 
 
 app = create_app()
+# The ~140k objects built at start-up live as long as the process: keep them out of the cyclic
+# collector's full passes (~80 ms each, a latency spike for every request in flight).
+gc.freeze()
