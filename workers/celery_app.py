@@ -69,6 +69,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "ingest-tracking-events": {
                 "task": "newsdesk.ingest_tracking",
                 "schedule": settings.tracking_ingest_interval_s,
+                # a tick nobody picked up in time is redundant: the next one drains the same stream
+                "options": {"expires": settings.tracking_ingest_interval_s * 5},
             },
             "deliver-webhooks": {"task": "newsdesk.deliver_webhooks", "schedule": 10.0},
         },

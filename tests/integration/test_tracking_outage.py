@@ -117,3 +117,21 @@ def test_crash_after_commit_before_ack_inserts_nothing_twice(
     session.expire_all()
     queued = session.exec(select(func.count()).select_from(WebhookDelivery)).one()
     assert queued == answered  # one `opened` webhook per stored event, none for the replay
+
+
+def test_beat_task_waits_out_the_outage(
+    pg_session: Session, tracking_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Celery task itself: no exception, no dead letter, events kept for the next tick."""
+    from workers.tasks.tracking import ingest_tracking
+
+    data = sent_campaign(pg_session, subscribers=4)
+    tokens = codec(get_settings())
+    client = TestClient(create_app())
+    answered = _hit(client, [tokens.open(data.campaign_id, s) for s in data.subscribers] * 2)
+    _point_database_at(REFUSING_URL, monkeypatch)
+    assert ingest_tracking() == {"read": 0, "stored": 0, "dropped": 0}
+    assert ingest.backlog(get_settings()) == answered
+    _point_database_at(postgres_url(), monkeypatch)
+    assert ingest_tracking()["stored"] == answered
+    assert _count(pg_session) == answered
