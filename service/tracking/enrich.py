@@ -117,11 +117,8 @@ def rows_for(
     """TrackingEvent rows for a batch; events of unknown campaigns or untracked ones are dropped."""
     modes = _campaign_modes(session, {e.campaign_id for _, e in events})
     kept = [(i, e) for i, e in events if modes.get(e.campaign_id, TrackingMode.OFF) != "off"]
-    wanted = {e.subscriber_id for _, e in kept if e.subscriber_id}
-    consenting = _consenting(session, wanted)
-    who = {
-        i: _identity(e, modes[e.campaign_id], consenting) for i, e in kept
-    }  # entry id -> subscriber id or None
+    consenting = _consenting(session, {e.subscriber_id for _, e in kept if e.subscriber_id})
+    who = {i: _identity(e, modes[e.campaign_id], consenting) for i, e in kept}
     pairs = {(e.campaign_id, s) for i, e in kept if (s := who[i]) is not None}
     deliveries = _deliveries(session, pairs)
     editions = _edition_keys(session, {e.edition_id for _, e in kept if e.edition_id})
@@ -129,28 +126,37 @@ def rows_for(
     rows = []
     for entry_id, e in kept:
         sid = who[entry_id]
-        at = datetime.fromtimestamp(e.at_ms / 1000, UTC)
-        verdict = verdicts.get(entry_id) or classify_open(e.user_agent, e.ip)
         edition = editions.get(e.edition_id or 0)
         key = edition[1] if edition and edition[0] == e.campaign_id else None
         if key is None and sid is not None:
             key = deliveries.get((e.campaign_id, sid), (None, None))[0]
-        rows.append(
-            {
-                "event_id": entry_id,
-                "campaign_id": e.campaign_id,
-                "subscriber_id": sid,
-                "kind": e.kind,
-                "link_index": e.n if e.kind == "click" else None,
-                "edition_key": key,
-                "machine": verdict.machine,
-                "reason": verdict.reason,
-                "user_agent": e.user_agent[:500],
-                "ip": e.ip if sid is not None else None,  # no address without consent
-                "occurred_at": at,
-            }
-        )
+        verdict = verdicts.get(entry_id) or classify_open(e.user_agent, e.ip)
+        rows.append(_row(entry_id, e, sid, key, verdict))
     return rows
+
+
+def _row(
+    entry_id: str, e: RawEvent, sid: int | None, edition_key: str | None, verdict: Verdict
+) -> dict[str, Any]:
+    """One tracking_event row; no IP address is kept without consent."""
+    return {
+        "event_id": entry_id,
+        "campaign_id": e.campaign_id,
+        "subscriber_id": sid,
+        "kind": e.kind,
+        "link_index": e.n if e.kind == "click" else None,
+        "edition_key": edition_key,
+        "machine": verdict.machine,
+        "reason": verdict.reason,
+        "user_agent": e.user_agent[:500],
+        "ip": e.ip if sid is not None else None,
+        "occurred_at": _at(e),
+    }
+
+
+def _at(event: RawEvent) -> datetime:
+    """When the endpoint saw the request."""
+    return datetime.fromtimestamp(event.at_ms / 1000, UTC)
 
 
 def _identity(event: RawEvent, mode: str, consenting: set[int]) -> int | None:
@@ -167,40 +173,50 @@ def _click_verdicts(
     deliveries: dict[Pair, tuple[str, datetime | None]],
     settings: Settings,
 ) -> dict[str, Verdict]:
-    """Classify every click of the batch, marking earlier stored clicks that joined a burst."""
-    window = timedelta(seconds=settings.burst_window_s)
-    groups: dict[Any, list[tuple[Any, datetime, int]]] = defaultdict(list)
+    """Classify every click of the batch."""
     clicks = [(i, e) for i, e in kept if e.kind == "click"]
-    for i, e in clicks:
-        group = (e.campaign_id, who[i]) if who[i] is not None else (e.campaign_id, e.ip)
-        groups[group].append((i, datetime.fromtimestamp(e.at_ms / 1000, UTC), e.n or 0))
-    identified = {g for g in groups if isinstance(g[1], int)}
-    if clicks:
-        since = min(at for g in groups.values() for _i, at, _n in g) - window
-        for pair, stored in _recent_clicks(session, identified, since).items():  # type: ignore[arg-type]
-            groups[pair].extend((None, at, n) for at, n in stored)
-    sizes: dict[str, int] = {}
-    marks: list[tuple[Pair, datetime, datetime]] = []
-    for group, members in groups.items():
-        group_sizes, spans = _burst_sizes(members, window, settings.burst_links)
-        sizes.update(group_sizes)
-        if group in identified:
-            marks.extend((group, lo, hi) for lo, hi in spans)  # type: ignore[misc]
-    _mark_stored_bursts(session, marks)
+    sizes = _burst_link_counts(session, clicks, who, settings) if clicks else {}
     out = {}
     for i, e in clicks:
         sent = deliveries.get((e.campaign_id, who[i] or 0), (None, None))[1]
-        at = datetime.fromtimestamp(e.at_ms / 1000, UTC)
         out[i] = classify_click(
             e.user_agent,
             e.ip,
-            seconds_after_delivery=(at - sent).total_seconds() if sent else None,
+            seconds_after_delivery=(_at(e) - sent).total_seconds() if sent else None,
             links_in_burst=sizes.get(i, 1),
             prefetch=e.prefetch,
             scanner_window_s=settings.scanner_window_s,
             burst_links=settings.burst_links,
         )
     return out
+
+
+def _burst_link_counts(
+    session: Session,
+    clicks: Sequence[tuple[str, RawEvent]],
+    who: dict[str, int | None],
+    settings: Settings,
+) -> dict[str, int]:
+    """Distinct links clicked around each click by the same reader (or, anonymous, the same IP),
+    counting stored clicks too; stored clicks that turn out to be part of a burst are re-marked."""
+    window = timedelta(seconds=settings.burst_window_s)
+    groups: dict[Any, list[tuple[Any, datetime, int]]] = defaultdict(list)
+    for i, e in clicks:
+        group = (e.campaign_id, who[i]) if who[i] is not None else (e.campaign_id, e.ip)
+        groups[group].append((i, _at(e), e.n or 0))
+    identified = {g for g in groups if isinstance(g[1], int)}
+    since = min(at for g in groups.values() for _i, at, _n in g) - window
+    for pair, stored in _recent_clicks(session, identified, since).items():  # type: ignore[arg-type]
+        groups[pair].extend((None, at, n) for at, n in stored)
+    sizes: dict[str, int] = {}
+    marks: list[tuple[Pair, datetime, datetime]] = []
+    for group, members in groups.items():
+        group_sizes, spans = _burst_sizes(members, window, settings.burst_links)
+        sizes.update(group_sizes)
+        if group in identified:
+            marks.extend((group, lo, hi) for lo, hi in spans)
+    _mark_stored_bursts(session, marks)
+    return sizes
 
 
 def _mark_stored_bursts(session: Session, marks: list[tuple[Pair, datetime, datetime]]) -> None:
