@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     tracking_batch_size: int = Field(2000, ge=1, le=50_000)
     tracking_drain_s: float = Field(8.0, gt=0, description="longest run of one ingestion task")
     tracking_ingest_interval_s: float = Field(2.0, gt=0, description="beat interval of ingestion")
-    tracking_claim_idle_s: float = Field(60.0, gt=0, description="reclaim a dead consumer's entries")
+    tracking_claim_idle_s: float = Field(60.0, gt=0, description="reclaim dead consumers' entries")
     scanner_window_s: float = Field(10.0, ge=0, description="clicks this soon after send: machine")
     burst_window_s: float = Field(1.0, ge=0)
     burst_links: int = Field(3, ge=2, description="distinct links of one mail in a burst: machine")

@@ -66,7 +66,9 @@ def test_burst_across_batches_marks_every_click(session: Session, tracking_env: 
     client.get(paths[0] + "?again", headers={"user-agent": FIREFOX})
     open_token = tokens.open(data.campaign_id, sid)
     client.get(f"/t/o/{open_token}.gif", headers={"user-agent": FIREFOX})
-    ingest.drain(get_settings().model_copy(update={"burst_links": 2, "burst_window_s": 120}), budget_s=30)
+    ingest.drain(
+        get_settings().model_copy(update={"burst_links": 2, "burst_window_s": 120}), budget_s=30
+    )
     verdicts = _verdicts(session)
     assert verdicts[:3] == [("click", True, "burst")] * 3
     assert verdicts[3] == ("open", False, "")
