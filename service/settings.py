@@ -112,6 +112,17 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Berlin"
     missing_translation: str = Field("fallback", pattern="^(fallback|omit)$")
     tracking_default: str = Field("consent", pattern="^(off|aggregate|consent)$")
+    tracking_stream: str = "newsdesk:tracking"  # Redis Stream buffering opens and clicks
+    tracking_batch_size: int = Field(2000, ge=1, le=50_000)
+    tracking_drain_s: float = Field(8.0, gt=0, description="longest run of one ingestion task")
+    tracking_ingest_interval_s: float = Field(2.0, gt=0, description="beat interval of ingestion")
+    tracking_claim_idle_s: float = Field(60.0, gt=0, description="reclaim dead consumers' entries")
+    scanner_window_s: float = Field(10.0, ge=0, description="clicks this soon after send: machine")
+    burst_window_s: float = Field(1.0, ge=0)
+    burst_links: int = Field(3, ge=2, description="distinct links of one mail in a burst: machine")
+    webhook_max_attempts: int = Field(8, ge=1)
+    webhook_backoff_s: float = Field(30.0, gt=0, description="first retry delay, doubled each time")
+    webhook_timeout_s: float = Field(5.0, gt=0)
 
     # Audience: double opt-in, consent, preferences, import, retention.
     doi_expiry_days: int = Field(7, ge=1, le=60)

@@ -42,7 +42,12 @@ def make_celery(settings: Settings | None = None) -> Celery:
     app = Celery(
         "newsdesk",
         broker=settings.broker_url,
-        include=["workers.tasks.campaigns", "workers.tasks.inbound", "workers.tasks.maintenance"],
+        include=[
+            "workers.tasks.campaigns",
+            "workers.tasks.inbound",
+            "workers.tasks.maintenance",
+            "workers.tasks.tracking",
+        ],
     )
     app.conf.update(
         broker_transport_options=broker_options(settings),
@@ -55,6 +60,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "newsdesk.send_batch": {"queue": "send"},
             "newsdesk.scan_due": {"queue": "default"},
             "newsdesk.process_inbound": {"queue": "inbound"},
+            "newsdesk.ingest_tracking": {"queue": "track"},
+            "newsdesk.deliver_webhooks": {"queue": "track"},
         },
         # Send tasks are idempotent (claim, send, mark), so a lost worker's task may run again.
         task_acks_late=True,
@@ -75,6 +82,13 @@ def make_celery(settings: Settings | None = None) -> Celery:
                 "task": "newsdesk.bounce_notices",
                 "schedule": crontab(hour=3, minute=47),
             },
+            "ingest-tracking-events": {
+                "task": "newsdesk.ingest_tracking",
+                "schedule": settings.tracking_ingest_interval_s,
+                # a tick nobody picked up in time is redundant: the next one drains the same stream
+                "options": {"expires": settings.tracking_ingest_interval_s * 5},
+            },
+            "deliver-webhooks": {"task": "newsdesk.deliver_webhooks", "schedule": 10.0},
         },
         timezone="UTC",
     )

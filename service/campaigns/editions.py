@@ -130,6 +130,7 @@ def ensure_editions(
                 html=output.html,
                 text=output.text,
                 links=list(output.links),
+                link_announcements=list(output.link_announcements),
                 rendered_at=utcnow(),
             )
         )

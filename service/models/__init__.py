@@ -25,6 +25,7 @@ from service.models.subscriber import Language, Subscriber, SubscriberBase, Subs
 from service.models.subscription import ListSubscription
 from service.models.suppression import Suppression, SuppressionReason
 from service.models.tracking import TrackingEvent, TrackingKind
+from service.models.webhook import WebhookDelivery, WebhookEndpoint, WebhookStatus
 
 __all__ = [
     "FINAL_DELIVERY_STATES",
@@ -62,5 +63,8 @@ __all__ = [
     "SuppressionReason",
     "TrackingEvent",
     "TrackingKind",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookStatus",
     "WithdrawalChannel",
 ]

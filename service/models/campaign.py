@@ -71,5 +71,9 @@ class Edition(SQLModel, table=True):
     html: str = ""
     text: str = ""
     links: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
+    # Position in announcement_ids of the announcement holding LINK{n} (None: edition-level link).
+    link_announcements: list[int | None] = Field(
+        default_factory=list, sa_column=json_column(nullable=False, server_default="[]")
+    )
     meta: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))
     rendered_at: datetime | None = Field(default=None, sa_column=ts_column())
