@@ -18,6 +18,7 @@ from service.audience.cli import audience_app
 from service.campaigns.cli_editions import editions_app
 from service.domain.errors import NewsdeskError
 from service.inbound.cli import inbound_app
+from service.tracking.cli import report_app, webhook_app
 
 app = typer.Typer(help="Newsdesk: newsletters and mailing automation.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -33,6 +34,8 @@ app.add_typer(deadletter_app, name="deadletter")
 app.add_typer(inbound_app, name="inbound")
 app.add_typer(audience_app, name="audience")
 app.add_typer(editions_app, name="edition")
+app.add_typer(report_app, name="report")
+app.add_typer(webhook_app, name="webhook")
 console = Console()
 
 

@@ -65,6 +65,14 @@ class Claimed:
     email: str
     name: str | None
     tracking: bool
+    aggregate: bool = False
+
+
+def tracking_for(mode: str, consent: bool) -> tuple[bool, bool]:
+    """(tracked, aggregate): per-person only with consent (D4), counts without identity if set."""
+    if mode == "aggregate":
+        return True, True
+    return mode == "consent" and consent, False
 
 
 class SkeletonCache:
@@ -90,6 +98,7 @@ class SkeletonCache:
                 list_name=campaign.list_name,
                 announcement_ids=tuple(edition.announcement_ids),
                 settings=settings,
+                edition_id=edition.id or 0,
             )
             while len(self._items) > self._capacity:
                 self._items.popitem(last=False)
@@ -163,9 +172,11 @@ def load_claimed(
         if not row.deliverable:
             gone.append(row.id)
             continue
-        tracking = tracking_mode == "consent" and bool(row.tracking_consent)
+        tracked, aggregate = tracking_for(tracking_mode, bool(row.tracking_consent))
         sendable.append(
-            Claimed(row.id, row.subscriber_id, row.edition_key, row.email, row.name, tracking)
+            Claimed(
+                row.id, row.subscriber_id, row.edition_key, row.email, row.name, tracked, aggregate
+            )
         )
     return sendable, gone
 
@@ -372,6 +383,7 @@ class RangeSender:
                     email=claimed.email,
                     name=claimed.name,
                     tracking=claimed.tracking,
+                    aggregate=claimed.aggregate,
                 )
             )
         except InvalidInput as exc:

@@ -29,6 +29,7 @@ from service.mail.tagged_addresses import reply_address, unsubscribe_mailto_addr
 from service.mail.tokens import TOKEN_LENGTH, TokenCodec, codec
 from service.rendering.contract import NAME, PIXEL, PREFSURL, UNSUBURL, WEBURL, RenderedEdition
 from service.settings import Settings
+from service.tracking.links import qualified_link_index
 from service.tracking.urls import PublicUrls
 
 PART_HEADERS = (
@@ -50,6 +51,7 @@ class Recipient:
     email: str
     name: str | None
     tracking: bool
+    aggregate: bool = False  # tracked without identity: tokens carry subscriber 0 (D4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,7 @@ class EditionMeta:
     language: str
     announcement_ids: tuple[int, ...]
     links: tuple[str, ...]
+    edition_id: int = 0  # > 0: click tokens name the edition, so a click needs no lookup
 
 
 def header_values(meta: EditionMeta, settings: Settings, *, boundary: str) -> dict[str, str]:
@@ -164,10 +167,18 @@ class EditionSkeleton:
         list_name: str,
         announcement_ids: tuple[int, ...],
         settings: Settings,
+        edition_id: int = 0,
     ) -> EditionSkeleton:
         """Build once per edition (segment x language); then call message_for per recipient."""
         meta = EditionMeta(
-            campaign_id, list_id, list_name, subject, language, announcement_ids, edition.links
+            campaign_id,
+            list_id,
+            list_name,
+            subject,
+            language,
+            announcement_ids,
+            edition.links,
+            edition_id,
         )
         return cls(meta, edition, settings)
 
@@ -292,12 +303,14 @@ class EditionSkeleton:
         rich[NAME] = (" " + html.escape(name)).encode() if name else b""
         text[PIXEL] = b""
         rich[PIXEL] = b""
+        who = 0 if recipient.aggregate else sid  # the subscriber named in tracking tokens
         if recipient.tracking:
-            rich[PIXEL] = PIXEL_TAG.format(html.escape(self.urls.open_pixel(cid, sid))).encode()
+            rich[PIXEL] = PIXEL_TAG.format(html.escape(self.urls.open_pixel(cid, who))).encode()
         for n, url in enumerate(meta.links):
             key = f"LINK{n}"
             if key in keys:
-                target = self.urls.click(cid, sid, n) if recipient.tracking else url
+                index = qualified_link_index(meta.edition_id, n) if meta.edition_id else n
+                target = self.urls.click(cid, who, index) if recipient.tracking else url
                 text[key] = target.encode()
                 rich[key] = html.escape(target).encode()
         return text, rich
