@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 16:24:17.025764
+Create Date: 2026-11-26 16:36:35.774130
 """
 
 from collections.abc import Sequence
@@ -191,6 +191,21 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_suppression_email_hash"), ["email_hash"], unique=True)
 
     op.create_table(
+        "webhook_endpoint",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("url", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+        sa.Column("secret", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column(
+            "event_types",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("description", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
         "announcement",
         sa.Column("title_en", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
         sa.Column("title_de", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
@@ -346,6 +361,12 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column(
+            "link_announcements",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            server_default="[]",
+            nullable=False,
+        ),
+        sa.Column(
             "meta",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
             nullable=False,
@@ -389,17 +410,21 @@ def upgrade() -> None:
     op.create_table(
         "tracking_event",
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
         sa.Column("campaign_id", sa.Integer(), nullable=False),
         sa.Column("subscriber_id", sa.Integer(), nullable=True),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
         sa.Column("link_index", sa.Integer(), nullable=True),
+        sa.Column("edition_key", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
         sa.Column("machine", sa.Boolean(), nullable=False),
+        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("user_agent", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column("ip", sqlmodel.sql.sqltypes.AutoString(length=45), nullable=True),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["subscriber_id"], ["subscriber.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("event_id", name="uq_tracking_event_event_id"),
     )
     with op.batch_alter_table("tracking_event", schema=None) as batch_op:
         batch_op.create_index(
@@ -409,6 +434,34 @@ def upgrade() -> None:
             "ix_tracking_event_subscriber_kind_time",
             ["subscriber_id", "kind", "occurred_at"],
             unique=False,
+        )
+
+    op.create_table(
+        "webhook_delivery",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("endpoint_id", sa.Integer(), nullable=False),
+        sa.Column("event_type", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column(
+            "payload",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_status_code", sa.Integer(), nullable=True),
+        sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["endpoint_id"], ["webhook_endpoint.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_webhook_delivery_endpoint_id"), ["endpoint_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_webhook_delivery_status_next", ["status", "next_attempt_at"], unique=False
         )
 
     op.create_table(
@@ -491,6 +544,11 @@ def downgrade() -> None:
 
     op.drop_table("inquiry")
     op.drop_table("announcementsegment")
+    with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_delivery_status_next")
+        batch_op.drop_index(batch_op.f("ix_webhook_delivery_endpoint_id"))
+
+    op.drop_table("webhook_delivery")
     with op.batch_alter_table("tracking_event", schema=None) as batch_op:
         batch_op.drop_index("ix_tracking_event_subscriber_kind_time")
         batch_op.drop_index("ix_tracking_event_campaign_kind")
@@ -527,6 +585,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_announcement_slug"))
 
     op.drop_table("announcement")
+    op.drop_table("webhook_endpoint")
     with op.batch_alter_table("suppression", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_suppression_email_hash"))
 
