@@ -4,9 +4,8 @@ announcement and link, unsubscribes, hourly series; per campaign and per edition
 Sources today: Delivery rows (sent = attempted, delivered = accepted by the relay; a failed
 delivery whose last error starts with 5 is a hard bounce, else soft), Suppression rows with
 reason `complaint` created after the subscriber's delivery, Subscriber.unsubscribed_at after the
-delivery. Asynchronous bounces and replies per coordinator need the inbound tables (another
-issue); until they exist `replies` stays empty. Every subscriber got exactly one edition, so
-unique counts per edition add up to the campaign's.
+delivery. Replies per coordinator come from routed inquiries. Every subscriber got exactly one
+edition, so unique counts per edition add up to the campaign's.
 """
 
 from __future__ import annotations
@@ -16,10 +15,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.domain.errors import NotFound
-from service.models import Announcement, Campaign, Delivery, Edition, Subscriber, Suppression
+from service.models import (
+    Announcement,
+    Campaign,
+    Coordinator,
+    Delivery,
+    Edition,
+    Inquiry,
+    Subscriber,
+    Suppression,
+)
 from service.models import TrackingEvent as TE
 
 NO_EDITION = "(unknown)"  # anonymous opens carry no edition
@@ -273,4 +281,17 @@ def campaign_report(session: Session, *, campaign_id: int) -> CampaignReport:
         links=links,
         announcements=_announcement_clicks(session, campaign_id, links),
         series=_series(session, campaign_id),
+        replies=_replies(session, campaign_id),
     )
+
+
+def _replies(session: Session, campaign_id: int) -> dict[str, int]:
+    """Subscriber replies routed per coordinator (triage when no coordinator was found)."""
+    rows = session.execute(
+        sa.select(col(Coordinator.name), sa.func.count(col(Inquiry.id)))
+        .select_from(Inquiry)
+        .outerjoin(Coordinator, col(Coordinator.id) == col(Inquiry.coordinator_id))
+        .where(col(Inquiry.campaign_id) == campaign_id)
+        .group_by(col(Coordinator.name))
+    )
+    return {name or "triage": count for name, count in rows}

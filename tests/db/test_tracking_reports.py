@@ -90,6 +90,25 @@ def test_figures(session: Session) -> None:
     assert [(o, c) for _h, o, c in report.series] == [(2, 4), (2, 0)]
 
 
+def test_replies_are_counted_per_coordinator(session: Session) -> None:
+    from service.models import Coordinator, Inquiry
+
+    cid = _scenario(session)
+    office = Coordinator(name="Research Stay Coordinator", email="stays@example.edu")
+    session.add(office)
+    session.flush()
+    for campaign, coordinator in (
+        (cid, office.id),
+        (cid, office.id),
+        (cid, None),
+        (cid + 1, office.id),
+    ):
+        session.add(Inquiry(campaign_id=campaign, coordinator_id=coordinator))
+    session.commit()
+    report = campaign_report(session, campaign_id=cid)
+    assert report.replies == {"Research Stay Coordinator": 2, "triage": 1}
+
+
 def test_csv_html_api_and_cli(session: Session) -> None:
     cid = _scenario(session)
     report = campaign_report(session, campaign_id=cid)
