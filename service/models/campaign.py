@@ -24,6 +24,8 @@ class CampaignBase(SQLModel):
     list_name: str = Field(default="Partnership Newsletter", max_length=200)
     timezone: str = Field(default="Europe/Berlin", max_length=64)
     tracking: str = Field(default="consent", max_length=16)
+    # Shown in the public web archive and Atom feed once sent (without personal data).
+    public_archive: bool = False
 
 
 class Campaign(CampaignBase, table=True):
