@@ -36,7 +36,7 @@ def build_handoff(
     )
     msg["Message-ID"] = make_msgid(domain=s.message_id_domain)
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(_handoff_text(inquiry, subscriber, announcement))
+    msg.set_content(_handoff_text(inquiry, subscriber, announcement, coordinator.language))
     _attach_original(msg, raw)
     return msg
 
@@ -55,15 +55,22 @@ def _attach_original(msg: EmailMessage, raw: bytes) -> None:
         )
 
 
+def _title_for(announcement: Announcement | None, language: str) -> str:
+    """The announcement's title in the coordinator's language when it has one."""
+    if announcement is None:
+        return "(edition)"
+    preferred = announcement.title_de if language == "de" else announcement.title_en
+    return preferred or announcement.title_en or announcement.title_de or announcement.slug
+
+
 def _handoff_text(
-    inquiry: Inquiry, subscriber: Subscriber | None, announcement: Announcement | None
+    inquiry: Inquiry,
+    subscriber: Subscriber | None,
+    announcement: Announcement | None,
+    language: str = "en",
 ) -> str:
     """Body: the question first, then who asked and about what."""
-    title = (
-        (announcement.title_en or announcement.title_de or announcement.slug)
-        if announcement
-        else "(edition)"
-    )
+    title = _title_for(announcement, language)
     who = subscriber.name or subscriber.email if subscriber else "unknown sender"
     segments = (
         ", ".join(f"{k}={v}" for k, v in (subscriber.attributes or {}).items())
