@@ -43,7 +43,7 @@ def process_inbound(
     row = session.get(InboundMessage, message_id)
     if row is None:
         raise NotFound(f"inbound message {message_id} does not exist")
-    verdict = classify_message(row.raw, envelope_to=row.envelope_to)
+    verdict = _storable(classify_message(row.raw, envelope_to=row.envelope_to))
     row.verdict = verdict.to_dict()
     row.processed_at = effects.now()
     if verdict.quarantined:
@@ -57,6 +57,31 @@ def process_inbound(
     outcome = _apply(session, row, verdict, decoder, rules)
     session.flush()
     return outcome
+
+
+def _storable(verdict: InboundVerdict) -> InboundVerdict:
+    """NUL characters removed: PostgreSQL text and JSONB refuse them, and hostile or broken
+    mail (a NUL-padded Japanese bounce in the corpus) carries them into subjects and texts."""
+    for name, value in vars(verdict).items():
+        if isinstance(value, str) and "\x00" in value:
+            setattr(verdict, name, value.replace("\x00", ""))
+        elif isinstance(value, list):
+            setattr(
+                verdict, name, [v.replace("\x00", "") if isinstance(v, str) else v for v in value]
+            )
+    return verdict
+
+
+def quarantine_after_error(session: Session, *, message_id: int, error: Exception) -> None:
+    """Park a message whose processing failed, with the reason; adds and flushes."""
+    row = session.get(InboundMessage, message_id)
+    if row is None:
+        raise NotFound(f"inbound message {message_id} does not exist")
+    row.status = InboundStatus.QUARANTINED
+    row.quarantine_reason = f"processing error: {type(error).__name__}: {error}"[:2000]
+    row.processed_at = effects.now()
+    session.add(row)
+    session.flush()
 
 
 def _apply(
