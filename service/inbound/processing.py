@@ -227,9 +227,12 @@ def _answer_inquiry(session: Session, row: InboundMessage, v: InboundVerdict) ->
     """A coordinator's reply to a hand-off (answer+TOKEN@): relay it to the subscriber."""
     secret = get_settings().secret_bytes
     tokens = tokens_in([*list(row.envelope_to), v.from_address], ANSWER_PREFIX)
-    tokens += [t for t in _answer_tokens_in_verdict(row) if t not in tokens]
+    if v.kind not in {"inquiry", "unknown", "unsubscribe"}:
+        return None
+    if not tokens:  # parse the headers again only when the envelope named no answer address
+        tokens = _answer_tokens_in_verdict(row)
     ids = [i for i in (decode_answer_token(t, secret) for t in tokens) if i]
-    if not ids or v.kind not in {"inquiry", "unknown", "unsubscribe"}:
+    if not ids:
         return None
     inquiry = session.get(Inquiry, ids[0])
     subscriber = (
@@ -248,12 +251,13 @@ def _answer_inquiry(session: Session, row: InboundMessage, v: InboundVerdict) ->
 
 def _answer_tokens_in_verdict(row: InboundMessage) -> list[str]:
     """Answer tokens in the To/Cc headers (the envelope may be absent for HTTP/IMAP input)."""
+    from email.parser import BytesHeaderParser
     from email.utils import getaddresses
 
-    from service.inbound.parse import all_headers, parse_message
+    from service.inbound.parse import POLICY, all_headers
 
-    try:
-        msg = parse_message(row.raw)
+    try:  # the header block only: the body may be megabytes
+        msg = BytesHeaderParser(policy=POLICY).parsebytes(row.raw)
     except Exception:
         return []
     addrs = [a for _, a in getaddresses(all_headers(msg, "To") + all_headers(msg, "Cc"))]
