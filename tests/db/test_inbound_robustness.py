@@ -35,3 +35,24 @@ def test_quarantine_after_error_keeps_the_bytes_and_says_why(session: Session) -
     assert row is not None and row.status == "quarantined"
     assert row.quarantine_reason == "processing error: ValueError: broken charset"
     assert row.raw == b"Subject: x\r\n\r\nbody\r\n"
+
+
+def test_handoff_of_an_original_with_overlong_lines_stays_within_smtp_limits(
+    session: Session,
+) -> None:
+    from service.inbound.handoff import build_handoff
+
+    sub, stays, _, ann = world(session)
+    inquiry = Inquiry(id=7, text="Frage", subject="Re: News")
+    one_line_html = "<p>" + "Bitte um Rückruf. " * 200 + "</p>"
+    raw = (
+        "From: ada@uni.example\r\nSubject: Re: News\r\nMIME-Version: 1.0\r\n"
+        f"Content-Type: text/html; charset=utf-8\r\n\r\n{one_line_html}\r\n"
+    ).encode()
+    mail = build_handoff(
+        inquiry=inquiry, coordinator=stays, subscriber=sub, announcement=ann, raw=raw
+    )
+    wire = mail.as_bytes()
+    assert max(len(line) for line in wire.splitlines()) <= 998
+    (attached,) = list(mail.iter_attachments())
+    assert attached.get_filename() == "original.eml" and attached.get_content() == raw
