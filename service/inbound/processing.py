@@ -95,6 +95,9 @@ def _apply(
     answer = _answer_inquiry(session, row, v)
     if answer is not None:
         return answer
+    mailto = _mailto_unsubscribe(session, v, decoder)
+    if mailto is not None:
+        return mailto
     if v.kind in {"bounce", "complaint"}:
         return _bounce_or_complaint(session, row, v, decoder)
     target = _reply_target(v, decoder)
@@ -107,6 +110,29 @@ def _apply(
     if v.kind == "inquiry":
         return _new_inquiry(session, row, v, target, subscriber, topics)
     return Outcome(kind=v.kind, action="recorded")
+
+
+def _mailto_unsubscribe(
+    session: Session, v: InboundVerdict, decoder: TokenDecoder
+) -> Outcome | None:
+    """Mail to List-Unsubscribe's unsubscribe+TOKEN@ address: leave that list, whatever it says.
+
+    Like the one-click URL (same token, same effect); automatic mail (an out-of-office or a
+    bounce that reached the address) is no request and changes nothing.
+    """
+    from service.audience.withdrawal import unsubscribe_from_campaign
+    from service.models.consent import WithdrawalChannel
+
+    if not v.unsubscribe_tokens or v.is_automatic or v.kind in {"bounce", "complaint", "autoreply"}:
+        return None
+    ids = next((d for d in (decoder.unsubscribe(t) for t in v.unsubscribe_tokens) if d), None)
+    subscriber = session.get(Subscriber, ids[0]) if ids else None
+    if ids is None or subscriber is None:
+        return Outcome(kind="unsubscribe", action="unmatched")
+    unsubscribe_from_campaign(
+        session, subscriber=subscriber, campaign_id=ids[1], channel=WithdrawalChannel.REPLY, ip=None
+    )
+    return Outcome(kind="unsubscribe", action="unsubscribed")
 
 
 def _reply_target(v: InboundVerdict, decoder: TokenDecoder) -> ReplyTarget | None:

@@ -30,6 +30,9 @@ class TokenDecoder(Protocol):
     def reply(self, token: str) -> ReplyTarget | None:
         """The target of a reply+ token."""
 
+    def unsubscribe(self, token: str) -> tuple[int, int] | None:
+        """(subscriber_id, campaign_id) of an unsubscribe+ (List-Unsubscribe mailto) token."""
+
 
 TopicRules = dict[str, list[str]]  # topic -> keywords (lowercase)
 
