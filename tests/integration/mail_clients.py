@@ -31,6 +31,14 @@ class Newsletter:
     plain: str
     html: str
     verp: str  # envelope sender: where bounces go
+    list_unsubscribe: str  # the List-Unsubscribe header as received
+
+    @property
+    def unsubscribe_mailto(self) -> str:
+        """The mailto: address of List-Unsubscribe (RFC 2369)."""
+        found = re.search(r"<mailto:([^>?]+)", self.list_unsubscribe)
+        assert found, self.list_unsubscribe
+        return found[1]
 
     @property
     def announcement_mailtos(self) -> list[str]:
@@ -49,6 +57,7 @@ def newsletter_from(mail_from: str, msg: EmailMessage) -> Newsletter:
         plain=msg.get_body(("plain",)).get_content(),  # type: ignore[union-attr]
         html=msg.get_body(("html",)).get_content(),  # type: ignore[union-attr]
         verp=mail_from,
+        list_unsubscribe=str(msg["List-Unsubscribe"]),
     )
 
 

@@ -33,6 +33,7 @@ from service.models import (
     Coordinator,
     InboundMessage,
     Inquiry,
+    ListSubscription,
     Subscriber,
     Suppression,
 )
@@ -232,6 +233,12 @@ def _coordinator_emails() -> dict[str, str]:
     return out
 
 
+def _list_slug(session, campaign_id: int) -> str:
+    campaign = session.get(Campaign, campaign_id)
+    assert campaign is not None
+    return campaign.list_slug
+
+
 def _all_processed() -> bool:
     with session_scope() as session:
         return all(m.status != "received" for m in session.exec(select(InboundMessage)))
@@ -326,7 +333,7 @@ def test_replies_reach_coordinators_and_answers_reach_subscribers(tmp_path: Path
         newsletters = len(stack.capture.captured)
         replies = _replies(copies, titles)
         used = {r.who.subscriber.email for r in replies}
-        away, gone = [c for c in copies if c.subscriber.email not in used][:2]
+        away, gone, leaving = [c for c in copies if c.subscriber.email not in used][:3]
         with _receiver() as port:
             for reply in replies:
                 _submit(port, reply.raw, mail_from=reply.who.subscriber.email, rcpt=reply.rcpt)
@@ -336,6 +343,15 @@ def test_replies_reach_coordinators_and_answers_reach_subscribers(tmp_path: Path
                 gone.newsletter, recipient=gone.subscriber.email, original=gone.raw
             )
             _submit(port, dsn, mail_from="", rcpt=gone.newsletter.verp)
+            unsub_to = leaving.newsletter.unsubscribe_mailto
+            unsub = mc.mailto_message(
+                sender=leaving.subscriber.email,
+                to=unsub_to,
+                subject="unsubscribe",
+                question="",
+                signature="",
+            )
+            _submit(port, unsub, mail_from=leaving.subscriber.email, rcpt=unsub_to)
             wait_for(_all_processed, 60, "every inbound message to be processed")
             coordinators = set(_coordinator_emails().values())
             wait_for(
@@ -362,7 +378,11 @@ def test_replies_reach_coordinators_and_answers_reach_subscribers(tmp_path: Path
             assert person is not None and person.status == "blocklisted"
             reasons = [s.reason for s in session.exec(select(Suppression))]
             assert "hard_bounce" in reasons, reasons
+            membership = session.get(
+                ListSubscription, (leaving.subscriber.id, _list_slug(session, campaign_id))
+            )
+            assert membership is not None and not membership.active  # left via the mailto
         coordinator_mail = [m for to, m in _parsed(stack, newsletters) if to[0] in coordinators]
         assert len(coordinator_mail) == len(replies)  # nothing from the OOO or the bounce
-        automatic = {away.subscriber.email, gone.subscriber.email}
+        automatic = {away.subscriber.email, gone.subscriber.email, leaving.subscriber.email}
         assert not [m for to, m in _parsed(stack, newsletters) if to[0] in automatic]
