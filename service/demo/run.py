@@ -89,7 +89,7 @@ def start_worker(
         "-c",
         str(concurrency),
         "-Q",
-        "assemble,send,default",
+        "assemble,send,inbound,default",
         "--without-mingle",
         "--without-gossip",
         "--loglevel",

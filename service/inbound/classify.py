@@ -21,7 +21,13 @@ from service.inbound.parse import (
     parse_message,
 )
 from service.inbound.reply_text import visible_text
-from service.inbound.tokens import BOUNCE_PREFIX, REPLY_PREFIX, addresses_in_text, tokens_in
+from service.inbound.tokens import (
+    BOUNCE_PREFIX,
+    REPLY_PREFIX,
+    UNSUBSCRIBE_PREFIX,
+    addresses_in_text,
+    tokens_in,
+)
 from service.inbound.unsubscribe import is_unsubscribe_request
 
 log = logging.getLogger(__name__)
@@ -41,6 +47,7 @@ class InboundVerdict:
     addresses: list[str] = field(default_factory=list)
     bounce_tokens: list[str] = field(default_factory=list)
     reply_tokens: list[str] = field(default_factory=list)
+    unsubscribe_tokens: list[str] = field(default_factory=list)
     text: str | None = None
     subject: str = ""
     from_address: str = ""
@@ -120,6 +127,7 @@ def _base_fields(msg: Message, envelope_to: list[str], text: str) -> dict[str, A
     return {
         "bounce_tokens": tokens_in(bounce_sources, BOUNCE_PREFIX),
         "reply_tokens": tokens_in(recipients, REPLY_PREFIX),
+        "unsubscribe_tokens": tokens_in(recipients, UNSUBSCRIBE_PREFIX),
         "subject": header(msg, "Subject")[:500],
         "from_address": header(msg, "From")[:320],
         "message_id": header(msg, "Message-ID")[:500],

@@ -36,34 +36,47 @@ def build_handoff(
     )
     msg["Message-ID"] = make_msgid(domain=s.message_id_domain)
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(_handoff_text(inquiry, subscriber, announcement))
+    msg.set_content(_handoff_text(inquiry, subscriber, announcement, coordinator.language))
     _attach_original(msg, raw)
     return msg
 
 
 def _attach_original(msg: EmailMessage, raw: bytes) -> None:
-    """As message/rfc822 so mail clients show it inline; opaque bytes if it does not parse."""
+    """As message/rfc822 so mail clients show it inline; as base64 bytes when it cannot be.
+
+    message/rfc822 may not be base64-encoded (RFC 2046 5.2.1), so an original that does not
+    parse or has lines over SMTP's 998 octets (one-line HTML is common) goes as an opaque
+    .eml file: forwarding it verbatim would make the hand-off itself undeliverable.
+    """
     from email.parser import BytesParser
     from email.policy import default
 
-    try:
-        original = BytesParser(policy=default).parsebytes(raw)
-        msg.add_attachment(original, filename="original.eml")
-    except Exception:  # a malformed original still reaches the coordinator byte for byte
-        msg.add_attachment(
-            raw, maintype="application", subtype="octet-stream", filename="original.eml"
-        )
+    if max(map(len, raw.splitlines()), default=0) <= 998:
+        try:
+            original = BytesParser(policy=default).parsebytes(raw)
+            msg.add_attachment(original, filename="original.eml")
+            return
+        except Exception:  # a malformed original still reaches the coordinator byte for byte
+            pass
+    msg.add_attachment(raw, maintype="application", subtype="octet-stream", filename="original.eml")
+
+
+def _title_for(announcement: Announcement | None, language: str) -> str:
+    """The announcement's title in the coordinator's language when it has one."""
+    if announcement is None:
+        return "(edition)"
+    preferred = announcement.title_de if language == "de" else announcement.title_en
+    return preferred or announcement.title_en or announcement.title_de or announcement.slug
 
 
 def _handoff_text(
-    inquiry: Inquiry, subscriber: Subscriber | None, announcement: Announcement | None
+    inquiry: Inquiry,
+    subscriber: Subscriber | None,
+    announcement: Announcement | None,
+    language: str = "en",
 ) -> str:
     """Body: the question first, then who asked and about what."""
-    title = (
-        (announcement.title_en or announcement.title_de or announcement.slug)
-        if announcement
-        else "(edition)"
-    )
+    title = _title_for(announcement, language)
     who = subscriber.name or subscriber.email if subscriber else "unknown sender"
     segments = (
         ", ".join(f"{k}={v}" for k, v in (subscriber.attributes or {}).items())

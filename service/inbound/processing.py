@@ -44,7 +44,7 @@ def process_inbound(
     row = session.get(InboundMessage, message_id)
     if row is None:
         raise NotFound(f"inbound message {message_id} does not exist")
-    verdict = classify_message(row.raw, envelope_to=row.envelope_to)
+    verdict = _storable(classify_message(row.raw, envelope_to=row.envelope_to))
     row.verdict = verdict.to_dict()
     row.processed_at = effects.now()
     if verdict.quarantined:
@@ -60,6 +60,31 @@ def process_inbound(
     return outcome
 
 
+def _storable(verdict: InboundVerdict) -> InboundVerdict:
+    """NUL characters removed: PostgreSQL text and JSONB refuse them, and hostile or broken
+    mail (a NUL-padded Japanese bounce in the corpus) carries them into subjects and texts."""
+    for name, value in vars(verdict).items():
+        if isinstance(value, str) and "\x00" in value:
+            setattr(verdict, name, value.replace("\x00", ""))
+        elif isinstance(value, list):
+            setattr(
+                verdict, name, [v.replace("\x00", "") if isinstance(v, str) else v for v in value]
+            )
+    return verdict
+
+
+def quarantine_after_error(session: Session, *, message_id: int, error: Exception) -> None:
+    """Park a message whose processing failed, with the reason; adds and flushes."""
+    row = session.get(InboundMessage, message_id)
+    if row is None:
+        raise NotFound(f"inbound message {message_id} does not exist")
+    row.status = InboundStatus.QUARANTINED
+    row.quarantine_reason = f"processing error: {type(error).__name__}: {error}"[:2000]
+    row.processed_at = effects.now()
+    session.add(row)
+    session.flush()
+
+
 def _apply(
     session: Session,
     row: InboundMessage,
@@ -71,6 +96,9 @@ def _apply(
     answer = _answer_inquiry(session, row, v)
     if answer is not None:
         return answer
+    mailto = _mailto_unsubscribe(session, v, decoder)
+    if mailto is not None:
+        return mailto
     if v.kind in {"bounce", "complaint"}:
         return _bounce_or_complaint(session, row, v, decoder)
     target = _reply_target(v, decoder)
@@ -83,6 +111,29 @@ def _apply(
     if v.kind == "inquiry":
         return _new_inquiry(session, row, v, target, subscriber, topics)
     return Outcome(kind=v.kind, action="recorded")
+
+
+def _mailto_unsubscribe(
+    session: Session, v: InboundVerdict, decoder: TokenDecoder
+) -> Outcome | None:
+    """Mail to List-Unsubscribe's unsubscribe+TOKEN@ address: leave that list, whatever it says.
+
+    Like the one-click URL (same token, same effect); automatic mail (an out-of-office or a
+    bounce that reached the address) is no request and changes nothing.
+    """
+    from service.audience.withdrawal import unsubscribe_from_campaign
+    from service.models.consent import WithdrawalChannel
+
+    if not v.unsubscribe_tokens or v.is_automatic or v.kind in {"bounce", "complaint", "autoreply"}:
+        return None
+    ids = next((d for d in (decoder.unsubscribe(t) for t in v.unsubscribe_tokens) if d), None)
+    subscriber = session.get(Subscriber, ids[0]) if ids else None
+    if ids is None or subscriber is None:
+        return Outcome(kind="unsubscribe", action="unmatched")
+    unsubscribe_from_campaign(
+        session, subscriber=subscriber, campaign_id=ids[1], channel=WithdrawalChannel.REPLY, ip=None
+    )
+    return Outcome(kind="unsubscribe", action="unsubscribed")
 
 
 def _reply_target(v: InboundVerdict, decoder: TokenDecoder) -> ReplyTarget | None:
@@ -239,9 +290,12 @@ def _answer_inquiry(session: Session, row: InboundMessage, v: InboundVerdict) ->
     """A coordinator's reply to a hand-off (answer+TOKEN@): relay it to the subscriber."""
     secret = get_settings().secret_bytes
     tokens = tokens_in([*list(row.envelope_to), v.from_address], ANSWER_PREFIX)
-    tokens += [t for t in _answer_tokens_in_verdict(row) if t not in tokens]
+    if v.kind not in {"inquiry", "unknown", "unsubscribe"}:
+        return None
+    if not tokens:  # parse the headers again only when the envelope named no answer address
+        tokens = _answer_tokens_in_verdict(row)
     ids = [i for i in (decode_answer_token(t, secret) for t in tokens) if i]
-    if not ids or v.kind not in {"inquiry", "unknown", "unsubscribe"}:
+    if not ids:
         return None
     inquiry = session.get(Inquiry, ids[0])
     subscriber = (
@@ -260,12 +314,13 @@ def _answer_inquiry(session: Session, row: InboundMessage, v: InboundVerdict) ->
 
 def _answer_tokens_in_verdict(row: InboundMessage) -> list[str]:
     """Answer tokens in the To/Cc headers (the envelope may be absent for HTTP/IMAP input)."""
+    from email.parser import BytesHeaderParser
     from email.utils import getaddresses
 
-    from service.inbound.parse import all_headers, parse_message
+    from service.inbound.parse import POLICY, all_headers
 
-    try:
-        msg = parse_message(row.raw)
+    try:  # the header block only: the body may be megabytes
+        msg = BytesHeaderParser(policy=POLICY).parsebytes(row.raw)
     except Exception:
         return []
     addrs = [a for _, a in getaddresses(all_headers(msg, "To") + all_headers(msg, "Cc"))]

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.models import Announcement
 
@@ -30,6 +30,9 @@ class TokenDecoder(Protocol):
     def reply(self, token: str) -> ReplyTarget | None:
         """The target of a reply+ token."""
 
+    def unsubscribe(self, token: str) -> tuple[int, int] | None:
+        """(subscriber_id, campaign_id) of an unsubscribe+ (List-Unsubscribe mailto) token."""
+
 
 TopicRules = dict[str, list[str]]  # topic -> keywords (lowercase)
 
@@ -37,18 +40,28 @@ TopicRules = dict[str, list[str]]  # topic -> keywords (lowercase)
 def route_announcement(
     session: Session, *, target: ReplyTarget | None, text: str, quoted: str, topics: TopicRules
 ) -> Announcement | None:
-    """The announcement a reply is about: named by token, else quoted/mentioned, else by topic."""
+    """The announcement a reply is about: named by token, else mentioned, quoted, by topic."""
     if target and target.announcement_id:
         return session.get(Announcement, target.announcement_id)
-    candidates = list(session.exec(select(Announcement)))
-    haystack = f"{text}\n{quoted}".lower()
-    for ann in candidates:
-        if any(_mentions(haystack, s) for s in _signals(ann)):
-            return ann
+    candidates = list(session.exec(select(Announcement).order_by(col(Announcement.priority))))
+    # The person's own words first; then the quote, but only when it points at one
+    # announcement: a client that quotes the whole edition names all of them.
+    in_text = _named(candidates, text)
+    if in_text:
+        return in_text[0]
+    in_quote = _named(candidates, quoted)
+    if len(in_quote) == 1:
+        return in_quote[0]
     for topic, words in topics.items():
         if any(re.search(rf"\b{re.escape(w)}\b", text.lower()) for w in words):
             return next((a for a in candidates if a.topic == topic), None)
     return None
+
+
+def _named(candidates: list[Announcement], haystack: str) -> list[Announcement]:
+    """The announcements whose title or link appears in the text."""
+    lowered = haystack.lower()
+    return [a for a in candidates if any(_mentions(lowered, s) for s in _signals(a))]
 
 
 def _signals(ann: Announcement) -> list[str]:

@@ -14,12 +14,31 @@ from collections.abc import Callable
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 
 from service.inbound.store import store_inbound
 from service.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 StoreFn = Callable[..., int]
+# RFC 5321 allows 1000 octets per line, but bounces and replies from real MTAs and clients
+# often carry longer ones (one-line HTML, unwrapped quoted-printable). Refusing them with
+# aiosmtpd's "500 Line too long" would make the remote MTA drop a bounce we need.
+LINE_LENGTH_LIMIT = 1024 * 1024
+
+
+class _LenientSMTP(SMTP):
+    """aiosmtpd's SMTP with long lines accepted (the message size limit still applies)."""
+
+    line_length_limit = LINE_LENGTH_LIMIT
+
+
+class _InboundController(Controller):
+    """A Controller whose sessions use _LenientSMTP."""
+
+    def factory(self) -> SMTP:
+        """One SMTP protocol instance per connection."""
+        return _LenientSMTP(self.handler, **self.SMTP_kwargs)
 
 
 class InboundHandler:
@@ -89,7 +108,7 @@ def make_controller(
 ) -> Controller:
     """A Controller (own thread + event loop) with the size limit enforced during DATA."""
     s = settings or get_settings()
-    return Controller(
+    return _InboundController(
         handler or InboundHandler(settings=s),
         hostname=hostname or s.inbound_listen_host,
         port=port if port is not None else s.inbound_listen_port,

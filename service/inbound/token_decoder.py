@@ -20,3 +20,8 @@ class MailTokenDecoder:
         if ids is None:
             return None
         return ReplyTarget(ids.campaign_id, ids.subscriber_id, ids.announcement_id or None)
+
+    def unsubscribe(self, token: str) -> tuple[int, int] | None:
+        """(subscriber_id, campaign_id) of a genuine List-Unsubscribe token (same as the URL's)."""
+        ids = codec().decode_unsubscribe(token.lower())
+        return None if ids is None else (ids.subscriber_id, ids.campaign_id)

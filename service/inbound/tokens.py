@@ -8,6 +8,7 @@ from email.utils import getaddresses
 
 BOUNCE_PREFIX = "bounces"
 REPLY_PREFIX = "reply"
+UNSUBSCRIBE_PREFIX = "unsubscribe"  # the mailto: of List-Unsubscribe (RFC 2369)
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9._=-]{1,200}$")
 _ADDR_RE = re.compile(r"[\w.+=-]+@[\w.-]+\.[A-Za-z]{2,}")
 

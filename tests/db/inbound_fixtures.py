@@ -33,6 +33,11 @@ class TestTokenDecoder:
         m = self._RE.match(token)
         return ReplyTarget(int(m[1]), int(m[2]), int(m[3]) if m[3] else None) if m else None
 
+    def unsubscribe(self, token: str) -> tuple[int, int] | None:
+        """(subscriber, campaign) of `c<campaign>s<subscriber>`."""
+        m = self._RE.match(token)
+        return (int(m[2]), int(m[1])) if m else None
+
 
 def world(session: Session) -> tuple[Subscriber, Coordinator, Coordinator, Announcement]:
     """One confirmed subscriber, a stays coordinator with an announcement, a triage coordinator."""

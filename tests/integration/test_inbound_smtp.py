@@ -60,6 +60,16 @@ def test_accepts_and_stores_before_250(receiver) -> None:
     assert b"Wie bewerbe ich mich?" in row.raw
 
 
+def test_lines_longer_than_rfc_5321_are_accepted_not_refused(receiver) -> None:
+    port, enqueued = receiver
+    long_line = "<p>" + "Bitte um Rückruf " * 600 + "</p>"  # one-line HTML, ~10 KB
+    with smtplib.SMTP("127.0.0.1", port) as client:
+        assert client.sendmail("ada@uni.example", [f"reply+tok@{REPLY}"], _msg(long_line)) == {}
+    with Session(get_engine()) as session:
+        (row,) = session.exec(select(InboundMessage)).all()
+    assert long_line.encode() in row.raw and enqueued == [row.id]
+
+
 def test_foreign_domain_gets_550(receiver) -> None:
     port, enqueued = receiver
     with smtplib.SMTP("127.0.0.1", port) as client:

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
+import logging
+
+from sqlalchemy.exc import OperationalError
+
 from service.db import session_scope
+from service.domain.errors import NotFound
 from service.inbound.outbox import send_outgoing
-from service.inbound.processing import process_inbound
+from service.inbound.processing import process_inbound, quarantine_after_error
 from service.inbound.token_decoder import MailTokenDecoder
 from workers.celery_app import celery_app
 from workers.tasks.base import NewsdeskTask
 
+log = logging.getLogger(__name__)
+
 
 @celery_app.task(name="newsdesk.process_inbound", base=NewsdeskTask)
 def process_inbound_message(message_id: int) -> dict[str, str]:
-    """Classify and apply one stored inbound message; hand-offs and answers go out after commit."""
-    with session_scope() as session:
-        outcome = process_inbound(session, message_id=message_id, decoder=MailTokenDecoder())
+    """Classify and apply one stored inbound message; hand-offs and answers go out after commit.
+
+    A message whose processing fails is quarantined with the reason (its bytes stay stored),
+    so one bad message never blocks the queue or comes back on every retry.
+    """
+    try:
+        with session_scope() as session:
+            outcome = process_inbound(session, message_id=message_id, decoder=MailTokenDecoder())
+    except (NotFound, OperationalError):  # no such row / database unreachable: dead letter
+        raise
+    except Exception as exc:
+        log.exception("inbound message %s quarantined after a processing error", message_id)
+        with session_scope() as session:
+            quarantine_after_error(session, message_id=message_id, error=exc)
+        return {"kind": "unknown", "action": "quarantined"}
     send_outgoing(outcome.outgoing)
     return {"kind": outcome.kind, "action": outcome.action}
 
