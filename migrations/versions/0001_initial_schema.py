@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 16:36:35.774130
+Create Date: 2026-11-26 16:38:05.815712
 """
 
 from collections.abc import Sequence
