@@ -26,6 +26,7 @@ import sqlalchemy as sa
 
 from bench.common import DEFAULT_URL, bulk_subscribers, fresh_database, seed_content
 from bench.procstats import cpu_seconds, peak_rss_mb, tree
+from service.demo.run import start_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -67,34 +68,6 @@ def ceiling(port: int, size: int, count: int) -> float:
         check=True,
     )
     return count / (time.perf_counter() - started)
-
-
-def start_workers(env: dict[str, str], concurrency: int, log: Path) -> subprocess.Popen[bytes]:
-    """A real Celery worker (prefork) on the Redis broker."""
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "workers.celery_app:celery_app",
-        "worker",
-        "-c",
-        str(concurrency),
-        "-Q",
-        "assemble,send,default",
-        "--without-mingle",
-        "--without-gossip",
-        "--loglevel",
-        "WARNING",
-    ]
-    return subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, **env},
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
 
 
 def wait_sent(campaign_id: int, total: int, timeout_s: float) -> None:
@@ -164,7 +137,7 @@ def main() -> None:
     campaign_id = seed_content()
     bulk_subscribers(args.database_url, args.recipients, tracking=1.0)
     sink = start_sink(port)
-    workers = start_workers(env, args.concurrency, work / "worker.log")
+    workers = start_worker(work, env, args.concurrency, beat=False)
     try:
         run(campaign_id, args, workers, port)
     finally:
