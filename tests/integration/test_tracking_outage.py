@@ -1,7 +1,8 @@
 """Events survive a database outage and a crash between commit and acknowledgement.
 
-The PostgreSQL server is shared with other test runs, so the outage is simulated by pointing the
-ingestion at a port where nothing listens (connection refused), then back at the real database.
+Two outages: ingestion pointed at a port where nothing listens (cheap, runs anywhere), and the
+real local PostgreSQL cluster stopped and started again (needs root and pg_ctlcluster, as on CI,
+where tests run one at a time; under CI=true a missing pg_ctlcluster fails the test).
 """
 
 from __future__ import annotations
@@ -135,3 +136,73 @@ def test_beat_task_waits_out_the_outage(
     _point_database_at(postgres_url(), monkeypatch)
     assert ingest_tracking()["stored"] == answered
     assert _count(pg_session) == answered
+
+
+def _cluster_command(action: str) -> list[str]:
+    import os
+    import shutil
+
+    versions = sorted(os.listdir("/etc/postgresql")) if os.path.isdir("/etc/postgresql") else []
+    if not versions or shutil.which("pg_ctlcluster") is None or os.geteuid() != 0:
+        from tests.conftest import require_service
+
+        require_service("pg_ctlcluster (root)", "needed to stop and start the local PostgreSQL")
+    return ["pg_ctlcluster", "--skip-systemctl-redirect", versions[-1], "main", action]
+
+
+def _wait_for_postgres(url: str, *, up: bool) -> None:
+    import time
+
+    engine = sa.create_engine(url, pool_pre_ping=True)
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline:
+            try:
+                with engine.connect() as conn:
+                    conn.execute(sa.text("select 1"))
+                if up:
+                    return
+            except sa.exc.OperationalError:
+                if not up:
+                    return
+            time.sleep(0.3)
+        raise AssertionError(f"PostgreSQL did not come {'up' if up else 'down'} in time")
+    finally:
+        engine.dispose()
+
+
+def test_events_survive_a_real_postgresql_stop_and_land_once(
+    pg_session: Session, tracking_env: str
+) -> None:
+    """Stop the real server (CI runs tests one at a time), keep answering, restart, count."""
+    import subprocess
+
+    session, db_url = pg_session, postgres_url()
+    stop, start = _cluster_command("stop"), _cluster_command("start")
+    data = sent_campaign(session, subscribers=8)
+    tokens = codec(get_settings())
+    client = TestClient(create_app(), follow_redirects=False)
+    links = [
+        tokens.click(data.campaign_id, sid, qualified_link_index(data.edition_of[sid], 1))
+        for sid in data.consenting
+    ]
+    opens = [tokens.open(data.campaign_id, sid) for sid in data.subscribers]
+    answered = _hit(client, links[:1])  # warms the link cache, as a running API would have
+    session.close()
+    reset_engine()
+    subprocess.run(stop, check=True, capture_output=True)
+    try:
+        _wait_for_postgres(db_url, up=False)
+        answered += _hit(client, [t for pair in zip(links, opens, strict=False) for t in pair] * 3)
+        with pytest.raises(sa.exc.OperationalError):
+            ingest.drain(get_settings(), budget_s=10)
+        assert ingest.backlog(get_settings()) == answered
+    finally:
+        subprocess.run(start, check=True, capture_output=True)
+        _wait_for_postgres(db_url, up=True)
+    reset_engine()
+    ingest.drain(get_settings(), budget_s=30)
+    ingest.drain(get_settings(), budget_s=5)  # a second pass finds nothing to add
+    with Session(get_engine()) as fresh:
+        assert _count(fresh) == answered
+    assert ingest.backlog(get_settings()) == 0
