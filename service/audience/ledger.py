@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from service import webhooks
 from service.domain.errors import InvalidInput
 from service.models._common import utcnow
 from service.models.consent import ConsentEvent, ConsentEventKind, WithdrawalChannel
@@ -69,6 +70,12 @@ def record(
     )
     session.add(row)
     session.flush()
+    if event is ConsentEventKind.WITHDRAWAL:  # every unsubscribe path passes through here
+        webhooks.emit(
+            session,
+            event_type="unsubscribed",
+            events=[{"subscriber_id": subscriber_id, "channel": row.channel, **(detail or {})}],
+        )
     return row
 
 

@@ -14,7 +14,9 @@ from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlmodel import Session
 
+from service import webhooks
 from service.audience.segments import deliverable_condition
 from service.campaigns.editions import load_edition
 from service.db import get_engine, session_scope
@@ -29,6 +31,7 @@ from service.models import (
     Subscriber,
     SubscriberStatus,
     Suppression,
+    WebhookEndpoint,
 )
 from service.models._common import table_of, utcnow
 from service.settings import Settings
@@ -304,14 +307,27 @@ class RangeSender:
         self.last_check = 0.0
         self.mark_sent = SentMarker(conn)
         self.skeletons: dict[str, EditionSkeleton] = {}
+        self.webhook_delivered = wants_webhook(conn, "delivered")
+        self.delivered: list[dict[str, object]] = []
 
     def run(self) -> BatchResult:
         """Claim, send and mark chunk after chunk until the range is done or the campaign stops."""
         while self._still_sending():
             chunk = self._claim()
-            if not chunk or not self._send_chunk(chunk):
+            if not chunk:
+                break
+            keep_going = self._send_chunk(chunk)
+            self._emit_delivered()
+            if not keep_going:
                 break
         return self.result
+
+    def _emit_delivered(self) -> None:
+        """One webhook batch per chunk, only when some endpoint asked for `delivered`."""
+        if self.delivered:
+            with Session(bind=self.conn) as session:  # autocommit: the insert is durable
+                webhooks.emit(session, event_type="delivered", events=self.delivered)
+            self.delivered = []
 
     def _still_sending(self) -> bool:
         """Re-read the campaign: a pause or cancel takes effect within one check interval."""
@@ -403,6 +419,11 @@ class RangeSender:
             mark_sent=self.mark_sent,
         )
         self.consecutive_errors = 0 if outcome == "sent" else self.consecutive_errors + 1
+        if outcome == "sent" and self.webhook_delivered:
+            self.delivered.append(
+                {"campaign_id": self.campaign_id, "subscriber_id": claimed.subscriber_id,
+                 "delivery_id": claimed.delivery_id, "message_id": message.message_id}
+            )  # fmt: skip
         _tally(self.result, outcome, claimed.delivery_id)
 
     def _release(self, unsent: list[Claimed]) -> None:
@@ -438,6 +459,13 @@ def send_range(
             settings=settings,
             transport=transport,
         ).run()
+
+
+def wants_webhook(conn: Connection, event_type: str) -> bool:
+    """Whether any active endpoint subscribes to `event_type` (empty list = every event)."""
+    table = table_of(WebhookEndpoint)
+    rows = conn.execute(sa.select(table.c.event_types).where(table.c.active == sa.true()))
+    return any(not types or event_type in types for (types,) in rows)
 
 
 def _tally(result: BatchResult, outcome: str, delivery_id: int) -> None:

@@ -19,6 +19,7 @@ from service.models import (
     SubscriberStatus,
     Suppression,
     SuppressionReason,
+    WithdrawalChannel,
 )
 from service.models._common import utcnow
 from service.settings import get_settings
@@ -53,8 +54,12 @@ def suppress(
 
 
 def unsubscribe(session: Session, *, subscriber: Subscriber) -> None:
-    """A reply that asked to leave: unsubscribed and on the suppression list."""
-    suppress(session, subscriber=subscriber, address=None, reason=SuppressionReason.UNSUBSCRIBED)
+    """A reply that asked to leave: unsubscribed, suppressed, and a ledger withdrawal (D3)."""
+    from service.audience.withdrawal import leave_everything  # the one path for withdrawals
+
+    leave_everything(
+        session, subscriber=subscriber, channel=WithdrawalChannel.REPLY, ip=None, source="reply"
+    )
 
 
 def score_bounce(

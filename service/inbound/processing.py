@@ -7,6 +7,7 @@ from email.message import EmailMessage
 
 from sqlmodel import Session, col, select
 
+from service import webhooks
 from service.domain.errors import NotFound
 from service.domain.inquiry_states import InquiryAction, next_state
 from service.inbound import effects
@@ -57,7 +58,29 @@ def process_inbound(
     rules = topics if topics is not None else get_settings().inbound_topic_rules
     outcome = _apply(session, row, verdict, decoder, rules)
     session.flush()
+    _emit_webhook(session, row, verdict, outcome)
     return outcome
+
+
+WEBHOOK_EVENTS = {"bounce": "bounced", "complaint": "complained", "inquiry": "inquiry_received"}
+
+
+def _emit_webhook(
+    session: Session, row: InboundMessage, verdict: InboundVerdict, outcome: Outcome
+) -> None:
+    """Tell subscribed systems about bounces, complaints and routed inquiries."""
+    event_type = WEBHOOK_EVENTS.get(outcome.kind)
+    if event_type is None or outcome.action == "recorded":
+        return
+    event = {
+        "inbound_message_id": row.id,
+        "action": outcome.action,
+        "bounce_type": verdict.bounce_type,
+        "bounce_category": verdict.bounce_category,
+        "status_code": verdict.status_code,
+        "inquiry_id": outcome.inquiry_id,
+    }
+    webhooks.emit(session, event_type=event_type, events=[event])
 
 
 def _storable(verdict: InboundVerdict) -> InboundVerdict:

@@ -193,3 +193,26 @@ def test_leaving_the_list_during_a_send_skips_the_rest(
     session.refresh(queued)
     assert queued.status == "skipped"
     assert person.email not in picky_smtp.accepted
+
+
+def test_delivered_webhooks_are_queued_per_sent_message(
+    session: Session, picky_smtp: PickyHandler
+) -> None:
+    from service import webhooks
+    from service.models import WebhookDelivery
+
+    webhooks.add_endpoint(
+        session, url="http://127.0.0.1:9/hook", secret="s" * 32, event_types=["delivered"]
+    )
+    session.commit()
+    campaign_id = _campaign_with(session, {})
+    _send_all(campaign_id)
+    session.expire_all()
+    queued = session.exec(
+        select(WebhookDelivery).where(WebhookDelivery.event_type == "delivered")
+    ).all()
+    sent = session.exec(
+        select(Delivery).where(Delivery.campaign_id == campaign_id, Delivery.status == "sent")
+    ).all()
+    assert sorted(q.payload["delivery_id"] for q in queued) == sorted(d.id for d in sent)
+    assert len(sent) == len(picky_smtp.accepted) > 20
