@@ -69,7 +69,27 @@ def add_endpoint(
     endpoint = WebhookEndpoint(url=url, secret=secret, event_types=list(event_types))
     session.add(endpoint)
     session.flush()
+    _NONE_UNTIL.clear()
     return endpoint
+
+
+# emit() runs once per inbound message and per withdrawal. With no endpoint at all (the usual
+# case) that lookup is pure overhead, so "none" is remembered per database for a few seconds; a
+# registration in this process forgets it at once, one in another process within NONE_TTL_S.
+NONE_TTL_S = 5.0
+_NONE_UNTIL: dict[str, float] = {}
+
+
+def _active_endpoints(session: Session, event_type: str) -> list[int]:
+    """Ids of active endpoints that want `event_type` (empty list of types = all)."""
+    key = str(session.get_bind().engine.url)
+    if _NONE_UNTIL.get(key, 0.0) > time.monotonic():
+        return []
+    rows = list(session.exec(select(WebhookEndpoint).where(WebhookEndpoint.active == sa.true())))
+    if not rows:
+        _NONE_UNTIL[key] = time.monotonic() + NONE_TTL_S
+    wanted = [e for e in rows if not e.event_types or event_type in e.event_types]
+    return [e.id for e in wanted if e.id is not None]
 
 
 def emit(session: Session, *, event_type: str, events: Sequence[dict[str, Any]]) -> int:
@@ -78,11 +98,7 @@ def emit(session: Session, *, event_type: str, events: Sequence[dict[str, Any]])
         raise InvalidInput(f"unknown webhook event type {event_type!r}")
     if not events:
         return 0
-    endpoints = [
-        e.id
-        for e in session.exec(select(WebhookEndpoint).where(WebhookEndpoint.active == sa.true()))
-        if not e.event_types or event_type in e.event_types
-    ]
+    endpoints = _active_endpoints(session, event_type)
     now = utcnow()
     rows = [
         {

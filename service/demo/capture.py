@@ -30,7 +30,6 @@ class MaildirHandler:
 
     maildir: Path
     delay_s: float = 0.0  # tests slow the sink down to watch a campaign mid-send
-    data_spans: list[tuple[float, float]] = field(default_factory=list)  # DATA received..250 sent
     captured: list[CapturedMail] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -39,17 +38,9 @@ class MaildirHandler:
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Envelope) -> str:
         """Accept and store the message."""
-        started = time.monotonic()
-        try:
-            if self.delay_s:
-                await asyncio.sleep(self.delay_s)
-            return self._store(envelope)
-        finally:
-            self.data_spans.append((started, time.monotonic()))
-
-    def in_data_at(self, moment: float) -> int:
-        """How many transactions were between DATA and their 250 reply at `moment`."""
-        return sum(start <= moment <= end for start, end in self.data_spans)
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        return self._store(envelope)
 
     def _store(self, envelope: Envelope) -> str:
         """Keep the exact bytes, with the trace fields a final MTA adds."""
