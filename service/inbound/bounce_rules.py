@@ -159,7 +159,8 @@ def diagnose(
         delayed or (status or "").startswith("4") or (not status and (smtp or "").startswith("4"))
     )
     category = _code_category(status)
-    phrase = _phrase_category(remote or text) or _phrase_category(text)
+    # The remote reply's words first; the whole text only when they say nothing (and only once).
+    phrase = (_phrase_category(remote) if remote else None) or _phrase_category(text)
     if category is None or category == TRANSIENT:
         category = phrase or category
     elif phrase == RECIPIENT and status in _VAGUE_CODES:

@@ -2,31 +2,37 @@
 
 from __future__ import annotations
 
-import smtplib
-import ssl
+import email.policy
 from collections.abc import Iterable
 from email.message import EmailMessage
+from email.utils import getaddresses
 
+from service.mail.compose import OutgoingMessage
+from service.mail.smtp_pool import SendOutcome, get_pool
 from service.settings import Settings, get_settings
 
 
+class OutboxError(RuntimeError):
+    """The relay did not accept a hand-off; the task fails and keeps it as a dead letter."""
+
+
 def send_outgoing(messages: Iterable[EmailMessage], *, settings: Settings | None = None) -> int:
-    """Send over one SMTP connection to settings.smtp_url; returns how many were accepted.
+    """Send through this process's SMTP pool (TLS, relays, limits); returns how many went out.
 
     Call after the transaction that produced them commits. The envelope sender is the
     bounce domain, so a failed hand-off comes back to Newsdesk rather than to a person.
     """
     s = settings or get_settings()
-    target = s.smtp
-    batch = list(messages)
-    if not batch:
-        return 0
-    cls = smtplib.SMTP_SSL if target.implicit_tls else smtplib.SMTP
-    with cls(target.host, target.port, timeout=s.smtp_timeout_s) as client:
-        if target.starttls or (s.smtp_require_tls and not target.implicit_tls):
-            client.starttls(context=ssl.create_default_context())
-        if target.username and target.password:
-            client.login(target.username, target.password)
-        for msg in batch:
-            client.send_message(msg, from_addr=f"bounces@{s.bounce_domain}")
-    return len(batch)
+    pool, sent = get_pool(s), 0
+    for msg in messages:
+        data = msg.as_bytes(policy=email.policy.SMTP)
+        targets = [a for _n, a in getaddresses(msg.get_all("To", []) + msg.get_all("Cc", [])) if a]
+        for rcpt in targets:
+            outgoing = OutgoingMessage(
+                f"bounces@{s.bounce_domain}", rcpt, data, str(msg["Message-ID"])
+            )
+            result = pool.send(outgoing)
+            if result.outcome is not SendOutcome.SENT:
+                raise OutboxError(f"relay refused mail to {rcpt}: {result.detail}")
+        sent += 1
+    return sent
