@@ -7,7 +7,16 @@ import gc
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from service.api import admin, announcements, archive, audience_api, editions, public, tracking
+from service.api import (
+    admin,
+    announcements,
+    archive,
+    audience_api,
+    editions,
+    inquiries,
+    public,
+    tracking,
+)
 from service.api.deps import require_admin
 from service.domain.errors import InvalidInput, InvalidTransition, NewsdeskError, NotFound
 from service.inbound.webhook import make_inbound_router
@@ -33,6 +42,7 @@ def create_app() -> FastAPI:
     app.include_router(make_inbound_router(after_stored=enqueue_inbound))
     app.include_router(editions.router, prefix="/api")
     app.include_router(archive.router)
+    app.include_router(inquiries.router, prefix="/api")
 
     @app.exception_handler(NewsdeskError)
     async def _domain_error(_request: Request, exc: NewsdeskError) -> JSONResponse:

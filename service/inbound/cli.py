@@ -58,3 +58,53 @@ def poll() -> None:
         raise typer.Exit(2)
     stored = poll_imap(ImapTarget.from_url(url))
     typer.echo(f"stored {len(stored)} message(s)")
+
+
+@inbound_app.command("inquiries")
+def inquiries(
+    coordinator: int | None = typer.Option(None, help="only this coordinator's (id)"),
+    state: str | None = typer.Option(None, help="new, forwarded, answered or closed"),
+    limit: int = typer.Option(50, min=1, max=1000),
+) -> None:
+    """Routed inquiries, newest first, with the announcement they are about."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from service.db import session_scope
+    from service.domain.errors import NewsdeskError
+    from service.inbound.inquiries import list_inquiries, open_counts
+
+    console = Console()
+    try:
+        with session_scope() as session:
+            lines = list_inquiries(session, coordinator_id=coordinator, state=state, limit=limit)
+            counts = open_counts(session)
+    except NewsdeskError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    table = Table("id", "state", "coordinator", "announcement", "lang", "received", "question")
+    for line in lines:
+        received = line.created_at.strftime("%Y-%m-%d %H:%M")
+        question = " ".join(line.text.split())[:60]
+        table.add_row(str(line.id), line.state, line.coordinator, line.announcement[:40],
+                      line.language, received, question)  # fmt: skip
+    console.print(table)
+    console.print(
+        "open per coordinator: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "none")
+    )
+
+
+@inbound_app.command("close")
+def close(inquiry_id: int) -> None:
+    """Close an inquiry (answered elsewhere, or nothing to answer)."""
+    from service.db import session_scope
+    from service.domain.errors import NewsdeskError
+    from service.inbound.inquiries import close_inquiry
+
+    try:
+        with session_scope() as session:
+            close_inquiry(session, inquiry_id=inquiry_id)
+    except NewsdeskError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"inquiry {inquiry_id} closed")
