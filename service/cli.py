@@ -8,6 +8,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -178,7 +179,7 @@ def campaign_schedule(
     campaign_id: int,
     at: Annotated[
         str | None,
-        typer.Option(help="ISO time with offset, e.g. 2026-12-01T09:00+01:00; default now"),
+        typer.Option(help="ISO time, e.g. 2026-12-01T09:00 (campaign time zone) or with +01:00"),
     ] = None,
 ) -> None:
     """Schedule a draft campaign."""
@@ -186,11 +187,16 @@ def campaign_schedule(
     from service.db import session_scope
 
     with _errors(), session_scope() as session:
-        when = datetime.fromisoformat(at) if at else None
-        if when is not None and when.tzinfo is None:
-            raise NewsdeskError("give the time with an offset (e.g. +01:00) so it is not ambiguous")
+        try:
+            when = datetime.fromisoformat(at) if at else None
+        except ValueError:
+            raise NewsdeskError(f"not an ISO time: {at!r} (e.g. 2026-12-01T09:00)") from None
         campaign = schedule(session, campaign_id=campaign_id, send_at=when)
-        console.print(f"campaign {campaign_id} scheduled for {campaign.send_at}")
+        local = campaign.send_at.astimezone(ZoneInfo(campaign.timezone))  # type: ignore[union-attr]
+        console.print(
+            f"campaign {campaign_id} scheduled for {local:%Y-%m-%d %H:%M} {campaign.timezone}"
+            f" ({campaign.send_at:%H:%M} UTC)"
+        )
 
 
 def _act(campaign_id: int, action: str, confirm: bool) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, delete, select
 
@@ -15,7 +16,7 @@ from service.domain.campaign_states import CampaignAction, CampaignStatus
 from service.domain.errors import InvalidInput
 from service.inbound.complaint_rates import complaint_gate
 from service.models import Campaign, CampaignSegment, Segment
-from service.models._common import as_utc, utcnow
+from service.models._common import utcnow
 from service.rendering.environment import validate_template
 
 PAST_TOLERANCE = timedelta(seconds=60)
@@ -90,12 +91,15 @@ def save_campaign(
 
 
 def schedule(session: Session, *, campaign_id: int, send_at: datetime | None) -> Campaign:
-    """Schedule a draft for `send_at` (default now) after checking it can be sent."""
+    """Schedule a draft for `send_at` (default now) after checking it can be sent.
+
+    A time without an offset means the campaign's own time zone (e.g. 09:00 in Munich).
+    """
     now = utcnow()
-    when = as_utc(send_at) or now
+    campaign = get_campaign(session, campaign_id=campaign_id, lock=True)
+    when = in_zone(send_at, campaign.timezone) if send_at else now
     if when < now - PAST_TOLERANCE:
         raise InvalidInput(f"send time {when.isoformat()} is in the past (now {now.isoformat()})")
-    campaign = get_campaign(session, campaign_id=campaign_id, lock=True)
     targets = session.exec(
         select(CampaignSegment).where(CampaignSegment.campaign_id == campaign_id)
     ).all()
@@ -110,6 +114,16 @@ def schedule(session: Session, *, campaign_id: int, send_at: datetime | None) ->
         raise InvalidInput(f"scheduling blocked by the complaint rate: {gate.reason}")
     campaign.send_at = when.astimezone(UTC)
     return apply_action(session, campaign_id=campaign_id, action=CampaignAction.SCHEDULE)
+
+
+def in_zone(moment: datetime, zone: str) -> datetime:
+    """`moment` in UTC; a naive one is read as wall-clock time in `zone`."""
+    if moment.tzinfo is not None:
+        return moment.astimezone(UTC)
+    try:
+        return moment.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    except ZoneInfoNotFoundError as exc:
+        raise InvalidInput(f"unknown time zone {zone!r} on the campaign") from exc
 
 
 def check_lint(session: Session, *, campaign_id: int, at: datetime) -> None:

@@ -138,3 +138,13 @@ def test_openapi_lists_the_resources(client: TestClient) -> None:
         "/api/campaigns/{campaign_id}/pause",
     ):
         assert path in paths
+
+
+def test_a_time_without_offset_is_the_campaigns_time_zone(client: TestClient) -> None:
+    campaign = client.post("/api/campaigns", json=_campaign()).json()
+    assert campaign["timezone"] == "Europe/Berlin"
+    scheduled = client.post(
+        f"/api/campaigns/{campaign['id']}/schedule", json={"send_at": "2030-01-15T09:00:00"}
+    )
+    assert scheduled.status_code == 200, scheduled.text
+    assert scheduled.json()["send_at"].startswith("2030-01-15T08:00:00")  # 09:00 CET is 08:00 UTC
