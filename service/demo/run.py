@@ -123,8 +123,10 @@ def run_demo(
     var_dir.mkdir(parents=True)
     with MailCapture(var_dir / "maildir") as capture:
         defaults = get_settings()
+        # var/dkim/, beside the demo folder: the key outlives each clean demo run, so the DNS
+        # record to publish stays the same.
         key, record = write_demo_key(
-            var_dir, selector=defaults.dkim_selector, domain=defaults.dkim_domain
+            var_dir.parent, selector=defaults.dkim_selector, domain=defaults.dkim_domain
         )
         env = demo_environment(var_dir, capture.port, key)
         os.environ.update(env)  # this entry point configures itself and its worker alike

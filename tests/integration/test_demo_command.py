@@ -34,7 +34,7 @@ def test_demo_sends_one_correct_message_per_eligible_subscriber(tmp_path: Path) 
     with Session(engine) as session:
         campaign = session.exec(select(Campaign)).one()
         assert campaign.status == "sent"
-        records = list((var_dir / "dkim").glob("*._domainkey.*.txt"))
+        records = list((var_dir.parent / "dkim").glob("*._domainkey.*.txt"))
         check_campaign_mail(
             session,
             campaign_id=campaign.id,
