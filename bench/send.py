@@ -182,7 +182,7 @@ def run(
 
 def message_size(_port: int) -> int:
     """Size of one real message of this campaign (built the same way the workers build them)."""
-    from service.campaigns.sender import SKELETONS
+    from service.campaigns.skeletons import SKELETONS
     from service.db import session_scope
     from service.mail.compose import Recipient
     from service.models import Campaign, Delivery

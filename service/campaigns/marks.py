@@ -1,0 +1,105 @@
+"""Marks: record each send outcome durably before the next message goes out."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from service.campaigns.claims import Claimed, D, S, set_status
+from service.mail.compose import OutgoingMessage
+from service.mail.smtp_pool import SendOutcome, SendResult
+from service.models import (
+    DeliveryStatus,
+    SubscriberStatus,
+    Suppression,
+)
+from service.models._common import table_of, utcnow
+
+MARK_SENT = (
+    sa.update(D)
+    .where(D.c.id == sa.bindparam("did"))
+    .values(
+        status=DeliveryStatus.SENT.value, sent_at=sa.bindparam("at"), message_id=sa.bindparam("mid")
+    )
+)
+
+
+PG_MARK_SENT = (
+    "UPDATE delivery SET status = 'sent', sent_at = %(at)s, message_id = %(mid)s WHERE id = %(did)s"
+)
+
+
+class SentMarker:
+    """Marks one delivery sent in its own (autocommit) statement: the hottest write we do.
+
+    On PostgreSQL it goes straight to the psycopg cursor, which prepares the statement after a
+    few uses; that skips SQLAlchemy's per-call overhead (about a tenth of the per-message CPU).
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.cursor = None
+        if conn.dialect.name == "postgresql":
+            self.cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+
+    def __call__(self, delivery_id: int, message_id: str) -> None:
+        """Record that the relay accepted `message_id` for this delivery."""
+        params = {"did": delivery_id, "at": utcnow(), "mid": message_id}
+        if self.cursor is not None:
+            self.cursor.execute(PG_MARK_SENT, params)
+        else:
+            self.conn.execute(MARK_SENT, params)
+
+
+def mark_result(
+    conn: Connection,
+    *,
+    claimed: Claimed,
+    message: OutgoingMessage,
+    result: SendResult,
+    max_attempts: int,
+    mark_sent: SentMarker,
+) -> str:
+    """Record one outcome and commit it before the next message goes out."""
+    if result.outcome is SendOutcome.SENT:
+        mark_sent(claimed.delivery_id, message.message_id)
+        outcome = "sent"
+    elif result.outcome is SendOutcome.TEMPORARY:
+        conn.execute(
+            sa.update(D)
+            .where(D.c.id == claimed.delivery_id)
+            .values(
+                status=sa.case(
+                    (D.c.attempts >= max_attempts, DeliveryStatus.FAILED),
+                    else_=DeliveryStatus.QUEUED,
+                ),
+                last_error=result.detail[:1000],
+            )
+        )
+        outcome = "retry"
+    else:
+        set_status(
+            conn,
+            [claimed.delivery_id],
+            status=DeliveryStatus.FAILED,
+            last_error=result.detail[:1000],
+        )
+        if result.recipient_fault:
+            _record_hard_bounce(conn, subscriber_id=claimed.subscriber_id)
+        outcome = "failed"
+    conn.commit()
+    return outcome
+
+
+def _record_hard_bounce(conn: Connection, *, subscriber_id: int) -> None:
+    """A 5xx for the recipient at RCPT/DATA is a hard bounce: suppress after one event."""
+    row = conn.execute(sa.select(S.c.email_hash).where(S.c.id == subscriber_id)).one()
+    conn.execute(
+        sa.update(S).where(S.c.id == subscriber_id).values(status=SubscriberStatus.BLOCKLISTED)
+    )
+    table = table_of(Suppression)
+    exists = conn.execute(sa.select(table.c.id).where(table.c.email_hash == row[0])).first()
+    if exists is None:
+        conn.execute(
+            sa.insert(table).values(email_hash=row[0], reason="hard_bounce", created_at=utcnow())
+        )
