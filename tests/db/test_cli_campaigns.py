@@ -1,0 +1,54 @@
+"""`newsdesk campaign ...`: tables, clear errors (exit 2), confirmation before cancelling."""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+from typer.testing import CliRunner
+
+from service.cli import app
+from service.demo.seed import seed
+from service.models import Campaign
+from service.settings import get_settings
+
+RUNNER = CliRunner(env={"COLUMNS": "200"})
+
+
+def _demo(session: Session) -> int:
+    campaign_id = seed(session, secret=get_settings().secret_bytes, subscribers=20).campaign_id
+    session.commit()
+    return campaign_id
+
+
+def test_list_schedule_pause_and_cancel_with_confirmation(session: Session) -> None:
+    campaign_id = _demo(session)
+    listed = RUNNER.invoke(app, ["campaign", "list"])
+    assert listed.exit_code == 0 and "Partnership newsletter (demo)" in listed.output
+    scheduled = RUNNER.invoke(
+        app, ["campaign", "schedule", str(campaign_id), "--at", "2031-03-02T09:30"]
+    )
+    assert scheduled.exit_code == 0, scheduled.output
+    assert "2031-03-02 09:30 Europe/Berlin (08:30 UTC)" in scheduled.output
+    paused = RUNNER.invoke(app, ["campaign", "pause", str(campaign_id)])
+    assert paused.exit_code == 0, paused.output
+    declined = RUNNER.invoke(app, ["campaign", "cancel", str(campaign_id)], input="n\n")
+    assert declined.exit_code == 1
+    session.expire_all()
+    assert session.get(Campaign, campaign_id).status == "paused"
+    cancelled = RUNNER.invoke(app, ["campaign", "cancel", str(campaign_id)], input="y\n")
+    assert cancelled.exit_code == 0
+    status = RUNNER.invoke(app, ["campaign", "status", str(campaign_id), "--no-follow"])
+    assert status.exit_code == 0 and "cancelled" in status.output
+
+
+def test_user_errors_exit_2_with_a_message(session: Session) -> None:
+    campaign_id = _demo(session)
+    past = RUNNER.invoke(
+        app, ["campaign", "schedule", str(campaign_id), "--at", "2001-01-01T09:00"]
+    )
+    assert past.exit_code == 2 and "in the past" in past.output
+    garbled = RUNNER.invoke(app, ["campaign", "schedule", str(campaign_id), "--at", "next tuesday"])
+    assert garbled.exit_code == 2 and "not an ISO time" in garbled.output
+    missing = RUNNER.invoke(app, ["campaign", "show", "9999"])
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+    wrong_state = RUNNER.invoke(app, ["campaign", "resume", str(campaign_id)])
+    assert wrong_state.exit_code == 2 and "cannot resume" in wrong_state.output
