@@ -127,3 +127,9 @@ def campaign_row(conn: Connection, campaign_id: int) -> Campaign:
         sa.select(table_of(Campaign)).where(table_of(Campaign).c.id == campaign_id)
     ).one()
     return Campaign.model_validate(dict(row._mapping))
+
+
+def touch_heartbeat(conn: Connection, *, campaign_id: int) -> None:
+    """Record that a worker is making progress on the campaign."""
+    table = table_of(Campaign)
+    conn.execute(sa.update(table).where(table.c.id == campaign_id).values(heartbeat_at=utcnow()))

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from service.campaigns.dispatch import open_count, queued_ranges, release_stale_claims
 from service.campaigns.editions import ensure_editions
@@ -16,7 +16,7 @@ from service.campaigns.lifecycle import finish_if_complete, get_campaign, start_
 from service.db import session_scope
 from service.domain.campaign_states import CampaignStatus
 from service.models import Campaign
-from service.models._common import table_of, utcnow
+from service.models._common import utcnow
 from service.settings import Settings
 
 
@@ -101,12 +101,6 @@ def stalled_campaigns(*, settings: Settings) -> list[Recovery]:
     for recovery in recoveries:
         recovery.ranges = all_queued_ranges(campaign_id=recovery.campaign_id, settings=settings)
     return recoveries
-
-
-def touch(session: Session, *, campaign_id: int) -> None:
-    """Record progress so the recovery sweep leaves a working campaign alone."""
-    table = table_of(Campaign)
-    session.execute(sa.update(table).where(table.c.id == campaign_id).values(heartbeat_at=utcnow()))
 
 
 def retry_delay(*, attempt: int, base_s: float, cap_s: float = 300.0) -> float:

@@ -23,6 +23,7 @@ from service.campaigns.claims import (
     claim_chunk,
     load_claimed,
     set_status,
+    touch_heartbeat,
     wants_webhook,
 )
 from service.campaigns.marks import SentMarker, mark_result
@@ -126,6 +127,8 @@ class RangeSender:
         )
         if ids:
             self.first_id = ids[-1] + 1
+            # Progress the recovery sweep can see, even while one long batch is still going.
+            touch_heartbeat(self.conn, campaign_id=self.campaign_id)
         sendable, gone = (
             load_claimed(
                 self.conn,

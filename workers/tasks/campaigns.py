@@ -6,7 +6,6 @@ import logging
 
 from service.campaigns import runner
 from service.campaigns.sender import send_range
-from service.db import session_scope
 from service.mail.smtp_pool import get_pool
 from service.settings import get_settings
 from workers.celery_app import celery_app
@@ -55,8 +54,6 @@ def send_batch(campaign_id: int, first_id: int, last_id: int, attempt: int = 0) 
         settings=settings,
         transport=get_pool(settings),
     )
-    with session_scope() as session:
-        runner.touch(session, campaign_id=campaign_id)
     if result.retry_ids:
         delay = runner.retry_delay(attempt=attempt, base_s=settings.retry_base_s)
         send_batch.apply_async(
