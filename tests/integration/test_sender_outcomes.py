@@ -216,3 +216,23 @@ def test_delivered_webhooks_are_queued_per_sent_message(
     ).all()
     assert sorted(q.payload["delivery_id"] for q in queued) == sorted(d.id for d in sent)
     assert len(sent) == len(picky_smtp.accepted) > 20
+
+
+def test_sending_touches_the_heartbeat_the_recovery_sweep_reads(
+    session: Session, picky_smtp: PickyHandler
+) -> None:
+    from service.campaigns.runner import stalled_campaigns
+
+    campaign_id = _campaign_with(session, {})
+    ranges = _fan_out(campaign_id)
+    campaign = session.get(Campaign, campaign_id)
+    assert campaign is not None
+    campaign.heartbeat_at = None  # as if nothing had happened for a long time
+    session.add(campaign)
+    session.commit()
+    first, _last = ranges[0]
+    send_range(campaign_id=campaign_id, first_id=first, last_id=first, settings=get_settings(),
+               transport=SmtpPool(get_settings()))  # fmt: skip
+    session.expire_all()
+    assert session.get(Campaign, campaign_id).heartbeat_at is not None
+    assert stalled_campaigns(settings=get_settings()) == []  # a working campaign is left alone
