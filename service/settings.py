@@ -171,6 +171,11 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
 
+def is_production(settings: Settings) -> bool:
+    """Public name of the production test (the API uses it to insist on an admin token)."""
+    return _is_production(settings)
+
+
 def _is_production(settings: Settings) -> bool:
     """A deployment on PostgreSQL with a Redis broker is production; anything else is local."""
     return settings.database_url.startswith("postgresql") and settings.broker_url.startswith(

@@ -20,6 +20,7 @@ from service.api import (
 from service.api.deps import require_admin
 from service.domain.errors import InvalidInput, InvalidTransition, NewsdeskError, NotFound
 from service.inbound.webhook import make_inbound_router
+from service.settings import get_settings, is_production
 
 
 def enqueue_inbound(message_id: int) -> None:
@@ -31,6 +32,9 @@ def enqueue_inbound(message_id: int) -> None:
 
 def create_app() -> FastAPI:
     """Build the app with every router and the error mapping."""
+    settings = get_settings()
+    if is_production(settings) and not settings.admin_token and not settings.demo_mode:
+        raise RuntimeError("NEWSDESK_ADMIN_TOKEN must be set: the admin API is not left open")
     app = FastAPI(
         title="Newsdesk", version="0.1.0", description="Newsletter and mailing automation"
     )

@@ -148,3 +148,21 @@ def test_a_time_without_offset_is_the_campaigns_time_zone(client: TestClient) ->
     )
     assert scheduled.status_code == 200, scheduled.text
     assert scheduled.json()["send_at"].startswith("2030-01-15T08:00:00")  # 09:00 CET is 08:00 UTC
+
+
+def test_production_refuses_an_open_admin_api(
+    configured: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.settings import reset_settings
+
+    monkeypatch.setenv("NEWSDESK_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    monkeypatch.setenv("NEWSDESK_BROKER_URL", "redis://127.0.0.1:6379/0")
+    reset_settings()
+    with pytest.raises(RuntimeError, match="NEWSDESK_ADMIN_TOKEN"):
+        create_app()
+    monkeypatch.setenv("NEWSDESK_ADMIN_TOKEN", "a-real-admin-token-0123456789")
+    reset_settings()
+    client = TestClient(create_app())
+    assert client.get("/api/campaigns").status_code == 401  # refused before touching the database
+    assert client.get("/healthz").status_code == 200
+    reset_settings()
