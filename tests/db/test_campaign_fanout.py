@@ -133,3 +133,29 @@ def test_intro_template_is_rendered_in_the_sandbox(session: Session) -> None:
     for edition in session.exec(select(Edition).where(Edition.campaign_id == campaign_id)):
         assert "{{" not in edition.html
         assert "Partnership Newsletter." in edition.text
+
+
+def test_only_announcements_valid_at_the_send_time_are_planned(session: Session) -> None:
+    from datetime import timedelta
+
+    from service.campaigns.assembly import candidate_announcements
+
+    summary = seed(session, secret=get_settings().secret_bytes, subscribers=10)
+    now = utcnow()
+    expired, future, current = session.exec(
+        select(Announcement).order_by(Announcement.priority)
+    ).all()[:3]
+    expired.valid_until = now - timedelta(days=1)
+    future.valid_from = now + timedelta(days=1)
+    current.valid_from, current.valid_until = now - timedelta(days=1), now + timedelta(days=1)
+    session.add_all([expired, future, current])
+    session.commit()
+    campaign = get_campaign(session, campaign_id=summary.campaign_id)
+    planned = {a.slug for a in candidate_announcements(session, campaign=campaign, at=now)}
+    assert current.slug in planned
+    assert expired.slug not in planned and future.slug not in planned
+    later = {
+        a.slug
+        for a in candidate_announcements(session, campaign=campaign, at=now + timedelta(days=2))
+    }
+    assert future.slug in later and current.slug not in later
