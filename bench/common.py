@@ -21,8 +21,8 @@ STAGES = ["phd", "postdoc", "pi", "clinician", "staff", "partner"]
 TOPICS = ["lung", "ai-ml", "single-cell", "imaging", "genomics"]
 
 
-def fresh_database(url: str) -> None:
-    """Create the benchmark database if needed and empty it, then migrate."""
+def ensure_database(url: str) -> None:
+    """Create the benchmark database if it does not exist yet."""
     admin_url, _, name = url.rpartition("/")
     engine = sa.create_engine(f"{admin_url}/postgres", isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
@@ -31,6 +31,11 @@ def fresh_database(url: str) -> None:
         ).first():
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
+
+
+def fresh_database(url: str) -> None:
+    """Create the benchmark database if needed and empty it, then migrate."""
+    ensure_database(url)
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))

@@ -1,6 +1,6 @@
 """Benchmark: import N subscribers (default 1,000,000) from CSV; prints rows/s and peak RSS.
 
-    python bench/import.py --database-url postgresql+psycopg://postgres@127.0.0.1/nd_bench
+    python -m bench.import [--rows N] [--database-url URL]   (default: the shared bench database)
 
 On PostgreSQL the tables live in a private schema `bench_import` (dropped and recreated), so
 the target database's own tables are untouched. Every row carries consent proof, so no mail is
@@ -19,6 +19,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
+
+from bench.common import DEFAULT_URL, ensure_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -83,10 +85,12 @@ def make_engine(url: str) -> sa.Engine:
 def main() -> None:
     """Generate, import, report."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--batch", type=int, default=None)
     args = parser.parse_args()
+    if args.database_url.startswith("postgresql"):
+        ensure_database(args.database_url)
     engine = make_engine(args.database_url)
     with tempfile.TemporaryDirectory() as tmp:
         source = Path(tmp) / "subscribers.csv"
