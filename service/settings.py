@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     )
     secret_key: str = PLACEHOLDER_SECRET
     admin_token: str | None = None
+    signup_per_ip_per_hour: int = Field(20, ge=1)  # public /subscribe form, per client address
+    confirmations_per_address_per_day: int = Field(3, ge=1)  # DOI mails to one mailbox
     demo_mode: bool = False
 
     from_name: str = "Munich-Chicago Health AI Partnership"

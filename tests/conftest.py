@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel
 
 import service.models  # noqa: F401 - registers every table
+from service.audience.throttle import signup_throttle
 from service.db import reset_engine
 from service.settings import reset_settings
 
@@ -65,6 +66,7 @@ def configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     reset_settings()
     reset_engine()
+    signup_throttle.cache_clear()  # per-process signup counts must not leak between tests
     yield tmp_path
     reset_engine()
     reset_settings()

@@ -13,6 +13,7 @@ from service.api.public_pages import MailSender, client_ip, get_mail_sender, not
 from service.api.web_texts import texts
 from service.audience.ledger import consent_text
 from service.audience.subscribe import ConfirmationExpired, confirm, subscribe
+from service.audience.throttle import signup_throttle
 from service.audience.token_port import decode_confirm, make_preferences
 from service.db import session_scope
 from service.domain.errors import InvalidInput, NotFound
@@ -69,6 +70,10 @@ def subscribe_submit(
         return _subscribe_page(
             request, lang, status=422, error=texts(lang)["sub_need_consent"], email=email, name=name
         )
+    throttle = signup_throttle()
+    if throttle.try_acquire(f"ip:{client_ip(request) or 'unknown'}") > 0:
+        error = texts(lang)["sub_too_many"]
+        return _subscribe_page(request, lang, status=429, error=error, email=email, name=name)
     source = str(request.url_for("subscribe_form"))
     try:
         with session_scope() as session:
@@ -83,7 +88,12 @@ def subscribe_submit(
             )
     except InvalidInput as exc:
         return _subscribe_page(request, lang, status=422, error=str(exc), email=email, name=name)
-    if outcome.message is not None:
+    # A mailbox gets a few confirmation requests a day at most, whoever asks; past that the
+    # page reads the same (no oracle) but nothing is sent, so the form cannot flood an inbox.
+    flooded = outcome.subscriber is not None and (
+        throttle.try_acquire(f"mailbox:{outcome.subscriber.email_hash}") > 0
+    )
+    if outcome.message is not None and not flooded:
         try:
             sender(outcome.message)  # after commit: a failed send never loses the signup row
         except (OSError, smtplib.SMTPException):

@@ -28,6 +28,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "sub_name": "Name (optional)",
         "sub_button": "Subscribe",
         "sub_need_consent": "Please agree to receive the newsletter.",
+        "sub_too_many": "Too many signups from your network just now. Please try again later.",
         "sub_sent": "Thank you. Please check your inbox: we sent you a link to confirm your "
         "subscription.",
         "confirm_title": "Subscription",
@@ -62,6 +63,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "sub_name": "Name (optional)",
         "sub_button": "Abonnieren",
         "sub_need_consent": "Bitte stimmen Sie dem Erhalt des Newsletters zu.",
+        "sub_too_many": "Gerade kamen zu viele Anmeldungen aus Ihrem Netz. Bitte versuchen Sie es "
+        "später noch einmal.",
         "sub_sent": "Vielen Dank. Bitte sehen Sie in Ihr Postfach: Wir haben Ihnen einen Link zur "
         "Bestätigung Ihres Abonnements geschickt.",
         "confirm_title": "Abonnement",

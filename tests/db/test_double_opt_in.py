@@ -122,3 +122,31 @@ def test_purge_removes_old_unconfirmed_rows_and_their_ledger(session: Session) -
     session.commit()
     assert [s.email for s in session.exec(select(Subscriber))] == ["fresh@x.org"]
     assert ledger_count(session) == 1
+
+
+def test_signups_are_throttled_per_client_and_per_mailbox(
+    session: Session, smtp: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A network gets a few signups an hour; a mailbox a few confirmation mails a day."""
+    from service.audience.throttle import signup_throttle
+    from service.settings import reset_settings
+
+    monkeypatch.setenv("NEWSDESK_SIGNUP_PER_IP_PER_HOUR", "3")
+    monkeypatch.setenv("NEWSDESK_CONFIRMATIONS_PER_ADDRESS_PER_DAY", "1")
+    reset_settings()
+    signup_throttle.cache_clear()
+    client = make_client()
+    form = {"language": "en", "consent": "yes", "lists": ["ecr"]}
+    first = client.post("/subscribe", data={**form, "email": "victim@example.org"})
+    again = client.post("/subscribe", data={**form, "email": "Victim@Example.org"})
+    assert first.status_code == again.status_code == 200
+    assert first.text.count("check your inbox") == again.text.count("check your inbox") == 1
+    assert len(smtp.messages) == 1  # the second request reads the same but sends nothing
+    other = client.post("/subscribe", data={**form, "email": "other@example.org"})
+    assert other.status_code == 200 and len(smtp.messages) == 2
+    refused = client.post("/subscribe", data={**form, "email": "fourth@example.org"})
+    assert refused.status_code == 429 and "Too many signups" in refused.text
+    assert (
+        session.exec(select(Subscriber).where(Subscriber.email == "fourth@example.org")).first()
+        is None
+    )
