@@ -80,6 +80,11 @@ NONE_TTL_S = 5.0
 _NONE_UNTIL: dict[str, float] = {}
 
 
+def subscribed(session: Session, event_type: str) -> bool:
+    """Whether any active endpoint wants `event_type` (lets hot paths skip building events)."""
+    return bool(_active_endpoints(session, event_type))
+
+
 def _active_endpoints(session: Session, event_type: str) -> list[int]:
     """Ids of active endpoints that want `event_type` (empty list of types = all)."""
     key = str(session.get_bind().engine.url)

@@ -13,7 +13,6 @@ from service.models import (
     Delivery,
     DeliveryStatus,
     Subscriber,
-    WebhookEndpoint,
 )
 from service.models._common import table_of, utcnow
 
@@ -112,13 +111,6 @@ def set_status(conn: Connection, ids: list[int], **values: object) -> None:
     """Set columns on these deliveries (no-op for an empty list)."""
     if ids:
         conn.execute(sa.update(D).where(D.c.id.in_(ids)).values(**values))
-
-
-def wants_webhook(conn: Connection, event_type: str) -> bool:
-    """Whether any active endpoint subscribes to `event_type` (empty list = every event)."""
-    table = table_of(WebhookEndpoint)
-    rows = conn.execute(sa.select(table.c.event_types).where(table.c.active == sa.true()))
-    return any(not types or event_type in types for (types,) in rows)
 
 
 def campaign_row(conn: Connection, campaign_id: int) -> Campaign:

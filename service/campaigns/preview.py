@@ -9,11 +9,13 @@ from sqlmodel import Session, select
 from service.campaigns.assembly import candidate_announcements
 from service.campaigns.editions import edition_input
 from service.campaigns.lifecycle import get_campaign
+from service.campaigns.subscriber_view import fill
 from service.domain.errors import NotFound
 from service.models import AnnouncementSegment, Segment
 from service.models._common import utcnow
 from service.rendering.contract import (
     PLACEHOLDER_PREFIX,
+    PLACEHOLDER_RE,
     PLACEHOLDER_SUFFIX,
     EditionInput,
     RenderedEdition,
@@ -68,20 +70,20 @@ def preview_rendered(
     return render_edition(spec)
 
 
+def _neutral_value(key: str, links: tuple[str, ...]) -> str:
+    """A harmless stand-in for one placeholder: original links, a dummy reply address."""
+    if key.startswith("LINK") and key[4:].isdigit() and int(key[4:]) < len(links):
+        return links[int(key[4:])]
+    if key.startswith("REPLY"):
+        return "reply@example.invalid"
+    return {"NAME": "", "PIXEL": ""}.get(key, "#preview")
+
+
 def neutral_fill(text: str, links: tuple[str, ...]) -> str:
     """Replace placeholders with harmless values for display (never used for sending)."""
-    parts = text.split(PLACEHOLDER_PREFIX)
-    out = [parts[0]]
-    for part in parts[1:]:
-        key, _, rest = part.partition(PLACEHOLDER_SUFFIX)
-        if key.startswith("LINK") and key[4:].isdigit() and int(key[4:]) < len(links):
-            value = links[int(key[4:])]
-        elif key.startswith("REPLY"):
-            value = "reply@example.invalid"
-        else:
-            value = {"NAME": "", "PIXEL": ""}.get(key, "#preview")
-        out.append(value + rest)
-    return "".join(out)
+    cut = slice(len(PLACEHOLDER_PREFIX), -len(PLACEHOLDER_SUFFIX))
+    keys = {found[cut] for found in PLACEHOLDER_RE.findall(text)}
+    return fill(text, {key: _neutral_value(key, links) for key in keys}, escape=False)
 
 
 def preview_html(

@@ -24,7 +24,6 @@ from service.campaigns.claims import (
     load_claimed,
     set_status,
     touch_heartbeat,
-    wants_webhook,
 )
 from service.campaigns.marks import SentMarker, mark_result
 from service.campaigns.skeletons import SKELETONS
@@ -84,7 +83,8 @@ class RangeSender:
         self.last_check = 0.0
         self.mark_sent = SentMarker(conn)
         self.skeletons: dict[str, EditionSkeleton] = {}
-        self.webhook_delivered = wants_webhook(conn, "delivered")
+        with Session(bind=conn) as session:
+            self.webhook_delivered = webhooks.subscribed(session, "delivered")
         self.delivered: list[dict[str, object]] = []
 
     def run(self) -> BatchResult:

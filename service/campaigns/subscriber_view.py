@@ -26,6 +26,7 @@ from service.rendering.contract import (
     NAME,
     PIXEL,
     PLACEHOLDER_PREFIX,
+    PLACEHOLDER_RE,
     PLACEHOLDER_SUFFIX,
     PREFSURL,
     UNSUBURL,
@@ -36,7 +37,7 @@ from service.rendering.contract import (
     link_key,
     reply_key,
 )
-from service.rendering.edition import PLACEHOLDER_RE, render_edition, render_web_view
+from service.rendering.edition import render_edition, render_web_view
 from service.settings import get_settings
 from service.tracking.urls import PublicUrls
 

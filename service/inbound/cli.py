@@ -72,13 +72,13 @@ def inquiries(
 
     from service.db import session_scope
     from service.domain.errors import NewsdeskError
-    from service.inbound.inquiries import list_inquiries, open_counts
+    from service.inbound.inquiries import OPEN_STATES, list_inquiries, per_coordinator
 
     console = Console()
     try:
         with session_scope() as session:
             lines = list_inquiries(session, coordinator_id=coordinator, state=state, limit=limit)
-            counts = open_counts(session)
+            counts = per_coordinator(session, states=OPEN_STATES)
     except NewsdeskError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from None

@@ -75,13 +75,21 @@ def close_inquiry(session: Session, *, inquiry_id: int) -> Inquiry:
     return row
 
 
-def open_counts(session: Session) -> dict[str, int]:
-    """Open (new or forwarded) inquiries per coordinator."""
-    rows = session.execute(
+OPEN_STATES = (InquiryState.NEW, InquiryState.FORWARDED)
+
+
+def per_coordinator(
+    session: Session, *, campaign_id: int | None = None, states: tuple[str, ...] | None = None
+) -> dict[str, int]:
+    """Inquiries per coordinator name ("triage" when none was found), optionally filtered."""
+    query = (
         sa.select(col(Coordinator.name), sa.func.count(col(Inquiry.id)))
         .select_from(Inquiry)
         .outerjoin(Coordinator, col(Coordinator.id) == col(Inquiry.coordinator_id))
-        .where(col(Inquiry.state).in_([InquiryState.NEW, InquiryState.FORWARDED]))
         .group_by(col(Coordinator.name))
     )
-    return {name or "triage": count for name, count in rows}
+    if campaign_id is not None:
+        query = query.where(col(Inquiry.campaign_id) == campaign_id)
+    if states is not None:
+        query = query.where(col(Inquiry.state).in_(states))
+    return {name or "triage": count for name, count in session.execute(query)}

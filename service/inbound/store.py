@@ -3,28 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlmodel import Session
 
 from service.db import get_engine
 from service.models import InboundChannel, InboundMessage, InboundStatus
 from service.models._common import table_of, utcnow
-
-
-def add_inbound(
-    session: Session,
-    *,
-    raw: bytes,
-    envelope_from: str,
-    envelope_to: list[str],
-    channel: str = InboundChannel.SMTP,
-) -> InboundMessage:
-    """Add one received message (status received) and flush to get its id."""
-    row = InboundMessage(
-        raw=raw, envelope_from=envelope_from[:998], envelope_to=envelope_to, channel=channel
-    )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def store_inbound(

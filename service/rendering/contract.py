@@ -14,12 +14,14 @@ Filling conventions (the sending code substitutes bytes after inlining, in HTML 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 # Personal values are filled in after rendering and inlining, per recipient. Placeholders are
 # plain alphanumeric names because html2text escapes brackets and underscores.
 PLACEHOLDER_PREFIX = "NDPH"
 PLACEHOLDER_SUFFIX = "HPDN"
+PLACEHOLDER_RE = re.compile(f"{PLACEHOLDER_PREFIX}[A-Z0-9]+{PLACEHOLDER_SUFFIX}")
 
 
 def placeholder(key: str) -> str:

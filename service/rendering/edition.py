@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,7 +16,7 @@ from service.rendering.contract import (
     NAME,
     PIXEL,
     PLACEHOLDER_PREFIX,
-    PLACEHOLDER_SUFFIX,
+    PLACEHOLDER_RE,
     PREFSURL,
     UNSUBURL,
     WEBURL,
@@ -36,7 +35,6 @@ DOCTYPE = "<!DOCTYPE html>"
 PREHEADER_SPACER = "\u034f\u200c\u00a0" * 40
 PREHEADER_MAX = 100
 ANNOUNCEMENT_ATTR = "data-nd-announcement"
-PLACEHOLDER_RE = re.compile(f"{PLACEHOLDER_PREFIX}[A-Z0-9]+{PLACEHOLDER_SUFFIX}")
 
 
 @dataclass

@@ -13,7 +13,11 @@ import cssutils
 import lxml.html
 
 from service.rendering.caniemail import load_features
-from service.rendering.contract import PLACEHOLDER_PREFIX, PLACEHOLDER_SUFFIX, UNSUBURL, placeholder
+from service.rendering.contract import (
+    PLACEHOLDER_RE,
+    UNSUBURL,
+    placeholder,
+)
 from service.rendering.email_features import FeatureUse, find_features
 from service.settings import get_settings
 
@@ -39,7 +43,6 @@ LINK_TEXT_DENYLIST = frozenset(
     }
 )
 IMAGE_EXTENSIONS = frozenset({"png", "jpg", "jpeg", "gif"})
-PLACEHOLDER_RE = re.compile(f"{PLACEHOLDER_PREFIX}[A-Z0-9]+{PLACEHOLDER_SUFFIX}")
 PREHEADER_STYLES = ("display:none", "max-height:0", "overflow:hidden", "mso-hide:all")
 # Features a target client lacks but whose absence does no harm, with the reason (E2, E6, E7).
 GRACEFUL = {

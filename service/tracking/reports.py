@@ -15,16 +15,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from service.domain.errors import NotFound
+from service.inbound.inquiries import per_coordinator
 from service.models import (
     Announcement,
     Campaign,
-    Coordinator,
     Delivery,
     Edition,
-    Inquiry,
     Subscriber,
     Suppression,
 )
@@ -281,17 +280,5 @@ def campaign_report(session: Session, *, campaign_id: int) -> CampaignReport:
         links=links,
         announcements=_announcement_clicks(session, campaign_id, links),
         series=_series(session, campaign_id),
-        replies=_replies(session, campaign_id),
+        replies=per_coordinator(session, campaign_id=campaign_id),
     )
-
-
-def _replies(session: Session, campaign_id: int) -> dict[str, int]:
-    """Subscriber replies routed per coordinator (triage when no coordinator was found)."""
-    rows = session.execute(
-        sa.select(col(Coordinator.name), sa.func.count(col(Inquiry.id)))
-        .select_from(Inquiry)
-        .outerjoin(Coordinator, col(Coordinator.id) == col(Inquiry.coordinator_id))
-        .where(col(Inquiry.campaign_id) == campaign_id)
-        .group_by(col(Coordinator.name))
-    )
-    return {name or "triage": count for name, count in rows}
