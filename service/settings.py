@@ -102,8 +102,12 @@ class Settings(BaseSettings):
     # Mailman's bounce_you_are_disabled_warnings(_interval): notices after disabling, then removal
     bounce_notice_count: int = Field(3, ge=0)
     bounce_notice_interval_days: int = Field(7, ge=1)
-    # A8: this many policy rejections (5.7.x/4.7.x) for one campaign pause it
+    # A8: policy rejections (5.7.x/4.7.x) from this many distinct recipient domains of one
+    # campaign's real deliveries pause it
     policy_pause_threshold: int = Field(5, ge=1)
+    # Feedback loops whose reports strip our original: acted on only from these sender domains,
+    # and only with a verifying DKIM signature of that domain (issue 15, finding 1)
+    fbl_domains: list[str] = Field(default_factory=list)
     # F4: user-reported complaints / delivered; warn above the first, block the next campaign at
     # or above the second until `complaint_clear_days` consecutive days stayed below it
     complaint_warn_rate: float = Field(0.001, ge=0)

@@ -54,6 +54,8 @@ class InboundVerdict:
     message_id: str = ""
     reason: str | None = None
     original_message_id: str | None = None  # of our message a complaint quotes
+    # Message-IDs in returned originals (bounces and complaints): how a report names our delivery
+    returned_message_ids: list[str] = field(default_factory=list)
     is_automatic: bool = False
     quarantined: bool = False
 
@@ -131,6 +133,7 @@ def _base_fields(msg: Message, envelope_to: list[str], text: str) -> dict[str, A
         "subject": header(msg, "Subject")[:500],
         "from_address": header(msg, "From")[:320],
         "message_id": header(msg, "Message-ID")[:500],
+        "returned_message_ids": _embedded_message_ids(msg),
     }
 
 
@@ -139,6 +142,24 @@ def _split(values: list[str]) -> list[str]:
     from email.utils import getaddresses
 
     return [addr for _, addr in getaddresses(values) if addr]
+
+
+def _embedded_message_ids(msg: Message) -> list[str]:
+    """Message-IDs of returned originals (message/rfc822 or text/rfc822-headers parts)."""
+    from email.parser import HeaderParser
+
+    from service.inbound.parse import POLICY, part_text, walk_safely
+
+    found: list[str] = []
+    for part in walk_safely(msg):
+        if part is msg or part.get_content_type() == "multipart/report":
+            continue
+        if part.get_content_type() == "text/rfc822-headers":
+            part = HeaderParser(policy=POLICY).parsestr(part_text(part)[:64_000])
+        value = header(part, "Message-ID").strip()[:200]
+        if value and value not in found:
+            found.append(value)
+    return found[:5]
 
 
 def _embedded_senders(msg: Message) -> list[str]:

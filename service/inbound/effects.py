@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.campaigns.lifecycle import apply_action
 from service.domain.addresses import email_hash, normalise_email
@@ -104,11 +104,15 @@ def sender_alert(
     campaign_id: int | None,
     status_code: str | None,
     detail: str,
+    delivery_id: int | None = None,
+    recipient_domain: str | None = None,
 ) -> SenderAlert:
     """Record a policy/reputation rejection for the admins; the subscriber is left alone."""
     alert = SenderAlert(
         inbound_message_id=message_id,
         campaign_id=campaign_id,
+        delivery_id=delivery_id,
+        recipient_domain=recipient_domain,
         status_code=status_code,
         detail=detail[:2000],
     )
@@ -124,11 +128,13 @@ def record_complaint(
     subscriber_id: int | None,
     feedback_type: str,
     message_id: int | None,
+    delivery_id: int | None = None,
 ) -> ComplaintEvent:
     """Count one complaint for the campaign's complaint rate (F4)."""
     event = ComplaintEvent(
         campaign_id=campaign_id,
         subscriber_id=subscriber_id,
+        delivery_id=delivery_id,
         feedback_type=feedback_type[:32],
         inbound_message_id=message_id,
     )
@@ -138,16 +144,18 @@ def record_complaint(
 
 
 def pause_for_policy_rejections(session: Session, *, campaign_id: int) -> bool:
-    """Pause the campaign once its policy rejections reach the threshold (A8); True if paused.
+    """Pause the campaign once enough recipient domains refused it (A8); True if paused.
 
     Rejections for authentication, reputation or rate are ours to fix: carrying on sending
-    only burns reputation. A campaign that is not running (paused, sent, gone) stays as it is.
+    only burns reputation. Only rejections matched to our deliveries count, by distinct
+    recipient domain, so one subscriber forging reports about their own copy cannot pause a
+    campaign. A campaign that is not running (paused, sent, gone) stays as it is.
     """
     threshold = get_settings().policy_pause_threshold
     count = session.exec(
-        select(sa.func.count())
-        .select_from(SenderAlert)
-        .where(SenderAlert.campaign_id == campaign_id)
+        select(sa.func.count(sa.distinct(col(SenderAlert.recipient_domain)))).where(
+            SenderAlert.campaign_id == campaign_id, col(SenderAlert.delivery_id).is_not(None)
+        )
     ).one()
     if count < threshold:
         return False
@@ -156,7 +164,10 @@ def pause_for_policy_rejections(session: Session, *, campaign_id: int) -> bool:
             session,
             campaign_id=campaign_id,
             action=CampaignAction.PAUSE,
-            reason=f"{count} policy rejections (5.7.x/4.7.x): check authentication and reputation",
+            reason=(
+                f"policy rejections (5.7.x/4.7.x) from {count} recipient domains:"
+                " check authentication and reputation"
+            ),
         )
     except (InvalidTransition, NotFound):
         return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from service import webhooks
 from service.domain.errors import NotFound
@@ -18,12 +18,10 @@ from service.inbound.routing import ReplyTarget, TokenDecoder, TopicRules, route
 from service.inbound.tokens import tokens_in
 from service.models import (
     Coordinator,
-    Delivery,
     InboundMessage,
     InboundStatus,
     Inquiry,
     Subscriber,
-    SuppressionReason,
 )
 from service.settings import get_settings
 
@@ -41,13 +39,26 @@ class Outcome:
 def process_inbound(
     session: Session, *, message_id: int, decoder: TokenDecoder, topics: TopicRules | None = None
 ) -> Outcome:
-    """Classify the stored message and apply the verdict; adds and flushes, caller commits."""
-    row = session.get(InboundMessage, message_id)
-    if row is None:
-        raise NotFound(f"inbound message {message_id} does not exist")
+    """Classify the stored message and apply the verdict; adds and flushes, caller commits.
+
+    Idempotent: the row is locked and a message processed before is not applied again, nor is
+    a copy of one (same Message-ID to the same addresses) within the duplicate window.
+    """
+    from service.inbound.idempotency import already_processed, duplicate_of, lock_message
+
+    row = lock_message(session, message_id=message_id)
+    if already_processed(row):
+        return Outcome(kind="unknown", action=f"already processed ({row.status})")
     verdict = _storable(classify_message(row.raw, envelope_to=row.envelope_to))
     row.verdict = verdict.to_dict()
     row.processed_at = effects.now()
+    row.header_message_id = verdict.message_id.strip()[:500] or None
+    original = duplicate_of(session, row=row)
+    if original is not None:
+        row.status = InboundStatus.DUPLICATE
+        session.add(row)
+        session.flush()
+        return Outcome(kind=verdict.kind, action=f"duplicate of inbound message {original}")
     if verdict.quarantined:
         row.status, row.quarantine_reason = InboundStatus.QUARANTINED, verdict.reason
         session.add(row)
@@ -57,6 +68,8 @@ def process_inbound(
     session.add(row)
     rules = topics if topics is not None else get_settings().inbound_topic_rules
     outcome = _apply(session, row, verdict, decoder, rules)
+    row.verdict = {**verdict.to_dict(), "action": outcome.action}  # what was done, for reports
+    session.add(row)
     session.flush()
     _emit_webhook(session, row, verdict, outcome)
     return outcome
@@ -70,7 +83,11 @@ def _emit_webhook(
 ) -> None:
     """Tell subscribed systems about bounces, complaints and routed inquiries."""
     event_type = WEBHOOK_EVENTS.get(outcome.kind)
-    if event_type is None or outcome.action == "recorded":
+    if (
+        event_type is None
+        or outcome.action == "recorded"
+        or outcome.action.startswith(("unmatched", "already applied"))
+    ):
         return
     event = {
         "inbound_message_id": row.id,
@@ -167,76 +184,10 @@ def _reply_target(v: InboundVerdict, decoder: TokenDecoder) -> ReplyTarget | Non
 def _bounce_or_complaint(
     session: Session, row: InboundMessage, v: InboundVerdict, decoder: TokenDecoder
 ) -> Outcome:
-    """Hard: suppress; soft: score; policy: alert only; complaint: suppress at once."""
-    ids = next((d for d in (decoder.bounce(t) for t in v.bounce_tokens) if d), None)
-    campaign_id, subscriber = (ids[0], session.get(Subscriber, ids[1])) if ids else (None, None)
-    if subscriber is None and v.addresses:
-        subscriber = effects.subscriber_by_address(session, address=v.addresses[0])
-    if v.kind == "complaint":
-        if ids is None and v.original_message_id:  # no VERP token survived: the Message-ID did
-            campaign_id, subscriber = _by_message_id(session, v.original_message_id, subscriber)
-        return _complaint(session, row, v, campaign_id, subscriber)
-    if v.bounce_category == "policy":
-        effects.sender_alert(
-            session,
-            message_id=row.id,
-            campaign_id=campaign_id,
-            status_code=v.status_code,
-            detail=v.reason or "",
-        )
-        paused = campaign_id is not None and effects.pause_for_policy_rejections(
-            session, campaign_id=campaign_id
-        )
-        return Outcome(kind=v.kind, action="alert; campaign paused" if paused else "alert")
-    if subscriber is None:
-        return Outcome(kind=v.kind, action="unmatched")
-    if v.bounce_type == "hard":
-        effects.suppress(
-            session, subscriber=subscriber, address=None, reason=SuppressionReason.HARD_BOUNCE
-        )
-        return Outcome(kind=v.kind, action="suppressed")
-    score = effects.score_bounce(session, subscriber=subscriber, hard=False)
-    return Outcome(kind=v.kind, action=f"scored {score:.1f}")
+    """Acted on only when it matches one of our deliveries, once per delivery (feedback.py)."""
+    from service.inbound.feedback import act_on_report
 
-
-def _by_message_id(
-    session: Session, message_id: str, subscriber: Subscriber | None
-) -> tuple[int | None, Subscriber | None]:
-    """(campaign, subscriber) of the delivery that carried this Message-ID, if it is ours."""
-    bare = message_id.strip().strip("<>")
-    delivery = session.exec(
-        select(Delivery).where(col(Delivery.message_id).in_([bare, f"<{bare}>"]))
-    ).first()
-    if delivery is None:
-        return None, subscriber
-    return delivery.campaign_id, subscriber or session.get(Subscriber, delivery.subscriber_id)
-
-
-def _complaint(
-    session: Session,
-    row: InboundMessage,
-    v: InboundVerdict,
-    campaign_id: int | None,
-    subscriber: Subscriber | None,
-) -> Outcome:
-    """Suppress at once (F4); a spam complaint also counts toward the campaign's rate."""
-    # Apple Mail's unsubscribe button arrives as an "opt-out" report: a wish, not spam
-    opt_out = v.reason == "opt-out"
-    effects.suppress(
-        session,
-        subscriber=subscriber,
-        address=v.addresses[0] if v.addresses else None,
-        reason=SuppressionReason.UNSUBSCRIBED if opt_out else SuppressionReason.COMPLAINT,
-    )
-    if not opt_out:
-        effects.record_complaint(
-            session,
-            campaign_id=campaign_id,
-            subscriber_id=subscriber.id if subscriber else None,
-            feedback_type=v.reason or "abuse",
-            message_id=row.id,
-        )
-    return Outcome(kind=v.kind, action="suppressed")
+    return Outcome(kind=v.kind, action=act_on_report(session, row=row, verdict=v, decoder=decoder))
 
 
 def _new_inquiry(

@@ -14,6 +14,7 @@ from service.models.delivery import FINAL_DELIVERY_STATES, Delivery, DeliverySta
 from service.models.inbound import (
     BounceScore,
     ComplaintEvent,
+    DeliveryFeedback,
     InboundChannel,
     InboundMessage,
     InboundStatus,
@@ -45,6 +46,7 @@ __all__ = [
     "CoordinatorBase",
     "DeadLetter",
     "Delivery",
+    "DeliveryFeedback",
     "DeliveryStatus",
     "Edition",
     "InboundChannel",

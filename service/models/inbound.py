@@ -18,6 +18,7 @@ class InboundStatus(StrEnum):
     RECEIVED = "received"
     PROCESSED = "processed"
     QUARANTINED = "quarantined"
+    DUPLICATE = "duplicate"  # the same Message-ID to the same addresses was processed already
 
 
 class InboundChannel(StrEnum):
@@ -41,6 +42,8 @@ class InboundMessage(SQLModel, table=True):
     quarantine_reason: str | None = Field(default=None, max_length=2000)
     verdict: dict[str, Any] | None = Field(default=None, sa_column=json_column())
     processed_at: datetime | None = Field(default=None, sa_column=ts_column())
+    # the Message-ID header, set when processed: a re-delivered copy is processed once
+    header_message_id: str | None = Field(default=None, max_length=500, index=True)
 
 
 class BounceScore(SQLModel, table=True):
@@ -61,6 +64,9 @@ class SenderAlert(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     inbound_message_id: int | None = Field(default=None, foreign_key="inboundmessage.id")
     campaign_id: int | None = Field(default=None, index=True)
+    # set only for rejections matched to one of our deliveries; pauses count distinct domains
+    delivery_id: int | None = Field(default=None, index=True)
+    recipient_domain: str | None = Field(default=None, max_length=255)
     status_code: str | None = Field(default=None, max_length=16)
     detail: str = Field(default="", max_length=2000)
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
@@ -72,8 +78,24 @@ class ComplaintEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int | None = Field(default=None, index=True)
     subscriber_id: int | None = Field(default=None, index=True)
+    # the delivery complained about: unique, so one delivery counts at most once (F4)
+    delivery_id: int | None = Field(default=None, unique=True, index=True)
     feedback_type: str = Field(default="abuse", max_length=32)
     inbound_message_id: int | None = Field(default=None, foreign_key="inboundmessage.id")
     received_at: datetime = Field(
         default_factory=utcnow, sa_column=ts_column(nullable=False, index=True)
     )
+
+
+class DeliveryFeedback(SQLModel, table=True):
+    """A bounce or complaint acted on, once per (delivery, effect): replays change nothing."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("delivery_id", "effect", name="uq_delivery_feedback_effect"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: int = Field(foreign_key="delivery.id", ondelete="CASCADE")
+    effect: str = Field(max_length=16)  # hard, soft, policy, complaint, opt-out
+    inbound_message_id: int | None = Field(default=None, foreign_key="inboundmessage.id")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))

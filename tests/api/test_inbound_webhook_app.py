@@ -20,7 +20,7 @@ from service.demo.seed import seed
 from service.mail.tokens import codec
 from service.models import Coordinator, InboundMessage, Inquiry, Subscriber
 from service.settings import get_settings
-from tests.db.inbound_fixtures import dsn
+from tests.db.inbound_fixtures import delivered, dsn
 from workers.tasks.inbound import process_inbound_message
 
 TOKEN = "webhook-shared-secret-0123456789"
@@ -77,7 +77,8 @@ def test_bounce_posted_without_envelope_suppresses_by_its_verp_address(
 ) -> None:
     http, _, published = client
     person = _first_confirmed(session)
-    verp = f"bounces+{codec().verp(1, person.id)}@{get_settings().bounce_domain}"
+    delivered(session, person, campaign_id=99)
+    verp = f"bounces+{codec().verp(99, person.id)}@{get_settings().bounce_domain}"
     raw = dsn(person.email, "5.1.1", "550 5.1.1 user unknown", verp)
     response = _post(http, published, raw, Authorization=f"Bearer {TOKEN}")
     assert response.status_code == 202

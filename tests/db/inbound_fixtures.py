@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from email.message import EmailMessage
 
 from sqlmodel import Session
@@ -64,6 +65,29 @@ def world(session: Session) -> tuple[Subscriber, Coordinator, Coordinator, Annou
     return sub, stays, triage, ann
 
 
+def delivered(session: Session, subscriber: Subscriber, *, campaign_id: int = 1) -> None:
+    """A campaign with this id (created if missing) that sent one message to the subscriber."""
+    from service.models import Campaign, Delivery, DeliveryStatus
+    from service.models._common import utcnow
+
+    if session.get(Campaign, campaign_id) is None:
+        session.add(
+            Campaign(id=campaign_id, name="c", subject_en="s", subject_de="s", status="sent")
+        )
+        session.flush()
+    session.add(
+        Delivery(
+            campaign_id=campaign_id,
+            subscriber_id=subscriber.id,
+            edition_key="de",
+            status=DeliveryStatus.SENT,
+            message_id=f"<c{campaign_id}s{subscriber.id}@news.partnership.example.org>",
+            sent_at=utcnow(),
+        )
+    )
+    session.commit()
+
+
 def store(session: Session, raw: bytes, *, to: list[str]) -> int:
     """Store raw bytes the way the receiver does and return the id."""
     row = InboundMessage(raw=raw, envelope_from="sender@x.example", envelope_to=to)
@@ -98,7 +122,8 @@ def reply(
     msg["From"] = "Ada <ada@uni.example>"
     msg["To"] = to
     msg["Subject"] = subject
-    msg["Message-ID"] = "<q1@uni.example>"
+    # each message its own id unless given: copies of one Message-ID are processed once
+    msg["Message-ID"] = headers.pop("Message_ID", None) or f"<q{uuid.uuid4().hex[:12]}@uni.example>"
     for name, value in headers.items():
         msg[name.replace("_", "-")] = value
     msg.set_content(text)

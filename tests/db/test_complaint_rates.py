@@ -20,7 +20,14 @@ from service.models import (
 )
 from service.models._common import table_of
 from service.settings import get_settings
-from tests.db.inbound_fixtures import BOUNCE_DOMAIN, TestTokenDecoder, dsn, store, world
+from tests.db.inbound_fixtures import (
+    BOUNCE_DOMAIN,
+    TestTokenDecoder,
+    delivered,
+    dsn,
+    store,
+    world,
+)
 
 NOW = datetime(2026, 3, 20, 12, 0, tzinfo=UTC)
 DECODER = TestTokenDecoder()
@@ -128,6 +135,7 @@ def test_complaint_counts_for_the_campaign_its_message_id_names(session: Session
 
 def test_complaint_counts_for_the_verp_campaign(session: Session) -> None:
     sub, *_ = world(session)
+    delivered(session, sub, campaign_id=42)
     verp = f"bounces+c42s{sub.id}@{BOUNCE_DOMAIN}"
     original = f"Return-Path: <{verp}>\r\nMessage-ID: <x@news.example>\r\nTo: {sub.email}\r\n"
     process_inbound(session, message_id=store(session, _arf(original), to=[]), decoder=DECODER)
@@ -144,8 +152,10 @@ def test_policy_rejections_pause_the_running_campaign(
     cid = _campaign(session, delivered=threshold + 1, status="sending")
     subs = session.exec(select(Delivery.subscriber_id).where(Delivery.campaign_id == cid)).all()
     actions = []
-    for sub_id in subs:
-        email = session.get(Subscriber, sub_id).email
+    for n, sub_id in enumerate(subs):  # each at another provider: pauses count domains
+        person = session.get(Subscriber, sub_id)
+        person.email = email = f"p{n}@provider{n}.example"
+        session.add(person)
         verp = f"bounces+c{cid}s{sub_id}@{BOUNCE_DOMAIN}"
         raw = dsn(email, "5.7.26", "550 5.7.26 Unauthenticated email is not accepted", verp)
         actions.append(

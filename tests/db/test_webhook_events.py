@@ -11,6 +11,7 @@ from tests.db.inbound_fixtures import (
     BOUNCE_DOMAIN,
     REPLY_DOMAIN,
     TestTokenDecoder,
+    delivered,
     dsn,
     reply,
     store,
@@ -39,6 +40,7 @@ def _process(session: Session, raw: bytes, to: str) -> None:
 def test_a_hard_bounce_is_announced_with_ids_only(session: Session) -> None:
     _endpoint(session)
     sub, *_ = world(session)
+    delivered(session, sub)
     verp = f"bounces+c1s{sub.id}@{BOUNCE_DOMAIN}"
     _process(session, dsn(sub.email, "5.1.1", "550 5.1.1 User unknown", verp), verp)
     ((kind, payload),) = _queued(session)
