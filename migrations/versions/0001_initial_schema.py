@@ -570,10 +570,26 @@ def _inbound_trust_upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("delivery_id", "effect", name="uq_delivery_feedback_effect"),
     )
+    op.create_table(
+        "campaignevent",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("detail", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+        sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("campaignevent", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_campaignevent_campaign_id"), ["campaign_id"])
 
 
 def _inbound_trust_downgrade() -> None:
     """Undo _inbound_trust_upgrade."""
+    with op.batch_alter_table("campaignevent", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_campaignevent_campaign_id"))
+    op.drop_table("campaignevent")
     op.drop_table("deliveryfeedback")
     with op.batch_alter_table("complaintevent", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_complaintevent_delivery_id"))

@@ -87,6 +87,11 @@ class ScheduleIn(BaseModel):
     """When to send; omitted means now."""
 
     send_at: datetime | None = None
+    override_complaint_gate: str | None = Field(
+        None,
+        max_length=1000,
+        description="an admin's reason to schedule although the complaint gate blocks (audited)",
+    )
 
 
 router = APIRouter(dependencies=[Depends(require_admin)])
@@ -150,7 +155,13 @@ def delete_campaign(campaign_id: int, session: SessionDep) -> None:
 @router.post("/campaigns/{campaign_id}/schedule", response_model=Campaign, tags=["campaigns"])
 def schedule_campaign(campaign_id: int, body: ScheduleIn, session: SessionDep) -> Any:
     """Schedule for a time (UTC or with offset); beat starts it when due."""
-    return authoring.schedule(session, campaign_id=campaign_id, send_at=body.send_at)
+    return authoring.schedule(
+        session,
+        campaign_id=campaign_id,
+        send_at=body.send_at,
+        override_gate=body.override_complaint_gate,
+        actor="admin-api",
+    )
 
 
 def _action(action: CampaignAction) -> Any:

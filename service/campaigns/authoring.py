@@ -90,10 +90,18 @@ def save_campaign(
     return campaign
 
 
-def schedule(session: Session, *, campaign_id: int, send_at: datetime | None) -> Campaign:
+def schedule(
+    session: Session,
+    *,
+    campaign_id: int,
+    send_at: datetime | None,
+    override_gate: str | None = None,
+    actor: str = "admin",
+) -> Campaign:
     """Schedule a draft for `send_at` (default now) after checking it can be sent.
 
     A time without an offset means the campaign's own time zone (e.g. 09:00 in Munich).
+    `override_gate` is an admin's reason to schedule despite the complaint gate (audit-logged).
     """
     now = utcnow()
     campaign = get_campaign(session, campaign_id=campaign_id, lock=True)
@@ -109,11 +117,37 @@ def schedule(session: Session, *, campaign_id: int, send_at: datetime | None) ->
         raise InvalidInput("no approved announcement is valid at the send time; nothing to send")
     check_intro_templates(campaign)
     check_lint(session, campaign_id=campaign_id, at=when)
-    gate = complaint_gate(session, now=now)
-    if not gate.allowed:  # STANDARDS F4: at >= 0.3% complaints the next campaign waits
-        raise InvalidInput(f"scheduling blocked by the complaint rate: {gate.reason}")
+    check_complaint_gate(
+        session, campaign_id=campaign_id, now=now, override=override_gate, actor=actor
+    )
     campaign.send_at = when.astimezone(UTC)
     return apply_action(session, campaign_id=campaign_id, action=CampaignAction.SCHEDULE)
+
+
+MIN_OVERRIDE_REASON = 10
+
+
+def check_complaint_gate(
+    session: Session, *, campaign_id: int, now: datetime, override: str | None, actor: str
+) -> None:
+    """STANDARDS F4: at >= 0.3% complaints the next campaign waits, unless an admin overrides."""
+    from service.campaigns.history import record
+
+    gate = complaint_gate(session, now=now)
+    if gate.allowed:
+        return
+    reason = (override or "").strip()
+    if not reason:
+        raise InvalidInput(f"scheduling blocked by the complaint rate: {gate.reason}")
+    if len(reason) < MIN_OVERRIDE_REASON or any(c in reason for c in "\r\n\x00"):
+        raise InvalidInput(
+            f"an override of the complaint gate needs a reason of at least {MIN_OVERRIDE_REASON}"
+            " characters on one line"
+        )
+    detail = f"complaint gate overridden: {reason[:1000]} (gate: {gate.reason})"
+    record(
+        session, campaign_id=campaign_id, kind="complaint-gate-override", detail=detail, actor=actor
+    )
 
 
 def in_zone(moment: datetime, zone: str) -> datetime:

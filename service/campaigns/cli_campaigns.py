@@ -57,6 +57,10 @@ def campaign_schedule(
         str | None,
         typer.Option(help="ISO time, e.g. 2026-12-01T09:00 (campaign time zone) or with +01:00"),
     ] = None,
+    override_complaint_gate: Annotated[
+        str | None,
+        typer.Option(help="REASON to schedule although the complaint gate blocks (audited)"),
+    ] = None,
 ) -> None:
     """Schedule a draft campaign."""
     from service.campaigns.authoring import schedule
@@ -67,7 +71,13 @@ def campaign_schedule(
             when = datetime.fromisoformat(at) if at else None
         except ValueError:
             raise NewsdeskError(f"not an ISO time: {at!r} (e.g. 2026-12-01T09:00)") from None
-        campaign = schedule(session, campaign_id=campaign_id, send_at=when)
+        campaign = schedule(
+            session,
+            campaign_id=campaign_id,
+            send_at=when,
+            override_gate=override_complaint_gate,
+            actor="admin-cli",
+        )
         local = campaign.send_at.astimezone(ZoneInfo(campaign.timezone))  # type: ignore[union-attr]
         console.print(
             f"campaign {campaign_id} scheduled for {local:%Y-%m-%d %H:%M} {campaign.timezone}"

@@ -1,7 +1,9 @@
 """Complaint rates per campaign and per day, and the gate before the next campaign (F4).
 
 The rate is user-reported complaints (ARF reports other than opt-outs) over delivered messages
-(deliveries the relay accepted). Gmail asks to stay under 0.1% and never reach 0.3%, and
+(deliveries the relay accepted). Only complaints matched to one of our deliveries count, and each
+delivery at most once (issue 15: anyone can mail an abuse report to our public addresses).
+Gmail asks to stay under 0.1% and never reach 0.3%, and
 lifts its mitigation only after 7 consecutive days under 0.3%; so the gate warns above
 `complaint_warn_rate` and blocks scheduling while the latest campaign, or any of the last
 `complaint_clear_days` days, is at or above `complaint_block_rate`.
@@ -26,6 +28,8 @@ from service.settings import get_settings
 log = logging.getLogger(__name__)
 OK, WARN, BLOCK = "ok", "warn", "block"
 _SENT_STATES = [CampaignStatus.SENDING, CampaignStatus.PAUSED, CampaignStatus.SENT]
+# distinct matched deliveries: unmatched reports (no delivery) count for nothing
+_MATCHED = sa.func.count(sa.distinct(col(ComplaintEvent.delivery_id)))
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ def campaign_rates(session: Session, *, campaign_ids: Iterable[int]) -> list[Com
         return []
     complaints = _counts(
         session,
-        select(col(ComplaintEvent.campaign_id), sa.func.count())
+        select(col(ComplaintEvent.campaign_id), _MATCHED)
         .where(col(ComplaintEvent.campaign_id).in_(ids))
         .group_by(col(ComplaintEvent.campaign_id)),
     )
@@ -94,7 +98,7 @@ def daily_rates(session: Session, *, since: date, until: date) -> list[Complaint
     sent_at = col(Delivery.sent_at)
     complaints = _counts(
         session,
-        select(_utc_day(session, received), sa.func.count())
+        select(_utc_day(session, received), _MATCHED)
         .where(received >= start, received < end)
         .group_by(_utc_day(session, received)),
     )

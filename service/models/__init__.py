@@ -7,6 +7,7 @@ from service.models.announcement import (
     ApprovalState,
 )
 from service.models.campaign import Campaign, CampaignBase, CampaignSegment, Edition
+from service.models.campaign_event import CampaignEvent
 from service.models.consent import ConsentEvent, ConsentEventKind, WithdrawalChannel
 from service.models.coordinator import Coordinator, CoordinatorBase
 from service.models.dead_letter import DeadLetter
@@ -38,6 +39,7 @@ __all__ = [
     "BounceScore",
     "Campaign",
     "CampaignBase",
+    "CampaignEvent",
     "CampaignSegment",
     "ComplaintEvent",
     "ConsentEvent",

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.inbound.complaint_rates import campaign_rates, complaint_gate, daily_rates
 from service.inbound.processing import process_inbound
@@ -60,10 +60,37 @@ def _campaign(session: Session, *, delivered: int, status: str = "sent", days_ag
     return campaign.id
 
 
-def _complaints(session: Session, campaign_id: int | None, n: int, *, days_ago: int = 1) -> None:
+def _complaints(session: Session, campaign_id: int, n: int, *, days_ago: int = 1) -> None:
+    """n complaints matched to n different deliveries of the campaign (what processing records)."""
     at = NOW - timedelta(days=days_ago)
-    session.add_all([ComplaintEvent(campaign_id=campaign_id, received_at=at) for _ in range(n)])
+    taken = select(ComplaintEvent.delivery_id).where(col(ComplaintEvent.delivery_id).is_not(None))
+    free = session.exec(
+        select(Delivery.id, Delivery.subscriber_id)
+        .where(Delivery.campaign_id == campaign_id, col(Delivery.id).not_in(taken))
+        .order_by(col(Delivery.id))
+        .limit(n)
+    ).all()
+    session.add_all(
+        [
+            ComplaintEvent(campaign_id=campaign_id, subscriber_id=s, delivery_id=d, received_at=at)
+            for d, s in free
+        ]
+    )
     session.commit()
+
+
+def test_unmatched_and_repeated_complaints_count_for_nothing(session: Session) -> None:
+    cid = _campaign(session, delivered=100)
+    (delivery_id,) = session.exec(select(Delivery.id).where(Delivery.campaign_id == cid)).all()[:1]
+    session.add_all(
+        [ComplaintEvent(campaign_id=None, received_at=NOW - timedelta(days=1)) for _ in range(3)]
+        + [ComplaintEvent(campaign_id=cid, received_at=NOW - timedelta(days=1))]
+    )
+    session.add(ComplaintEvent(campaign_id=cid, delivery_id=delivery_id, received_at=NOW))
+    session.commit()
+    (rate,) = campaign_rates(session, campaign_ids=[cid])
+    assert rate.complaints == 1
+    assert sum(d.complaints for d in daily_rates(session, since=NOW.date(), until=NOW.date())) == 1
 
 
 @pytest.mark.parametrize(
@@ -87,8 +114,8 @@ def test_gate_by_the_latest_campaigns_rate(
 
 @pytest.mark.parametrize(("days_ago", "allowed"), [(6, False), (7, True)])
 def test_a_bad_day_blocks_for_seven_days(session: Session, days_ago: int, allowed: bool) -> None:
-    _campaign(session, delivered=100, days_ago=days_ago)
-    _complaints(session, None, 1, days_ago=days_ago)  # 1% that day, campaign unknown
+    bad = _campaign(session, delivered=100, days_ago=days_ago)
+    _complaints(session, bad, 1, days_ago=days_ago)  # 1% that day
     _campaign(session, delivered=1000)  # a clean campaign since
     gate = complaint_gate(session, now=NOW)
     assert gate.allowed is allowed

@@ -185,3 +185,31 @@ def fbl_signer(inbound: Inbound, monkeypatch: pytest.MonkeyPatch):  # type: igno
         return bytes(sig) + raw
 
     return sign
+
+
+def coordinated_campaign(
+    session: Session, recipients: list[Subscriber], *, coordinator_email: str
+) -> tuple[Campaign, int, int]:
+    """A sent campaign with one announcement owned by a coordinator: (campaign, ann, coord)."""
+    from service.models import Announcement, Coordinator
+
+    coord = Coordinator(name="Research stays", email=coordinator_email)
+    session.add(coord)
+    session.flush()
+    ann = Announcement(
+        slug="research-stays",
+        title_en="Research stays in Chicago",
+        title_de="Forschungsaufenthalte in Chicago",
+        coordinator_id=coord.id,
+    )
+    session.add(ann)
+    session.commit()
+    campaign = sent_campaign(session, recipients)
+    assert ann.id is not None and coord.id is not None
+    return campaign, ann.id, coord.id
+
+
+def reply_address(campaign_id: int, subscriber_id: int, announcement_id: int) -> str:
+    """The reply+ address of that announcement in that subscriber's copy."""
+    token = codec().reply(campaign_id, subscriber_id, announcement_id)
+    return f"reply+{token}@{get_settings().reply_domain}"
