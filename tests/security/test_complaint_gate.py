@@ -96,7 +96,8 @@ def test_a_blocked_gate_is_overridden_only_with_a_reason_and_audited(
     with Session(get_engine()) as s:
         assert s.get(Campaign, draft).status == "draft"  # type: ignore[union-attr]
     reason = "complaints were two colleagues testing the report button"
-    allowed = client.post(f"/api/campaigns/{draft}/schedule", json={"override_complaint_gate": reason})
+    body = {"override_complaint_gate": reason}
+    allowed = client.post(f"/api/campaigns/{draft}/schedule", json=body)
     assert allowed.status_code == 200, allowed.text
     from service.models import CampaignEvent
 
