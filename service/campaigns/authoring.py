@@ -12,6 +12,7 @@ from service.campaigns.assembly import candidate_announcements
 from service.campaigns.editions import INTRO_VARIABLES
 from service.campaigns.lifecycle import apply_action, get_campaign
 from service.campaigns.linting import blocking_errors, lint_campaign
+from service.campaigns.validation import check_campaign_fields
 from service.domain.campaign_states import CampaignAction, CampaignStatus
 from service.domain.errors import InvalidInput
 from service.inbound.complaint_rates import complaint_gate
@@ -82,6 +83,7 @@ def save_campaign(
             )
         for key, value in fields.items():
             setattr(campaign, key, value)
+    check_campaign_fields(campaign)
     check_intro_templates(campaign)
     session.add(campaign)
     session.flush()
@@ -115,6 +117,7 @@ def schedule(
         raise InvalidInput("a campaign needs at least one target segment before it is scheduled")
     if not candidate_announcements(session, campaign=campaign, at=when):
         raise InvalidInput("no approved announcement is valid at the send time; nothing to send")
+    check_campaign_fields(campaign)
     check_intro_templates(campaign)
     check_lint(session, campaign_id=campaign_id, at=when)
     check_complaint_gate(

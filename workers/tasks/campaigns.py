@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from service.campaigns import runner
+from service.campaigns.batch_failures import after_batch_failure
 from service.campaigns.sender import send_range
 from service.mail.smtp_pool import get_pool
 from service.settings import get_settings
@@ -30,9 +31,25 @@ def scan_due() -> None:
         runner.complete_if_done(campaign_id=recovery.campaign_id)
 
 
+def _deterministic(exc: Exception) -> bool:
+    """An error that will recur on every retry (not a database or network outage)."""
+    from sqlalchemy.exc import DBAPIError
+
+    return not isinstance(exc, DBAPIError | OSError)
+
+
 @celery_app.task(name="newsdesk.fan_out", base=NewsdeskTask)
 def fan_out(campaign_id: int) -> None:
     """Create deliveries chunk by chunk, rendering new editions and dispatching as it goes."""
+    try:
+        _fan_out(campaign_id)
+    except Exception as exc:
+        if _deterministic(exc):
+            after_batch_failure(campaign_id=campaign_id, task="fan-out", error=exc)
+        raise
+
+
+def _fan_out(campaign_id: int) -> None:
     settings = get_settings()
     while True:
         step, ranges = runner.fan_out_next(campaign_id=campaign_id, settings=settings)
@@ -47,13 +64,18 @@ def fan_out(campaign_id: int) -> None:
 def send_batch(campaign_id: int, first_id: int, last_id: int, attempt: int = 0) -> dict[str, int]:
     """Send one range of deliveries over this process's pooled SMTP connections."""
     settings = get_settings()
-    result = send_range(
-        campaign_id=campaign_id,
-        first_id=first_id,
-        last_id=last_id,
-        settings=settings,
-        transport=get_pool(settings),
-    )
+    try:
+        result = send_range(
+            campaign_id=campaign_id,
+            first_id=first_id,
+            last_id=last_id,
+            settings=settings,
+            transport=get_pool(settings),
+        )
+    except Exception as exc:
+        if _deterministic(exc):  # pauses the campaign when its batches keep failing
+            after_batch_failure(campaign_id=campaign_id, task="send batch", error=exc)
+        raise
     if result.retry_ids:
         delay = runner.retry_delay(attempt=attempt, base_s=settings.retry_base_s)
         send_batch.apply_async(
