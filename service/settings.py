@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     inbound_listen_host: str = "127.0.0.1"
     inbound_listen_port: int = Field(2525, ge=1, le=65535)
     imap_url: str | None = None  # imap[s]://user:password@host:port/MAILBOX to poll; None = off
+    # one inbound message: soft limit (quarantined with the reason), then the hard kill
+    inbound_task_soft_limit_s: float = Field(60.0, gt=0)
+    inbound_task_hard_limit_s: float = Field(90.0, gt=0)
     inbound_webhook_token: str | None = None  # bearer token for POST /inbound/raw; None = off
     triage_coordinator_id: int | None = None
     # topic -> keywords that route an edition-level reply when no announcement is named or quoted

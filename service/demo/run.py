@@ -73,15 +73,21 @@ def demo_environment(var_dir: Path, smtp_port: int, dkim_key: Path) -> dict[str,
 
 
 def start_worker(
-    var_dir: Path, env: dict[str, str], concurrency: int = 2, *, beat: bool = True
+    var_dir: Path,
+    env: dict[str, str],
+    concurrency: int = 2,
+    *,
+    beat: bool = True,
+    queues: str = "assemble,send,inbound,default",
+    name: str = "worker",
 ) -> subprocess.Popen[bytes]:
     """A real Celery worker (prefork), with embedded beat unless told otherwise."""
     command = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", "worker"]
     if beat:
         command += ["-B", "-s", str(var_dir / "celerybeat-schedule")]
-    command += ["-c", str(concurrency), "-Q", "assemble,send,inbound,default"]
+    command += ["-c", str(concurrency), "-Q", queues, "-n", f"{name}@%h"]
     command += ["--without-mingle", "--without-gossip", "--loglevel", "WARNING"]
-    log = open(var_dir / "worker.log", "wb")  # noqa: SIM115 - lives as long as the worker
+    log = open(var_dir / f"{name}.log", "wb")  # noqa: SIM115 - lives as long as the worker
     # A session of its own, so a crash test can kill the main process and its pool together.
     return subprocess.Popen(
         command,

@@ -75,6 +75,7 @@ def live_stack(
     smtp_delay_s: float = 0.0,
     workers: int = 2,
     extra_env: dict[str, str] | None = None,
+    queues: str = "assemble,send,inbound,default",
 ) -> Iterator[LiveStack]:
     """Migrate a fresh database, start an SMTP sink and a worker with embedded beat."""
     if broker_url.startswith("redis"):
@@ -100,7 +101,11 @@ def live_stack(
         reset_engine()
         upgrade()
         stack = LiveStack(
-            env, capture, tmp_path, record, start_worker(tmp_path, env, concurrency=workers)
+            env,
+            capture,
+            tmp_path,
+            record,
+            start_worker(tmp_path, env, concurrency=workers, queues=queues),
         )
         try:
             yield stack
