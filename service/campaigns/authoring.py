@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, col, delete, select
 
 from service.campaigns.assembly import candidate_announcements
-from service.campaigns.editions import INTRO_VARIABLES
+from service.campaigns.editions import INTRO_VARIABLES, intro_context
 from service.campaigns.lifecycle import apply_action, get_campaign
 from service.campaigns.linting import blocking_errors, lint_campaign
 from service.campaigns.validation import check_campaign_fields
@@ -39,7 +39,12 @@ def check_intro_templates(campaign: Campaign) -> None:
         source = getattr(campaign, f"intro_{language}")
         if source:
             try:
-                validate_template(source, allowed_variables=set(INTRO_VARIABLES))
+                # the campaign's own values: the save-time trial render is the send-time render
+                validate_template(
+                    source,
+                    allowed_variables=set(INTRO_VARIABLES),
+                    sample_context=intro_context(campaign, language),
+                )
             except InvalidInput as exc:
                 raise type(exc)(f"intro_{language}: {exc}") from exc
 

@@ -21,6 +21,7 @@ from jinja2 import (
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from service.domain.errors import TemplateProblem
+from service.rendering import sandbox_limits as limits
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 # Names the sandbox must refuse even when reached through an allowed object, checked statically so
@@ -46,9 +47,22 @@ def system_environment() -> Environment:
 
 
 class NewsdeskSandbox(ImmutableSandboxedEnvironment):
-    """Jinja's immutable sandbox plus limits on `*` and `**` so a template cannot exhaust memory."""
+    """Jinja's immutable sandbox plus limits so a template cannot exhaust memory or time:
+    `*` and `**`, widths in filters and str methods, range() and no lipsum (sandbox_limits)."""
 
     intercepted_binops = frozenset({"*", "**"})
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        for name in ("format", "center", "indent", "wordwrap", "truncate", "filesizeformat"):
+            self.filters[name] = limits.capped_filter(name, self.filters[name])
+        self.globals["range"] = limits.capped_range
+        self.globals.pop("lipsum", None)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """Every call a template makes: str methods with widths are capped first."""
+        limits.check_call(__obj, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
 
     def call_binop(self, context: Any, operator_name: str, left: Any, right: Any) -> Any:
         """Refuse huge repetitions and exponents; everything else behaves as usual."""
@@ -74,6 +88,17 @@ def _repeat_size(left: Any, right: Any) -> int | None:
 def sandboxed_environment() -> NewsdeskSandbox:
     """Environment for comms-team templates: sandboxed, immutable, autoescaped, StrictUndefined."""
     return NewsdeskSandbox(autoescape=True, undefined=StrictUndefined)
+
+
+def _capped_render(template: Any, context: Mapping[str, Any]) -> str:
+    """Stream the output and stop once it exceeds MAX_OUTPUT_CHARS."""
+    parts, size = [], 0
+    for chunk in template.generate(**context):
+        size += len(chunk)
+        if size > limits.MAX_OUTPUT_CHARS:
+            raise SecurityError(f"output is larger than {limits.MAX_OUTPUT_CHARS} characters")
+        parts.append(chunk)
+    return "".join(parts)
 
 
 def _template_line(tb: TracebackType | None) -> int | None:
@@ -140,14 +165,30 @@ def validate_template(
     context = (
         dict(sample_context) if sample_context is not None else _sample_context(allowed_variables)
     )
-    render_user_template(source, context)
+    trial_render(source, context)  # the send-time errors, and refusal of what hangs or bloats
+
+
+def trial_render(source: str, context: Mapping[str, Any]) -> None:
+    """Save-time render in a forked child with a deadline and a memory limit; TemplateProblem."""
+    sandboxed_environment().from_string(source)  # syntax errors come from here, with the line
+
+    def work() -> str | None:
+        try:
+            render_user_template(source, context)
+        except TemplateProblem as exc:
+            return str(exc)
+        return None
+
+    problem = limits.run_with_deadline(work, deadline_s=limits.TRIAL_DEADLINE_S)
+    if problem is not None:
+        raise TemplateProblem(problem if problem.startswith("line ") else f"refused: {problem}")
 
 
 def render_user_template(source: str, context: Mapping[str, Any]) -> str:
     """Render a comms-team template in the sandbox; failures become TemplateProblem with a line."""
     env = sandboxed_environment()
     try:
-        return env.from_string(source).render(**context)
+        return _capped_render(env.from_string(source), context)
     except TemplateSyntaxError as exc:
         raise TemplateProblem(f"line {exc.lineno}: syntax error: {exc.message}") from None
     except SecurityError as exc:
