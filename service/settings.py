@@ -83,6 +83,9 @@ class Settings(BaseSettings):
     recheck_every: int = Field(50, ge=1, description="messages claimed per stop/suppression check")
     recheck_interval_s: float = Field(0.5, gt=0, description="max seconds between stop checks")
     max_consecutive_errors: int = Field(20, ge=1)
+    # a pause for temporary (4xx) failures resumes itself after this, doubling, this many times
+    auto_resume_base_s: float = Field(60.0, gt=0)
+    auto_resume_max: int = Field(5, ge=0)
     send_max_attempts: int = Field(5, ge=1)
     scan_interval_s: float = Field(5.0, gt=0)
     stale_claim_s: float = Field(120.0, gt=0)

@@ -20,7 +20,9 @@ from tests.security.conftest import (
 _DIAGNOSTIC = {"5": "550 user unknown", "4": "452 mailbox full, try again later"}
 
 
-def dsn(*, to: str, rcpt: str, status: str = "5.1.1", original: str = "") -> bytes:
+def dsn(
+    *, to: str, rcpt: str, status: str = "5.1.1", original: str = "", diagnostic: str = ""
+) -> bytes:
     """An RFC 3464 report, optionally quoting headers of the original."""
     headers = original or f"To: {rcpt}\r\nSubject: hello\r\n"
     return (
@@ -32,7 +34,7 @@ def dsn(*, to: str, rcpt: str, status: str = "5.1.1", original: str = "") -> byt
         "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
         "Reporting-MTA: dns; mx.attacker.example\r\n\r\n"
         f"Final-Recipient: rfc822; {rcpt}\r\nAction: failed\r\nStatus: {status}\r\n"
-        f"Diagnostic-Code: smtp; {_DIAGNOSTIC[status[0]]} {status}\r\n\r\n"
+        f"Diagnostic-Code: smtp; {diagnostic or _DIAGNOSTIC[status[0]]} {status}\r\n\r\n"
         f"--B\r\nContent-Type: text/rfc822-headers\r\n\r\n{headers}\r\n--B--\r\n"
     ).encode()
 

@@ -20,6 +20,8 @@ def scan_due() -> None:
     """Start due campaigns and re-enqueue work of campaigns whose tasks were lost."""
     for campaign_id in runner.start_due_campaigns():
         fan_out.delay(campaign_id)
+    for campaign_id in _resume_temporarily_paused():
+        redispatch.delay(campaign_id)
     for recovery in runner.stalled_campaigns(settings=get_settings()):
         log.warning(
             "recovering campaign %s (%d ranges)", recovery.campaign_id, len(recovery.ranges)
@@ -36,6 +38,15 @@ def _deterministic(exc: Exception) -> bool:
     from sqlalchemy.exc import DBAPIError
 
     return not isinstance(exc, DBAPIError | OSError)
+
+
+def _resume_temporarily_paused() -> list[int]:
+    """Campaigns paused for temporary failures whose backoff passed (committed before enqueue)."""
+    from service.campaigns.auto_resume import resume_due
+    from service.db import session_scope
+
+    with session_scope() as session:
+        return resume_due(session, settings=get_settings())
 
 
 @celery_app.task(name="newsdesk.fan_out", base=NewsdeskTask)
