@@ -114,6 +114,9 @@ class Settings(BaseSettings):
     # Feedback loops whose reports strip our original: acted on only from these sender domains,
     # and only with a verifying DKIM signature of that domain (issue 15, finding 1)
     fbl_domains: list[str] = Field(default_factory=list)
+    # authserv-ids of our own MTA in front of the receiver, whose Authentication-Results
+    # headers are believed (spf/dmarc for coordinator answers); empty = only DKIM counts
+    trusted_authserv_ids: list[str] = Field(default_factory=list)
     # F4: user-reported complaints / delivered; warn above the first, block the next campaign at
     # or above the second until `complaint_clear_days` consecutive days stayed below it
     complaint_warn_rate: float = Field(0.001, ge=0)

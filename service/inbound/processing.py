@@ -279,6 +279,11 @@ def _answer_inquiry(session: Session, row: InboundMessage, v: InboundVerdict) ->
     )
     if inquiry is None or subscriber is None:
         return Outcome(kind="answer", action="unmatched")
+    from service.inbound.answer_relay import screen_answer
+
+    held = screen_answer(session, row=row, inquiry=inquiry, subscriber=subscriber)
+    if held is not None:
+        return Outcome(kind="answer", action=held, inquiry_id=inquiry.id)
     inquiry.state = next_state(inquiry.state, InquiryAction.ANSWER)
     inquiry.answered_at = effects.now()
     session.add(inquiry)

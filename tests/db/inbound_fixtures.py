@@ -88,9 +88,11 @@ def delivered(session: Session, subscriber: Subscriber, *, campaign_id: int = 1)
     session.commit()
 
 
-def store(session: Session, raw: bytes, *, to: list[str]) -> int:
+def store(
+    session: Session, raw: bytes, *, to: list[str], envelope_from: str = "sender@x.example"
+) -> int:
     """Store raw bytes the way the receiver does and return the id."""
-    row = InboundMessage(raw=raw, envelope_from="sender@x.example", envelope_to=to)
+    row = InboundMessage(raw=raw, envelope_from=envelope_from, envelope_to=to)
     session.add(row)
     session.commit()
     assert row.id is not None

@@ -142,7 +142,7 @@ def test_unsubscribe_reply(session: Session) -> None:
     assert session.get(Subscriber, sub.id).status == "unsubscribed"
 
 
-def test_inquiry_handoff_and_answer_relay(session: Session) -> None:
+def test_inquiry_handoff_and_answer_relay(session: Session, monkeypatch) -> None:
     sub, stays, _, ann = world(session)
     to = f"reply+c1s{sub.id}a{ann.id}@{REPLY_DOMAIN}"
     question = reply("Wie bewerbe ich mich?\n\n-- \nAda", to=to, Message_ID="<q1@uni.example>")
@@ -161,8 +161,12 @@ def test_inquiry_handoff_and_answer_relay(session: Session) -> None:
         "Über das Portal, Frist ist der 1. Mai.\n\n"
         "On Mon, 2 Mar 2026 at 10:00, Newsdesk <news@x.example> wrote:\n> old",
         to=answer_to,
-    )
-    relayed = _run(session, coordinator_reply, [answer_to])
+        Authentication_Results="mx.test; dmarc=pass header.from=partner.example",
+    ).replace(b"From: Ada <ada@uni.example>", f"From: {stays.email}".encode())
+    monkeypatch.setattr(get_settings(), "trusted_authserv_ids", ["mx.test"])  # our MTA checked it
+    stored = store(session, coordinator_reply, to=[answer_to], envelope_from=stays.email)
+    relayed = process_inbound(session, message_id=stored, decoder=DECODER)
+    session.commit()
     (mail,) = relayed.outgoing
     assert mail["To"].addresses[0].addr_spec == sub.email
     assert (mail["In-Reply-To"], mail["References"]) == ("<q1@uni.example>", "<q1@uni.example>")

@@ -43,6 +43,7 @@ from tests.integration.live_stack import LiveStack, live_stack, wait_for
 from workers.celery_app import make_celery
 
 TOPIC_RULES = {"exchange": ["forschungsaufenthalt", "research stay"]}
+AUTHSERV = "mx.partnership.example.org"
 TRIAGE_ID = 1  # the first demo coordinator, the partnership office (the campaign's owner)
 
 
@@ -280,7 +281,15 @@ def _answers_arrive(stack: LiveStack, port: int, replies: list[Reply], handoffs:
             sender=reply.coordinator_email,
             answer=f"Answer for {reply.who.subscriber.name}",
         )
-        _submit(port, answer, mail_from=reply.coordinator_email, rcpt=str(handoff["Reply-To"]))
+        # our MTA in front of the receiver checked the coordinator's DMARC (issue 15, finding 9)
+        domain = reply.coordinator_email.rpartition("@")[2]
+        results = f"Authentication-Results: {AUTHSERV}; dmarc=pass header.from={domain}\r\n"
+        _submit(
+            port,
+            results.encode() + answer,
+            mail_from=reply.coordinator_email,
+            rcpt=str(handoff["Reply-To"]),
+        )
     wanted = {r.who.subscriber.email for r in replies}
 
     def answered() -> list[tuple[list[str], EmailMessage]]:
@@ -314,6 +323,7 @@ def test_replies_reach_coordinators_and_answers_reach_subscribers(tmp_path: Path
     env = {
         "NEWSDESK_TRIAGE_COORDINATOR_ID": str(TRIAGE_ID),
         "NEWSDESK_INBOUND_TOPIC_RULES": json.dumps(TOPIC_RULES),
+        "NEWSDESK_TRUSTED_AUTHSERV_IDS": json.dumps([AUTHSERV]),
     }
     with live_stack(
         tmp_path, database_url=postgres_url(), broker_url=redis_url(), extra_env=env

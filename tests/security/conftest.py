@@ -155,36 +155,62 @@ def suppressions() -> int:
 FBL_DOMAIN = "fbl.isp.example"
 
 
-@pytest.fixture
-def fbl_signer(inbound: Inbound, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """A feedback-loop provider: configured FBL domain, its DKIM key published in 'DNS'."""
-    import base64
+class DkimZone:
+    """Keys of remote domains published in a test 'DNS' that authentication.py reads."""
 
-    import dkim
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
+    def __init__(self) -> None:
+        self.records: dict[bytes, bytes] = {}
+        self.keys: dict[str, bytes] = {}
 
-    from service.inbound import authentication
+    def lookup(self, name: bytes, timeout: int = 5) -> bytes | None:
+        """dkimpy's dnsfunc."""
+        return self.records.get(name)
 
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
-    public = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    record = b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
-    zone = {f"fbl._domainkey.{FBL_DOMAIN}.".encode(): record}
-    monkeypatch.setattr(authentication, "txt_lookup", lambda name, timeout=5: zone.get(name))
-    monkeypatch.setattr(get_settings(), "fbl_domains", [FBL_DOMAIN])
+    def sign(self, raw: bytes, domain: str) -> bytes:
+        """raw with a DKIM signature of `domain` (selector `s1`) prepended."""
+        import dkim
 
-    def sign(raw: bytes) -> bytes:
-        sig = dkim.sign(raw, b"fbl", FBL_DOMAIN.encode(), pem, include_headers=[b"from", b"to"])
+        if domain not in self.keys:
+            self._publish(domain)
+        headers = [b"from", b"to", b"subject", b"message-id"]
+        sig = dkim.sign(raw, b"s1", domain.encode(), self.keys[domain], include_headers=headers)
         return bytes(sig) + raw
 
-    return sign
+    def _publish(self, domain: str) -> None:
+        import base64
+
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.keys[domain] = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.TraditionalOpenSSL,
+            serialization.NoEncryption(),
+        )
+        public = key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        self.records[f"s1._domainkey.{domain}.".encode()] = b"v=DKIM1; k=rsa; p=" + (
+            base64.b64encode(public)
+        )
+
+
+@pytest.fixture
+def dkim_zone(inbound: Inbound, monkeypatch: pytest.MonkeyPatch) -> DkimZone:
+    """A DNS of DKIM keys for remote domains, read by the receiver's processing."""
+    from service.inbound import authentication
+
+    zone = DkimZone()
+    monkeypatch.setattr(authentication, "txt_lookup", zone.lookup)
+    return zone
+
+
+@pytest.fixture
+def fbl_signer(dkim_zone: DkimZone, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """A feedback-loop provider: configured FBL domain, its DKIM key published."""
+    monkeypatch.setattr(get_settings(), "fbl_domains", [FBL_DOMAIN])
+    return lambda raw: dkim_zone.sign(raw, FBL_DOMAIN)
 
 
 def coordinated_campaign(
