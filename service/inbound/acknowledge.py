@@ -1,4 +1,9 @@
-"""Acknowledge a person's reply, at most once per sender per N days, never to automata (C3)."""
+"""Acknowledge a person's reply, at most once per sender per N days, never to automata (C3).
+
+Never a backscatter channel (issue 15, finding 10): only mail from the subscriber the reply
+token names (envelope and From), authenticated for their domain, gets one, with our own subject;
+the outbox DKIM-signs it like every system mail.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,10 @@ from service.models import AckLog
 from service.models._common import as_utc, utcnow
 from service.settings import get_settings
 
+ACK_SUBJECT = {
+    "de": "Ihre Nachricht ist angekommen",
+    "en": "We have received your message",
+}
 ACK_TEXT = {
     "de": "Vielen Dank für Ihre Nachricht. Wir haben sie an die zuständige Person weitergeleitet.",
     "en": "Thank you for your message. We have passed it on to the person responsible.",
@@ -30,9 +39,14 @@ def maybe_acknowledge(
     envelope_from: str,
     language: str = "en",
     now: datetime | None = None,
+    subscriber_email: str | None = None,
+    raw: bytes | None = None,
 ) -> EmailMessage | None:
-    """The acknowledgement to send, or None (automatic mail, our own, or acknowledged recently)."""
+    """The acknowledgement to send, or None (automatic mail, our own, a stranger, unsigned mail,
+    or acknowledged recently)."""
     s = get_settings()
+    if not _from_our_subscriber(msg, envelope_from, subscriber_email, raw):
+        return None
     own = [s.from_address, f"@{s.reply_domain}", f"@{s.bounce_domain}"]
     if not may_auto_respond(msg, envelope_from, [s.from_address]) or any(
         envelope_from.lower().endswith(o.lower()) for o in own
@@ -58,8 +72,7 @@ def _ack_message(msg: Message, to: str, language: str) -> EmailMessage:
     ack = EmailMessage(policy=SMTP)
     ack["From"] = formataddr((s.from_name, s.from_address))
     ack["To"] = to
-    subject = " ".join(header(msg, "Subject").split()) or "Ihre Nachricht / your message"
-    ack["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}"
+    ack["Subject"] = ACK_SUBJECT.get(language, ACK_SUBJECT["en"])  # never the sender's words
     ack["Message-ID"] = make_msgid(domain=s.message_id_domain)
     ack["Auto-Submitted"] = "auto-replied"
     original_id = " ".join(header(msg, "Message-ID").split())
@@ -68,3 +81,22 @@ def _ack_message(msg: Message, to: str, language: str) -> EmailMessage:
         ack["References"] = original_id
     ack.set_content(ACK_TEXT.get(language, ACK_TEXT["en"]) + "\n")
     return ack
+
+
+def _from_our_subscriber(
+    msg: Message, envelope_from: str, subscriber_email: str | None, raw: bytes | None
+) -> bool:
+    """Envelope and From are the subscriber, and the mail is authenticated for their domain."""
+    from email.utils import getaddresses, parseaddr
+
+    from service.inbound.answer_authentication import sender_authenticated
+    from service.inbound.authentication import domain_of
+    from service.inbound.parse import all_headers
+
+    if not subscriber_email or raw is None:
+        return False
+    wanted = subscriber_email.strip().lower()
+    froms = [a.lower() for _, a in getaddresses(all_headers(msg, "From")) if a]
+    if froms != [wanted] or parseaddr(envelope_from)[1].lower() != wanted:
+        return False
+    return sender_authenticated(raw, domain_of(wanted)) is not None

@@ -47,11 +47,20 @@ def answer_authentication(*, raw: bytes, envelope_from: str, allowed: Iterable[s
     envelope = parseaddr(envelope_from)[1].lower()
     if envelope != sender and not (envelope and aligned(domain_of(envelope), [domain])):
         return AnswerAuth(False, f"envelope sender {envelope or '<>'} does not match {sender}")
-    if signed_by(raw, [domain]) is not None:
-        return AnswerAuth(True, f"DKIM signature of {domain} verified", sender)
-    if msg is not None and _trusted_results_pass(msg, domain):
-        return AnswerAuth(True, f"our MTA authenticated {domain} (Authentication-Results)", sender)
+    how = sender_authenticated(raw, domain, msg=msg)
+    if how is not None:
+        return AnswerAuth(True, how, sender)
     return AnswerAuth(False, f"no valid DKIM signature or SPF/DMARC pass for {domain}", sender)
+
+
+def sender_authenticated(raw: bytes, domain: str, *, msg: Message | None = None) -> str | None:
+    """How the mail is authenticated for `domain` (DKIM, or our MTA's results), or None."""
+    if signed_by(raw, [domain]) is not None:
+        return f"DKIM signature of {domain} verified"
+    msg = msg if msg is not None else _headers(raw)
+    if msg is not None and _trusted_results_pass(msg, domain):
+        return f"our MTA authenticated {domain} (Authentication-Results)"
+    return None
 
 
 def _headers(raw: bytes) -> Message | None:

@@ -231,12 +231,16 @@ def _new_inquiry(
     inquiry.state = next_state(inquiry.state, InquiryAction.FORWARD)
     inquiry.forwarded_at, inquiry.handoff_message_id = effects.now(), str(mail["Message-ID"])
     session.add(inquiry)
-    outgoing = [mail, *_acknowledgement(session, row, coordinator, inquiry.language)]
+    outgoing = [mail, *_acknowledgement(session, row, coordinator, inquiry.language, subscriber)]
     return Outcome(kind=v.kind, action="forwarded", outgoing=outgoing, inquiry_id=inquiry.id)
 
 
 def _acknowledgement(
-    session: Session, row: InboundMessage, coordinator: Coordinator, language: str
+    session: Session,
+    row: InboundMessage,
+    coordinator: Coordinator,
+    language: str,
+    subscriber: Subscriber | None,
 ) -> list[EmailMessage]:
     """An acknowledgement for the sender when this coordinator wants one (C3 rules apply)."""
     from service.inbound.acknowledge import maybe_acknowledge
@@ -245,7 +249,12 @@ def _acknowledgement(
     if not coordinator.send_acknowledgement:
         return []
     ack = maybe_acknowledge(
-        session, msg=parse_message(row.raw), envelope_from=row.envelope_from, language=language
+        session,
+        msg=parse_message(row.raw),
+        envelope_from=row.envelope_from,
+        language=language,
+        subscriber_email=subscriber.email if subscriber else None,
+        raw=row.raw,
     )
     return [ack] if ack is not None else []
 

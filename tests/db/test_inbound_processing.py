@@ -203,14 +203,26 @@ def test_unreadable_message_is_quarantined_and_kept(session: Session) -> None:
     assert row.quarantine_reason == "empty message"
 
 
-def test_acknowledgement_when_coordinator_wants_one(session: Session) -> None:
+def test_acknowledgement_when_coordinator_wants_one(session: Session, monkeypatch) -> None:
     sub, stays, _, ann = world(session)
     stays.send_acknowledgement = True
     session.add(stays)
     session.commit()
     to = f"reply+c1s{sub.id}a{ann.id}@{REPLY_DOMAIN}"
-    first = _run(session, reply("Frage 1", to=to), [to])
-    second = _run(session, reply("Frage 2", to=to), [to])
+    monkeypatch.setattr(get_settings(), "trusted_authserv_ids", ["mx.test"])
+    results = {"Authentication_Results": "mx.test; dmarc=pass header.from=uni.example"}
+
+    def ask(text: str):
+        raw = reply(text, to=to, **results)
+        outcome = process_inbound(
+            session,
+            message_id=store(session, raw, to=[to], envelope_from=sub.email),
+            decoder=DECODER,
+        )
+        session.commit()
+        return outcome
+
+    first, second = ask("Frage 1"), ask("Frage 2")
     assert [m["Auto-Submitted"] for m in first.outgoing] == ["auto-generated", "auto-replied"]
     assert [m["Auto-Submitted"] for m in second.outgoing] == ["auto-generated"]
 
