@@ -46,6 +46,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "workers.tasks.campaigns",
             "workers.tasks.inbound",
             "workers.tasks.maintenance",
+            "workers.tasks.signup",
             "workers.tasks.tracking",
         ],
     )

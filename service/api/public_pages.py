@@ -20,7 +20,11 @@ MailSender = Callable[[EmailMessage], None]
 
 
 def get_mail_sender() -> MailSender:
-    """How confirmation requests leave; the app may override this dependency (e.g. a queue)."""
+    """How confirmation requests leave: through a worker's queue unless configured otherwise."""
+    if get_settings().signup_mail_queue:
+        from workers.tasks.signup import queue_signup_mail
+
+        return queue_signup_mail
     return send_transactional
 
 
@@ -43,5 +47,19 @@ def not_found(request: Request) -> HTMLResponse:
 
 
 def client_ip(request: Request) -> str | None:
-    """The peer address (proxies: run uvicorn with --proxy-headers)."""
+    """The peer address (behind a proxy: uvicorn --proxy-headers with FORWARDED_ALLOW_IPS set
+    to the proxy's address only, or every signup counts against the proxy's network)."""
     return request.client.host if request.client else None
+
+
+def client_network(request: Request) -> str:
+    """The client's /24 (IPv4) or /64 (IPv6): what one attacker controls, for throttling."""
+    import ipaddress
+
+    ip = client_ip(request)
+    try:
+        address = ipaddress.ip_address(ip or "")
+    except ValueError:
+        return "unknown"
+    prefix = 24 if address.version == 4 else 64
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import smtplib
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
-from service.api.public_pages import MailSender, client_ip, get_mail_sender, not_found, page
+from service.api.public_pages import (
+    MailSender,
+    client_ip,
+    client_network,
+    get_mail_sender,
+    not_found,
+    page,
+)
 from service.api.web_texts import texts
 from service.audience.ledger import consent_text
 from service.audience.subscribe import ConfirmationExpired, confirm, subscribe
@@ -64,14 +72,32 @@ def subscribe_submit(
     lists: Annotated[list[str], Form()] = [],  # noqa: B006
     consent: Annotated[str | None, Form()] = None,
 ) -> HTMLResponse:
-    """Record the signup and send the confirmation request; the same answer for every address."""
+    """Record the signup and queue the confirmation request; the same answer, in the same time,
+    for every address (new, unconfirmed, confirmed, suppressed): no subscription oracle."""
+    started = time.monotonic()
+    try:
+        return _subscribe(request, sender, email, name, language, lists, consent)
+    finally:  # the work differs by state; the time the answer takes must not
+        time.sleep(max(0.0, get_settings().signup_min_response_s - (time.monotonic() - started)))
+
+
+def _subscribe(
+    request: Request,
+    sender: MailSender,
+    email: str,
+    name: str,
+    language: str,
+    lists: list[str],
+    consent: str | None,
+) -> HTMLResponse:
+    """The signup itself."""
     lang = language if language in ("de", "en") else "en"
     if consent != "yes":
         return _subscribe_page(
             request, lang, status=422, error=texts(lang)["sub_need_consent"], email=email, name=name
         )
     throttle = signup_throttle()
-    if throttle.try_acquire(f"ip:{client_ip(request) or 'unknown'}") > 0:
+    if throttle.try_acquire(f"ip:{client_network(request)}") > 0:  # one /24 or /64
         error = texts(lang)["sub_too_many"]
         return _subscribe_page(request, lang, status=429, error=error, email=email, name=name)
     source = str(request.url_for("subscribe_form"))
