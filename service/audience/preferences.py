@@ -62,6 +62,7 @@ def update(
         raise InvalidInput("unsubscribed from everything: please subscribe again to return")
     if language not in {lang.value for lang in Language}:
         raise InvalidInput(f"language: expected de or en, got {language!r}")
+    _check_topics(topics, subscriber=subscriber)
     known = memberships(session, subscriber=subscriber)
     if unknown := lists - set(known):
         raise InvalidInput(f"lists: unknown list {sorted(unknown)[0]!r}")
@@ -117,6 +118,21 @@ def _apply_profile(
         changes["tracking_consent"] = [subscriber.tracking_consent, tracking]
         subscriber.tracking_consent = tracking
     return changes
+
+
+MAX_TOPICS, MAX_TOPIC_CHARS = 50, 64
+
+
+def _check_topics(topics: set[str], *, subscriber: Subscriber) -> None:
+    """Configured topics only (or ones the subscriber already has), few and short (finding 8:
+    9 MB of topics per request went into the row and the append-only ledger)."""
+    if len(topics) > MAX_TOPICS or any(len(t) > MAX_TOPIC_CHARS for t in topics):
+        raise InvalidInput(
+            f"topics: at most {MAX_TOPICS}, each at most {MAX_TOPIC_CHARS} characters"
+        )
+    allowed = set(get_settings().preference_topics) | _topics_of(subscriber)
+    if unknown := topics - allowed:
+        raise InvalidInput(f"topics: unknown topic {sorted(unknown)[0][:MAX_TOPIC_CHARS]!r}")
 
 
 def _topics_of(subscriber: Subscriber) -> set[str]:
