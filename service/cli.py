@@ -116,7 +116,14 @@ def api(host: str = "127.0.0.1", port: int = 8000) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
 
-    uvicorn.run("service.api.app:app", host=host, port=port)
+    # idle keep-alive connections closed soon; header size bounded (issue 15, finding 4)
+    uvicorn.run(
+        "service.api.app:app",
+        host=host,
+        port=port,
+        timeout_keep_alive=5,
+        h11_max_incomplete_event_size=16 * 1024,
+    )
 
 
 @dkim_app.command("keygen")

@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     # issue 15, finding 7: the form answers no sooner than this, whatever the address's state,
     # and hands the confirmation mail to a worker (off: send it in the request, as tests do)
     signup_min_response_s: float = Field(0.25, ge=0)
+    # issue 15, finding 4: request bodies (the inbound webhook takes inbound_max_bytes)
+    api_max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    public_max_body_bytes: int = Field(64 * 1024, ge=1024)
+    body_chunk_timeout_s: float = Field(10.0, gt=0)
     signup_mail_queue: bool = True
     demo_mode: bool = False
 

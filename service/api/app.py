@@ -57,6 +57,10 @@ def create_app() -> FastAPI:
             status = 400
         return JSONResponse(status_code=status, content={"detail": str(exc)})
 
+    from service.api.request_guard import RequestGuard
+
+    app.add_middleware(RequestGuard)  # credential before body, body caps, body deadline
+
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
