@@ -24,7 +24,7 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
-class _Refused(BaseException):  # noqa: N818
+class _Refused(BaseException):
     """Stop reading: answer with this status and detail (if nothing was sent yet).
 
     A BaseException on purpose: FastAPI turns any Exception raised while it reads a JSON body
