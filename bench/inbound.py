@@ -66,7 +66,7 @@ def build_jobs(
     campaign_id: int, subscribers: list[tuple[int, str]], ann_ids: list[int]
 ) -> list[Job]:
     """One delivery per corpus file, addressed with genuine tokens of the seeded campaign."""
-    from service.mail.tokens import codec
+    from service.addressing.tokens import codec
     from service.settings import get_settings
 
     s, tok, rng = get_settings(), codec(), random.Random(7)

@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from service.domain.errors import NewsdeskError
+from service.errors import NewsdeskError
 
 console = Console()
 

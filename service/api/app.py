@@ -18,7 +18,7 @@ from service.api import (
     tracking,
 )
 from service.api.deps import require_admin
-from service.domain.errors import InvalidInput, InvalidTransition, NewsdeskError, NotFound
+from service.errors import InvalidInput, InvalidTransition, NewsdeskError, NotFound
 from service.inbound.webhook import make_inbound_router
 from service.settings import get_settings, is_production
 

@@ -20,8 +20,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Red
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
+from service.addressing.tokens import codec
 from service.api.deps import SessionDep, require_admin
-from service.mail.tokens import codec
 from service.settings import Settings, get_settings
 from service.tracking import buffer, ingest
 from service.tracking.classify import is_prefetch

@@ -24,8 +24,8 @@ from service.audience.segments import segment_count, segment_sample
 from service.audience.subscribe import purge_unconfirmed
 from service.audience.transactional import send_transactional
 from service.db import session_scope
-from service.domain.errors import InvalidInput, NewsdeskError, NotFound
 from service.domain.segment_rules import validate_rule
+from service.errors import InvalidInput, NewsdeskError, NotFound
 from service.models.segment import Segment
 
 audience_app = typer.Typer(help="Audience: import, segments, double opt-in upkeep, GDPR requests.")

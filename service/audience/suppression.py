@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.domain.addresses import email_hash, normalise_email
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.models.subscriber import Subscriber
 from service.models.suppression import Suppression, SuppressionReason
 from service.settings import get_settings

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from service.cli_support import console, progress_bar, user_errors
-from service.domain.errors import NewsdeskError
+from service.errors import NewsdeskError
 
 campaign_app = typer.Typer(
     help="Campaigns: list, inspect, schedule, pause, resume, cancel.", no_args_is_help=True

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from sqlmodel import Session
 
-from service.domain.errors import NewsdeskError
+from service.errors import NewsdeskError
 from service.rendering.contract import EditionInput
 from service.rendering.lint import LintProblem
 

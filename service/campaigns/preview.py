@@ -10,7 +10,7 @@ from service.campaigns.assembly import candidate_announcements
 from service.campaigns.editions import edition_input
 from service.campaigns.lifecycle import get_campaign
 from service.campaigns.subscriber_view import fill
-from service.domain.errors import NotFound
+from service.errors import NotFound
 from service.models import AnnouncementSegment, Segment
 from service.models._common import utcnow
 from service.rendering.contract import (

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from service.campaigns.dispatch import status_counts
 from service.campaigns.lifecycle import get_campaign
 from service.db import session_scope
-from service.domain.errors import NotFound
+from service.errors import NotFound
 from service.models import Campaign, DeadLetter
 from service.models._common import utcnow
 

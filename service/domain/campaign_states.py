@@ -4,18 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from service.domain.errors import InvalidTransition
-
-
-class CampaignStatus(StrEnum):
-    """Lifecycle of a campaign."""
-
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
-    SENDING = "sending"
-    PAUSED = "paused"
-    SENT = "sent"
-    CANCELLED = "cancelled"
+from service.errors import InvalidTransition
+from service.models.campaign import CampaignStatus
 
 
 class CampaignAction(StrEnum):

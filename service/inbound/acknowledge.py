@@ -10,7 +10,7 @@ from email.utils import formataddr, make_msgid
 from sqlmodel import Session
 
 from service.domain.addresses import email_hash, normalise_email
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.inbound.loop_guard import may_auto_respond
 from service.inbound.parse import header
 from service.models import AckLog

@@ -9,6 +9,13 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
+from service.addressing.subaddresses import (
+    BOUNCE_TAG,
+    REPLY_TAG,
+    UNSUBSCRIBE_TAG,
+    addresses_in_text,
+    tokens_in,
+)
 from service.inbound.arf import parse_complaint
 from service.inbound.autoreply import auto_submitted_value, autoreply_reason, challenge_response
 from service.inbound.bounces import analyse_bounce, bounce_strength, dsn_is_failure
@@ -21,13 +28,6 @@ from service.inbound.parse import (
     parse_message,
 )
 from service.inbound.reply_text import visible_text
-from service.inbound.tokens import (
-    BOUNCE_PREFIX,
-    REPLY_PREFIX,
-    UNSUBSCRIBE_PREFIX,
-    addresses_in_text,
-    tokens_in,
-)
 from service.inbound.unsubscribe import is_unsubscribe_request
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def _classify(msg: Message, envelope_to: list[str]) -> InboundVerdict:
     if complaint is not None:
         if complaint.original is not None:  # our VERP Return-Path names campaign and subscriber
             returned = [all_headers(complaint.original, h) for h in ("Return-Path", "Sender")]
-            more = tokens_in(_split([v for values in returned for v in values]), BOUNCE_PREFIX)
+            more = tokens_in(_split([v for values in returned for v in values]), BOUNCE_TAG)
             base["bounce_tokens"] += [t for t in more if t not in base["bounce_tokens"]]
         return InboundVerdict(
             kind="complaint",
@@ -123,11 +123,11 @@ def _classify(msg: Message, envelope_to: list[str]) -> InboundVerdict:
 def _base_fields(msg: Message, envelope_to: list[str], text: str) -> dict[str, Any]:
     """Tokens and identifying headers common to every verdict."""
     recipients = envelope_to + [a for h in _RECIPIENT_HEADERS for a in _split(all_headers(msg, h))]
-    bounce_sources = recipients + addresses_in_text(text, BOUNCE_PREFIX) + _embedded_senders(msg)
+    bounce_sources = recipients + addresses_in_text(text, BOUNCE_TAG) + _embedded_senders(msg)
     return {
-        "bounce_tokens": tokens_in(bounce_sources, BOUNCE_PREFIX),
-        "reply_tokens": tokens_in(recipients, REPLY_PREFIX),
-        "unsubscribe_tokens": tokens_in(recipients, UNSUBSCRIBE_PREFIX),
+        "bounce_tokens": tokens_in(bounce_sources, BOUNCE_TAG),
+        "reply_tokens": tokens_in(recipients, REPLY_TAG),
+        "unsubscribe_tokens": tokens_in(recipients, UNSUBSCRIBE_TAG),
         "subject": header(msg, "Subject")[:500],
         "from_address": header(msg, "From")[:320],
         "message_id": header(msg, "Message-ID")[:500],

@@ -71,7 +71,7 @@ def inquiries(
     from rich.table import Table
 
     from service.db import session_scope
-    from service.domain.errors import NewsdeskError
+    from service.errors import NewsdeskError
     from service.inbound.inquiries import OPEN_STATES, list_inquiries, per_coordinator
 
     console = Console()
@@ -98,7 +98,7 @@ def inquiries(
 def close(inquiry_id: int) -> None:
     """Close an inquiry (answered elsewhere, or nothing to answer)."""
     from service.db import session_scope
-    from service.domain.errors import NewsdeskError
+    from service.errors import NewsdeskError
     from service.inbound.inquiries import close_inquiry
 
     try:

@@ -18,9 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from service.domain.campaign_states import CampaignStatus
 from service.models import Campaign, ComplaintEvent, Delivery, DeliveryStatus
 from service.models._common import utcnow
+from service.models.campaign import CampaignStatus
 from service.settings import get_settings
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 from service.campaigns.lifecycle import apply_action
 from service.domain.addresses import email_hash, normalise_email
 from service.domain.campaign_states import CampaignAction
-from service.domain.errors import InvalidInput, InvalidTransition, NotFound
+from service.errors import InvalidInput, InvalidTransition, NotFound
 from service.models import (
     BounceScore,
     ComplaintEvent,

@@ -6,7 +6,8 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formataddr, make_msgid
 
-from service.inbound.answer_tokens import ANSWER_PREFIX, encode_answer_token
+from service.addressing.mailbox_tokens import encode_answer_token
+from service.addressing.subaddresses import answer_address
 from service.models import Announcement, Coordinator, Inquiry, Subscriber
 from service.settings import get_settings
 
@@ -30,7 +31,7 @@ def build_handoff(
     msg["From"] = formataddr((s.from_name, s.from_address))
     msg["To"] = formataddr((_clean(coordinator.name), coordinator.email))
     token = encode_answer_token(inquiry.id or 0, s.secret_bytes)
-    msg["Reply-To"] = f"{ANSWER_PREFIX}+{token}@{s.reply_domain}"
+    msg["Reply-To"] = answer_address(token, s.reply_domain)
     msg["Subject"] = _clean(
         f"[Newsdesk inquiry #{inquiry.id}] {inquiry.subject or 'Reply to the newsletter'}"
     )

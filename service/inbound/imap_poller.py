@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.inbound.store import store_inbound
 from service.models import InboundChannel
 

@@ -8,9 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from service.domain.errors import InvalidInput, NotFound
-from service.domain.inquiry_states import InquiryAction, InquiryState, next_state
+from service.domain.inquiry_states import InquiryAction, next_state
+from service.errors import InvalidInput, NotFound
 from service.models import Announcement, Coordinator, Inquiry
+from service.models.inquiry import InquiryState
 
 
 @dataclass(frozen=True)

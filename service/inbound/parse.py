@@ -9,7 +9,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from typing import Any
 
-from service.domain.errors import NewsdeskError
+from service.errors import NewsdeskError
 
 MAX_MESSAGE_BYTES = 25 * 1024 * 1024
 MAX_PART_CHARS = 2_000_000  # larger text parts are truncated for analysis, never for storage

@@ -8,14 +8,14 @@ from email.message import EmailMessage
 from sqlmodel import Session, col, select
 
 from service import webhooks
-from service.domain.errors import NotFound
+from service.addressing.mailbox_tokens import ReplyTarget, TokenDecoder, decode_answer_token
+from service.addressing.subaddresses import ANSWER_TAG, tokens_in
 from service.domain.inquiry_states import InquiryAction, next_state
+from service.errors import NotFound
 from service.inbound import effects
-from service.inbound.answer_tokens import ANSWER_PREFIX, decode_answer_token
 from service.inbound.classify import InboundVerdict, classify_message
 from service.inbound.handoff import build_answer, build_handoff
-from service.inbound.routing import ReplyTarget, TokenDecoder, TopicRules, route_announcement
-from service.inbound.tokens import tokens_in
+from service.inbound.routing import TopicRules, route_announcement
 from service.models import (
     Coordinator,
     Delivery,
@@ -312,7 +312,7 @@ def _quoted(row: InboundMessage) -> str:
 def _answer_inquiry(session: Session, row: InboundMessage, v: InboundVerdict) -> Outcome | None:
     """A coordinator's reply to a hand-off (answer+TOKEN@): relay it to the subscriber."""
     secret = get_settings().secret_bytes
-    tokens = tokens_in([*list(row.envelope_to), v.from_address], ANSWER_PREFIX)
+    tokens = tokens_in([*list(row.envelope_to), v.from_address], ANSWER_TAG)
     if v.kind not in {"inquiry", "unknown", "unsubscribe"}:
         return None
     if not tokens:  # parse the headers again only when the envelope named no answer address
@@ -347,4 +347,4 @@ def _answer_tokens_in_verdict(row: InboundMessage) -> list[str]:
     except Exception:
         return []
     addrs = [a for _, a in getaddresses(all_headers(msg, "To") + all_headers(msg, "Cc"))]
-    return tokens_in(addrs, ANSWER_PREFIX)
+    return tokens_in(addrs, ANSWER_TAG)

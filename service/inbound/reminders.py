@@ -10,9 +10,9 @@ from email.utils import formataddr, make_msgid
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from service.domain.inquiry_states import InquiryState
 from service.models import Coordinator, Inquiry
 from service.models._common import as_utc, utcnow
+from service.models.inquiry import InquiryState
 from service.settings import get_settings
 
 

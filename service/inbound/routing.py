@@ -4,35 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Protocol
 
 from sqlmodel import Session, col, select
 
+from service.addressing.mailbox_tokens import ReplyTarget, TokenDecoder
 from service.models import Announcement
-
-
-@dataclass(frozen=True)
-class ReplyTarget:
-    """What a reply token names; announcement_id None or 0 means the whole edition."""
-
-    campaign_id: int | None
-    subscriber_id: int | None
-    announcement_id: int | None
-
-
-class TokenDecoder(Protocol):
-    """Decodes the address tokens minted by service/mail/tokens.py."""
-
-    def bounce(self, token: str) -> tuple[int, int] | None:
-        """(campaign_id, subscriber_id) of a VERP token."""
-
-    def reply(self, token: str) -> ReplyTarget | None:
-        """The target of a reply+ token."""
-
-    def unsubscribe(self, token: str) -> tuple[int, int] | None:
-        """(subscriber_id, campaign_id) of an unsubscribe+ (List-Unsubscribe mailto) token."""
-
 
 TopicRules = dict[str, list[str]]  # topic -> keywords (lowercase)
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from email.policy import SMTP
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 
 HEADER_POLICY = SMTP  # headers folded at 78 columns, CRLF
 PART_POLICY = SMTP.clone(max_line_length=76)  # quoted-printable lines are limited to 76 (RFC 2045)

@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
 
+from service.addressing.subaddresses import reply_address, unsubscribe_mailto_address
+from service.addressing.tokens import codec
+from service.addressing.urls import PublicUrls
 from service.mail import headers as H
 from service.mail.compose import PIXEL_TAG, EditionMeta, Recipient, clean_name, header_values
-from service.mail.tagged_addresses import reply_address, unsubscribe_mailto_address
-from service.mail.tokens import codec
 from service.rendering.contract import RenderedEdition, placeholder
 from service.settings import Settings
-from service.tracking.urls import PublicUrls
 
 
 def _fill(source: str, values: dict[str, str]) -> str:

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from service import webhooks
 from service.db import session_scope
-from service.domain.errors import NewsdeskError
+from service.errors import NewsdeskError
 from service.tracking.report_views import to_csv, to_html
 from service.tracking.reports import CampaignReport, campaign_report
 

@@ -17,7 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from service.domain.errors import NotFound
+from service.errors import NotFound
 from service.inbound.inquiries import per_coordinator
 from service.models import (
     Announcement,

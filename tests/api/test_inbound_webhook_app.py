@@ -14,10 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service.addressing.tokens import codec
 from service.api import app as app_module
 from service.demo.capture import MailCapture
 from service.demo.seed import seed
-from service.mail.tokens import codec
 from service.models import Coordinator, InboundMessage, Inquiry, Subscriber
 from service.settings import get_settings
 from tests.db.inbound_fixtures import dsn

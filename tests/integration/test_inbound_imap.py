@@ -129,7 +129,7 @@ def test_poll_stores_once_and_never_deletes(db_url: str, dovecot: int) -> None:
 
 
 def test_bad_imap_url_is_a_clear_error() -> None:
-    from service.domain.errors import InvalidInput
+    from service.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match="IMAP URL"):
         ImapTarget.from_url("http://example.org")

@@ -13,11 +13,11 @@ from pathlib import Path
 import dkim
 import pytest
 
-from service.domain.errors import InvalidInput
+from service.addressing.tokens import codec
+from service.errors import InvalidInput
 from service.mail.compose import EditionSkeleton, Recipient
 from service.mail.dkim_keys import generate_keypair
 from service.mail.reference_build import build_reference_message
-from service.mail.tokens import codec
 from service.settings import Settings
 from tests.mail_samples import sample_edition
 

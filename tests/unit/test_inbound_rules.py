@@ -6,10 +6,10 @@ from email.message import EmailMessage
 
 import pytest
 
+from service.addressing.subaddresses import extract_token
 from service.inbound.bounce_rules import diagnose
 from service.inbound.classify import classify_files, classify_message
 from service.inbound.loop_guard import may_auto_respond
-from service.inbound.tokens import extract_token
 
 OWN = ["news@news.partnership.example.org"]
 

@@ -6,11 +6,11 @@ import logging
 
 from sqlalchemy.exc import OperationalError
 
+from service.addressing.mailbox_tokens import MailTokenDecoder
 from service.db import session_scope
-from service.domain.errors import NotFound
+from service.errors import NotFound
 from service.inbound.outbox import send_outgoing
 from service.inbound.processing import process_inbound, quarantine_after_error
-from service.inbound.token_decoder import MailTokenDecoder
 from workers.celery_app import celery_app
 from workers.tasks.base import NewsdeskTask
 

@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.settings import Settings, get_settings
 
 TOKEN_LENGTH = 40  # 25 bytes in base32

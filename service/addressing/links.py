@@ -10,23 +10,15 @@ tokens (subscriber 0) can name their edition. The send path should use `personal
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
-from service.domain.errors import InvalidInput
-from service.tracking.urls import PublicUrls
+from service.addressing.urls import PublicUrls
+from service.errors import InvalidInput
+from service.models.campaign import TrackingMode
 
 EDITION_SHIFT = 10
 EDITION_BASE = 1 << EDITION_SHIFT  # an edition never has 1,024 links
 MAX_EDITION_ID = (2**32 - 1) >> EDITION_SHIFT
 AGGREGATE_SUBSCRIBER = 0  # the subscriber id in tokens of aggregate-only tracking
-
-
-class TrackingMode(StrEnum):
-    """Campaign.tracking values."""
-
-    CONSENT = "consent"  # per subscriber, only with tracking consent
-    AGGREGATE = "aggregate"  # counts without identity, for everyone
-    OFF = "off"
 
 
 def qualified_link_index(edition_id: int, n: int) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.mail.tokens import TokenCodec, codec
+from service.addressing.tokens import TokenCodec, codec
 from service.settings import Settings
 
 
@@ -36,8 +36,3 @@ class PublicUrls:
     def confirm(self, subscriber_id: int, issued_day: int) -> str:
         """Double opt-in confirmation: /confirm/{token}."""
         return f"{self.base}/confirm/{self.tokens.confirm(subscriber_id, issued_day)}"
-
-
-def unsubscribe_url(base: str, token: str) -> str:
-    """/u/{token} under a base URL (for callers that already hold the token)."""
-    return f"{base.rstrip('/')}/u/{token}"

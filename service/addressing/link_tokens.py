@@ -1,13 +1,13 @@
-"""Signed tokens for unsubscribe, preference and confirmation links (the audience code's port).
+"""Tokens in unsubscribe, preference and confirmation links, and their decoders.
 
-Backed by the shared `service.mail.tokens` codec, so a link in a sent campaign and the pages that
-answer it agree on one format: encrypted ids plus a truncated HMAC, no addresses (STANDARDS B1),
+Backed by the shared `service.addressing.tokens` codec, so a link in a sent campaign and the pages
+that answer it agree on one format: encrypted ids plus a truncated HMAC, no addresses (B1),
 and unsubscribe tokens never expire (B6). Every decoder returns None for anything not genuine.
 """
 
 from __future__ import annotations
 
-from service.mail.tokens import codec
+from service.addressing.tokens import codec
 
 
 def make_unsubscribe(subscriber_id: int, campaign_id: int) -> str:
@@ -30,11 +30,6 @@ def decode_preferences(token: str) -> int | None:
     """subscriber_id of a genuine preferences token."""
     ids = codec().decode_preferences(token)
     return None if ids is None else ids.subscriber_id
-
-
-def make_confirm(subscriber_id: int, issued_day: int) -> str:
-    """Token for a double opt-in confirmation link issued on `issued_day` (days since epoch)."""
-    return codec().confirm(subscriber_id, issued_day)
 
 
 def decode_confirm(token: str) -> tuple[int, int] | None:
