@@ -1,4 +1,4 @@
-"""`newsdesk report ...` and `newsdesk webhook ...`: campaign reports and webhook replays."""
+"""`newsdesk report ...`: campaign reports as tables, CSV and HTML."""
 
 from __future__ import annotations
 
@@ -7,18 +7,15 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from service import webhooks
+from service.cli.support import console
 from service.db import session_scope
 from service.errors import NewsdeskError
 from service.tracking.report_views import to_csv, to_html
 from service.tracking.reports import CampaignReport, campaign_report
 
 report_app = typer.Typer(help="Campaign reports: tables, CSV, HTML.", no_args_is_help=True)
-webhook_app = typer.Typer(help="Outgoing webhooks: list deliveries, replay.", no_args_is_help=True)
-console = Console()
 
 
 def _load(campaign_id: int) -> CampaignReport:
@@ -80,70 +77,3 @@ def html_export(
     """The report page as a standalone HTML file (inline SVG charts, no external resources)."""
     output.write_text(to_html(_load(campaign_id)), encoding="utf-8")
     console.print(f"wrote {output}")
-
-
-@webhook_app.command("add")
-def webhook_add(
-    url: str,
-    secret: Annotated[str, typer.Option(help="shared HMAC secret, >= 16 characters")],
-    event: Annotated[list[str] | None, typer.Option(help="event type; repeat; none = all")] = None,
-) -> None:
-    """Register a webhook endpoint."""
-    try:
-        with session_scope() as session:
-            endpoint = webhooks.add_endpoint(
-                session, url=url, secret=secret, event_types=event or []
-            )
-            console.print(f"endpoint {endpoint.id}: {url}")
-    except NewsdeskError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=2) from None
-
-
-@webhook_app.command("log")
-def webhook_log(
-    status: Annotated[str | None, typer.Option(help="pending, delivered or dead")] = None,
-    limit: int = 50,
-) -> None:
-    """Recent deliveries with attempts, last status code and next retry."""
-    table = Table(title="Webhook deliveries")
-    for column in (
-        "id",
-        "endpoint",
-        "event",
-        "status",
-        "attempts",
-        "code",
-        "next attempt",
-        "error",
-    ):
-        table.add_column(column)
-    with session_scope() as session:
-        for d in webhooks.recent(session, status=status, limit=limit):
-            table.add_row(
-                str(d.id), str(d.endpoint_id), d.event_type, d.status, str(d.attempts),
-                str(d.last_status_code or ""), d.next_attempt_at.isoformat(timespec="seconds"),
-                (d.last_error or "")[:60],
-            )  # fmt: skip
-    console.print(table)
-
-
-@webhook_app.command("replay")
-def webhook_replay(
-    delivery: Annotated[list[int] | None, typer.Option(help="delivery id; repeat")] = None,
-    endpoint: Annotated[int | None, typer.Option(help="every dead delivery of an endpoint")] = None,
-    include_delivered: bool = False,
-) -> None:
-    """Queue dead (or, with --include-delivered, delivered) deliveries again."""
-    try:
-        with session_scope() as session:
-            count = webhooks.replay(
-                session,
-                delivery_ids=delivery or [],
-                endpoint_id=endpoint,
-                include_delivered=include_delivered,
-            )
-    except NewsdeskError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=2) from None
-    console.print(f"queued {count} deliveries again")

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from service.cli_support import console, progress_bar, user_errors
+from service.cli.support import console, progress_bar, user_errors
 from service.errors import NewsdeskError
 
 campaign_app = typer.Typer(

@@ -1,6 +1,6 @@
 """`newsdesk audience ...`: import, segment counts and samples, purge, retention, GDPR requests.
 
-The main CLI mounts this with `app.add_typer(audience_app, name="audience")`.
+The service modules are imported inside the commands: `newsdesk --help` stays fast.
 """
 
 from __future__ import annotations
@@ -15,18 +15,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
-from sqlmodel import select
 
-from service.audience.gdpr import erase_subscriber, export_subscriber
-from service.audience.importer import import_file
-from service.audience.retention import apply_retention
-from service.audience.segments import segment_count, segment_sample
-from service.audience.subscribe import purge_unconfirmed
-from service.audience.transactional import send_transactional
 from service.db import session_scope
-from service.domain.segment_rules import validate_rule
 from service.errors import InvalidInput, NewsdeskError, NotFound
-from service.models.segment import Segment
 
 audience_app = typer.Typer(help="Audience: import, segments, double opt-in upkeep, GDPR requests.")
 console = Console()
@@ -68,6 +59,9 @@ def import_command(
     ] = None,
 ) -> None:
     """Import subscribers; every refused row is listed with its line and reason."""
+    from service.audience.importer import import_file
+    from service.audience.transactional import send_transactional
+
     with clear_errors(), session_scope() as session, _progress(path) as advance:
         result = import_file(
             session,
@@ -118,6 +112,11 @@ def _progress(path: Path) -> Iterator[Callable[[int, int], None]]:
 
 def _rule(rule: str | None, segment: str | None) -> dict[str, Any]:
     """A rule from --rule JSON or a saved segment's slug."""
+    from sqlmodel import select
+
+    from service.domain.segment_rules import validate_rule
+    from service.models.segment import Segment
+
     if (rule is None) == (segment is None):
         raise InvalidInput("give exactly one of --rule JSON or --segment SLUG")
     if rule is not None:
@@ -141,6 +140,8 @@ def count_command(
     sample: Annotated[int, typer.Option(help="also list this many members")] = 0,
 ) -> None:
     """Live count of deliverable members (confirmed, not suppressed), with an optional sample."""
+    from service.audience.segments import segment_count, segment_sample
+
     with clear_errors(), session_scope() as session:
         chosen = _rule(rule, segment)
         console.print(f"{segment_count(session, rule=chosen):,} deliverable subscribers")
@@ -156,6 +157,8 @@ def purge_command(
     days: Annotated[int | None, typer.Option(help="default: settings")] = None,
 ) -> None:
     """Delete never-confirmed signups older than the purge period."""
+    from service.audience.subscribe import purge_unconfirmed
+
     with clear_errors(), session_scope() as session:
         console.print(
             f"purged {purge_unconfirmed(session, older_than_days=days)} unconfirmed subscribers"
@@ -165,6 +168,8 @@ def purge_command(
 @audience_app.command("retention")
 def retention_command() -> None:
     """Apply the tracking retention periods (IPs, then the link to the person)."""
+    from service.audience.retention import apply_retention
+
     with clear_errors(), session_scope() as session:
         counts = apply_retention(session)
     console.print(", ".join(f"{k}: {v}" for k, v in counts.items()))
@@ -175,6 +180,8 @@ def export_command(
     email: str, out: Annotated[Path | None, typer.Option(help="write JSON here")] = None
 ) -> None:
     """Everything stored about one subscriber, as JSON (GDPR Art. 15/20)."""
+    from service.audience.gdpr import export_subscriber
+
     with clear_errors(), session_scope() as session:
         text = json.dumps(export_subscriber(session, email=email), indent=2, ensure_ascii=False)
     if out is None:
@@ -189,6 +196,8 @@ def erase_command(
     email: str, yes: Annotated[bool, typer.Option("--yes", help="confirm the erasure")] = False
 ) -> None:
     """Erase a person (GDPR Art. 17): only a keyed hash stays, so imports cannot bring them back."""
+    from service.audience.gdpr import erase_subscriber
+
     if not yes:
         console.print("[red]error:[/red] erasure cannot be undone; add --yes")
         raise typer.Exit(2)
