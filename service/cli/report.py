@@ -12,8 +12,8 @@ from rich.table import Table
 from service.cli.support import console
 from service.db import session_scope
 from service.errors import NewsdeskError
-from service.tracking.report_views import to_csv, to_html
-from service.tracking.reports import CampaignReport, campaign_report
+from service.reports.campaign import CampaignReport, campaign_report
+from service.reports.views import to_csv, to_html
 
 report_app = typer.Typer(help="Campaign reports: tables, CSV, HTML.", no_args_is_help=True)
 

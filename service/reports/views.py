@@ -10,7 +10,7 @@ from datetime import datetime
 from markupsafe import Markup, escape
 
 from service.rendering.environment import system_environment
-from service.tracking.reports import CampaignReport
+from service.reports.campaign import CampaignReport
 
 CSV_COLUMNS = ("scope", "metric", "announcement", "link", "value")
 
