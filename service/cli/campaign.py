@@ -90,9 +90,9 @@ def _act(campaign_id: int, action: str, confirm: bool) -> None:
             reason=f"{action} via CLI",
         )
     if action == "resume":
-        from workers.tasks.campaigns import redispatch
+        from workers.publish import redispatch_campaign
 
-        redispatch.delay(campaign_id)
+        redispatch_campaign(campaign_id)
     console.print(f"campaign {campaign_id}: {action} done")
 
 

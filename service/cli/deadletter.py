@@ -24,8 +24,10 @@ def deadletter_list() -> None:
 @deadletter_app.command("replay")
 def deadletter_replay(letter_id: int) -> None:
     """Enqueue a dead letter's task again with the same arguments."""
-    from service.campaigns.queries import replay_dead_letter
+    from service.campaigns.queries import mark_dead_letter_replayed
+    from workers.publish import replay_task
 
     with user_errors():
-        task = replay_dead_letter(letter_id)
-    console.print(f"replayed {letter_id} as {task}")
+        call = mark_dead_letter_replayed(letter_id)
+    replay_task(call.task, args=call.args, kwargs=call.kwargs)
+    console.print(f"replayed {letter_id} as {call.task}")
