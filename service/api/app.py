@@ -19,7 +19,7 @@ from service.api import (
 )
 from service.api.deps import require_admin
 from service.errors import InvalidInput, InvalidTransition, NewsdeskError, NotFound
-from service.inbound.webhook import make_inbound_router
+from service.inbound.intake.webhook import make_inbound_router
 from service.settings import get_settings, is_production
 from workers.publish import process_inbound
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from service.inbound.classify import classify_files
+from service.inbound.reading.classify import classify_files
 
 inbound_app = typer.Typer(help="Inbound mail: bounces, complaints, replies.")
 
@@ -32,7 +32,7 @@ def serve(
     """Run the inbound SMTP receiver until interrupted; stored messages are processed later."""
     import time
 
-    from service.inbound.smtp_receiver import make_controller
+    from service.inbound.intake.smtp_receiver import make_controller
 
     controller = make_controller(hostname=host, port=port)
     controller.start()
@@ -49,7 +49,7 @@ def serve(
 @inbound_app.command("poll")
 def poll() -> None:
     """Fetch unseen mail once from settings.imap_url into the inbound store (nothing is deleted)."""
-    from service.inbound.imap_poller import ImapTarget, poll_imap
+    from service.inbound.intake.imap_poller import ImapTarget, poll_imap
     from service.settings import get_settings
 
     url = get_settings().imap_url
@@ -72,7 +72,7 @@ def inquiries(
 
     from service.db import session_scope
     from service.errors import NewsdeskError
-    from service.inbound.inquiries import OPEN_STATES, list_inquiries, per_coordinator
+    from service.inbound.acting.inquiries import OPEN_STATES, list_inquiries, per_coordinator
 
     console = Console()
     try:
@@ -99,7 +99,7 @@ def close(inquiry_id: int) -> None:
     """Close an inquiry (answered elsewhere, or nothing to answer)."""
     from service.db import session_scope
     from service.errors import NewsdeskError
-    from service.inbound.inquiries import close_inquiry
+    from service.inbound.acting.inquiries import close_inquiry
 
     try:
         with session_scope() as session:

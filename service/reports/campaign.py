@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from service.errors import NotFound
-from service.inbound.inquiries import per_coordinator
+from service.inbound.acting.inquiries import per_coordinator
 from service.models import (
     Announcement,
     Campaign,

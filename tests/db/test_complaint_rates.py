@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from service.campaigns.complaint_gate import campaign_rates, complaint_gate, daily_rates
-from service.inbound.processing import process_inbound
+from service.inbound.acting.processing import process_inbound
 from service.models import (
     BounceScore,
     Campaign,

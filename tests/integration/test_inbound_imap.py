@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import Session, select
 
 from service.db import get_engine
-from service.inbound.imap_poller import ImapTarget, poll_imap
+from service.inbound.intake.imap_poller import ImapTarget, poll_imap
 from service.models import InboundMessage
 from tests.conftest import require_service
 

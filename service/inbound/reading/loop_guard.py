@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from email.message import Message
 from email.utils import getaddresses
 
-from service.inbound.autoreply import auto_submitted_value, precedence
-from service.inbound.parse import all_headers, header
+from service.inbound.reading.autoreply import auto_submitted_value, precedence
+from service.inbound.reading.parse import all_headers, header
 
 _DAEMON_RE = re.compile(r"^(mailer-daemon|postmaster|no-?reply|do-?not-?reply)([+@]|$)", re.I)
 _LIST_HEADERS = (

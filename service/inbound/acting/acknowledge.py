@@ -11,8 +11,8 @@ from sqlmodel import Session
 
 from service.domain.addresses import email_hash, normalise_email
 from service.errors import InvalidInput
-from service.inbound.loop_guard import may_auto_respond
-from service.inbound.parse import header
+from service.inbound.reading.loop_guard import may_auto_respond
+from service.inbound.reading.parse import header
 from service.models import AckLog
 from service.models._common import as_utc, utcnow
 from service.settings import get_settings

@@ -16,10 +16,14 @@ from service.addressing.subaddresses import (
     addresses_in_text,
     tokens_in,
 )
-from service.inbound.arf import parse_complaint
-from service.inbound.autoreply import auto_submitted_value, autoreply_reason, challenge_response
-from service.inbound.bounces import analyse_bounce, bounce_strength, dsn_is_failure
-from service.inbound.parse import (
+from service.inbound.reading.arf import parse_complaint
+from service.inbound.reading.autoreply import (
+    auto_submitted_value,
+    autoreply_reason,
+    challenge_response,
+)
+from service.inbound.reading.bounces import analyse_bounce, bounce_strength, dsn_is_failure
+from service.inbound.reading.parse import (
     Quarantine,
     all_headers,
     all_text,
@@ -27,8 +31,8 @@ from service.inbound.parse import (
     header,
     parse_message,
 )
-from service.inbound.reply_text import visible_text
-from service.inbound.unsubscribe import is_unsubscribe_request
+from service.inbound.reading.reply_text import visible_text
+from service.inbound.reading.unsubscribe import is_unsubscribe_request
 
 log = logging.getLogger(__name__)
 KINDS = ("bounce", "complaint", "autoreply", "unsubscribe", "inquiry", "unknown")
@@ -143,7 +147,7 @@ def _split(values: list[str]) -> list[str]:
 
 def _embedded_senders(msg: Message) -> list[str]:
     """Return-Path/Sender/From of returned originals: where our VERP address comes back."""
-    from service.inbound.parse import walk_safely
+    from service.inbound.reading.parse import walk_safely
 
     found: list[str] = []
     for part in walk_safely(msg):

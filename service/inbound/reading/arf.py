@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from email.message import Message
 from email.parser import HeaderParser
 
-from service.inbound.parse import all_text, header, part_text, walk_safely
+from service.inbound.reading.parse import all_text, header, part_text, walk_safely
 
 _FEEDBACK_TYPE_RE = re.compile(r"^Feedback-Type:\s*([\w-]+)", re.I | re.M)
 _ORIG_RCPT_RE = re.compile(

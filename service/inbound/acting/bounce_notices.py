@@ -16,7 +16,7 @@ from email.utils import format_datetime, make_msgid
 
 from sqlmodel import Session, col, select
 
-from service.inbound.effects import suppress
+from service.inbound.acting.effects import suppress
 from service.models import BounceScore, Subscriber, SubscriberStatus, SuppressionReason
 from service.models._common import as_utc, utcnow
 from service.settings import get_settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from email.message import Message
 
-from service.inbound.parse import all_headers, header
+from service.inbound.reading.parse import all_headers, header
 
 _AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Autoresponder", "X-Auto-Response-Suppress")
 _OOO_SUBJECT_RE = re.compile(

@@ -2,7 +2,7 @@
 
 The 250 is given only after the raw bytes are committed, so a crash can never lose a message
 the sending MTA believes delivered; a storage failure answers 451 and the MTA retries.
-Processing happens later (a Celery task calls service.inbound.processing.process_inbound);
+Processing happens later (a Celery task calls service.inbound.acting.processing.process_inbound);
 `after_stored` is the hook the entry point uses to enqueue it.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
-from service.inbound.store import store_inbound
+from service.inbound.intake.store import store_inbound
 from service.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)

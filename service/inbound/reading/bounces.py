@@ -9,8 +9,8 @@ import re
 from dataclasses import dataclass, field
 from email.message import Message
 
-from service.inbound.bounce_rules import Diagnosis, diagnose
-from service.inbound.parse import dsn_blocks, header
+from service.inbound.reading.bounce_rules import Diagnosis, diagnose
+from service.inbound.reading.parse import dsn_blocks, header
 
 log = logging.getLogger(__name__)
 

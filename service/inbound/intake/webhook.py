@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Header, HTTPException, Request, status
 
-from service.inbound.store import store_inbound
+from service.inbound.intake.store import store_inbound
 from service.models import InboundChannel
 from service.settings import get_settings
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from service.inbound.smtp_stage import DATA, RCPT, smtp_stage
+from service.inbound.reading.smtp_stage import DATA, RCPT, smtp_stage
 
 HARD, SOFT = "hard", "soft"
 RECIPIENT, MAILBOX, TRANSIENT, POLICY = "recipient", "mailbox", "transient", "policy"

@@ -12,10 +12,10 @@ from service.addressing.mailbox_tokens import ReplyTarget, TokenDecoder, decode_
 from service.addressing.subaddresses import ANSWER_TAG, tokens_in
 from service.domain.inquiry_states import InquiryAction, next_state
 from service.errors import NotFound
-from service.inbound import effects
-from service.inbound.classify import InboundVerdict, classify_message
-from service.inbound.handoff import build_answer, build_handoff
-from service.inbound.routing import TopicRules, route_announcement
+from service.inbound.acting import effects
+from service.inbound.acting.handoff import build_answer, build_handoff
+from service.inbound.acting.routing import TopicRules, route_announcement
+from service.inbound.reading.classify import InboundVerdict, classify_message
 from service.models import (
     Coordinator,
     Delivery,
@@ -288,8 +288,8 @@ def _acknowledgement(
     session: Session, row: InboundMessage, coordinator: Coordinator, language: str
 ) -> list[EmailMessage]:
     """An acknowledgement for the sender when this coordinator wants one (C3 rules apply)."""
-    from service.inbound.acknowledge import maybe_acknowledge
-    from service.inbound.parse import parse_message
+    from service.inbound.acting.acknowledge import maybe_acknowledge
+    from service.inbound.reading.parse import parse_message
 
     if not coordinator.send_acknowledgement:
         return []
@@ -301,7 +301,7 @@ def _acknowledgement(
 
 def _quoted(row: InboundMessage) -> str:
     """The full body including quoted history: where the announcement a reply is about shows."""
-    from service.inbound.parse import body_text, parse_message
+    from service.inbound.reading.parse import body_text, parse_message
 
     try:
         return body_text(parse_message(row.raw))
@@ -340,7 +340,7 @@ def _answer_tokens_in_verdict(row: InboundMessage) -> list[str]:
     from email.parser import BytesHeaderParser
     from email.utils import getaddresses
 
-    from service.inbound.parse import POLICY, all_headers
+    from service.inbound.reading.parse import POLICY, all_headers
 
     try:  # the header block only: the body may be megabytes
         msg = BytesHeaderParser(policy=POLICY).parsebytes(row.raw)

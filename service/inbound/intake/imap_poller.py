@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from service.errors import InvalidInput
-from service.inbound.store import store_inbound
+from service.inbound.intake.store import store_inbound
 from service.models import InboundChannel
 
 
