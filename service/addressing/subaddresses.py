@@ -14,7 +14,6 @@ BOUNCE_TAG = "bounces"
 REPLY_TAG = "reply"
 ANSWER_TAG = "answer"
 UNSUBSCRIBE_TAG = "unsubscribe"  # the mailto: of List-Unsubscribe (RFC 2369)
-TAGS = (BOUNCE_TAG, REPLY_TAG, ANSWER_TAG, UNSUBSCRIBE_TAG)
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9._=-]{1,200}$")
 _ADDR_RE = re.compile(r"[\w.+=-]+@[\w.-]+\.[A-Za-z]{2,}")
 
@@ -25,11 +24,6 @@ class TaggedAddress(NamedTuple):
     tag: str
     token: str
     domain: str
-
-
-def tagged(tag: str, token: str, domain: str) -> str:
-    """Compose tag+token@domain."""
-    return f"{tag}+{token}@{domain}"
 
 
 def verp_address(token: str, bounce_domain: str) -> str:

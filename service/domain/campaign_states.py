@@ -36,9 +36,6 @@ TRANSITIONS: dict[tuple[CampaignStatus, CampaignAction], CampaignStatus] = {
     (S.PAUSED, A.CANCEL): S.CANCELLED,
 }
 
-ACTIVE_STATES = frozenset({S.SENDING})
-FINAL_STATES = frozenset({S.SENT, S.CANCELLED})
-
 
 def next_status(current: str, action: CampaignAction) -> CampaignStatus:
     """The state after `action`, or InvalidTransition naming what is allowed."""

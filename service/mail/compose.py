@@ -5,7 +5,7 @@ splits, quoted-printable encoding and DKIM canonicalisation of constant lines, t
 constant header fields, the multipart structure. `message_for(recipient)` then computes the
 recipient's tokens, fills the placeholder lines, assembles the bytes and signs them. No
 EmailMessage, Jinja2 or premailer runs per recipient. The result is byte-identical to
-`service.mail.reference_build.build_reference_message` (EmailMessage, policy SMTP), which the
+`tests.support.reference_build.build_reference_message` (EmailMessage, policy SMTP), which the
 tests check.
 """
 

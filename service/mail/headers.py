@@ -73,11 +73,6 @@ class Slot:
         return self.prefix + variable.encode("ascii") + self.suffix
 
 
-def to_field(address: str) -> bytes:
-    """'To: address' for a plain dot-atom address (what the stdlib emits unchanged)."""
-    return b"To: " + address.encode("ascii") + b"\r\n"
-
-
 def ascii_address(address: str) -> str:
     """The address as sent: IDNA domain; refuse what would need SMTPUTF8 or quoting."""
     check_value("recipient address", address)

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from sqlmodel import Session, col, select
 
-from service.addressing.mailbox_tokens import ReplyTarget, TokenDecoder
+from service.addressing.mailbox_tokens import ReplyTarget
 from service.models import Announcement
 
 TopicRules = dict[str, list[str]]  # topic -> keywords (lowercase)
@@ -48,6 +47,3 @@ def _signals(ann: Announcement) -> list[str]:
 def _mentions(haystack: str, signal: str) -> bool:
     """Titles match case-insensitively when long enough to be specific."""
     return len(signal) >= 8 and signal.lower() in haystack
-
-
-DecoderFactory = Callable[[], TokenDecoder]

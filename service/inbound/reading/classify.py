@@ -35,7 +35,6 @@ from service.inbound.reading.reply_text import visible_text
 from service.inbound.reading.unsubscribe import is_unsubscribe_request
 
 log = logging.getLogger(__name__)
-KINDS = ("bounce", "complaint", "autoreply", "unsubscribe", "inquiry", "unknown")
 _RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "To", "Cc")
 
 
