@@ -16,7 +16,6 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from service.db import session_scope
 from service.errors import InvalidInput, NewsdeskError, NotFound
 
 audience_app = typer.Typer(help="Audience: import, segments, double opt-in upkeep, GDPR requests.")
@@ -61,6 +60,7 @@ def import_command(
     """Import subscribers; every refused row is listed with its line and reason."""
     from service.audience.importer import import_file
     from service.audience.transactional import send_transactional
+    from service.db import session_scope
 
     with clear_errors(), session_scope() as session, _progress(path) as advance:
         result = import_file(
@@ -114,6 +114,7 @@ def _rule(rule: str | None, segment: str | None) -> dict[str, Any]:
     """A rule from --rule JSON or a saved segment's slug."""
     from sqlmodel import select
 
+    from service.db import session_scope
     from service.domain.segment_rules import validate_rule
     from service.models.segment import Segment
 
@@ -141,6 +142,7 @@ def count_command(
 ) -> None:
     """Live count of deliverable members (confirmed, not suppressed), with an optional sample."""
     from service.audience.segments import segment_count, segment_sample
+    from service.db import session_scope
 
     with clear_errors(), session_scope() as session:
         chosen = _rule(rule, segment)
@@ -158,6 +160,7 @@ def purge_command(
 ) -> None:
     """Delete never-confirmed signups older than the purge period."""
     from service.audience.subscribe import purge_unconfirmed
+    from service.db import session_scope
 
     with clear_errors(), session_scope() as session:
         console.print(
@@ -169,6 +172,7 @@ def purge_command(
 def retention_command() -> None:
     """Apply the tracking retention periods (IPs, then the link to the person)."""
     from service.audience.retention import apply_retention
+    from service.db import session_scope
 
     with clear_errors(), session_scope() as session:
         counts = apply_retention(session)
@@ -181,6 +185,7 @@ def export_command(
 ) -> None:
     """Everything stored about one subscriber, as JSON (GDPR Art. 15/20)."""
     from service.audience.gdpr import export_subscriber
+    from service.db import session_scope
 
     with clear_errors(), session_scope() as session:
         text = json.dumps(export_subscriber(session, email=email), indent=2, ensure_ascii=False)
@@ -197,6 +202,7 @@ def erase_command(
 ) -> None:
     """Erase a person (GDPR Art. 17): only a keyed hash stays, so imports cannot bring them back."""
     from service.audience.gdpr import erase_subscriber
+    from service.db import session_scope
 
     if not yes:
         console.print("[red]error:[/red] erasure cannot be undone; add --yes")

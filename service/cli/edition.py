@@ -5,16 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlmodel import Session
 
 from service.errors import NewsdeskError
-from service.rendering.contract import EditionInput
-from service.rendering.lint import LintProblem
+
+if TYPE_CHECKING:  # imported for annotations only: `newsdesk --help` stays fast
+    from sqlmodel import Session
+
+    from service.rendering.contract import EditionInput
+    from service.rendering.lint import LintProblem
 
 editions_app = typer.Typer(
     help="Editions: preview, lint and test-send what a campaign will send.", no_args_is_help=True

@@ -7,8 +7,6 @@ from pathlib import Path
 
 import typer
 
-from service.inbound.reading.classify import classify_files
-
 inbound_app = typer.Typer(help="Inbound mail: bounces, complaints, replies.")
 
 
@@ -20,6 +18,8 @@ def _group() -> None:
 @inbound_app.command("classify")
 def classify(files: list[Path] = typer.Argument(..., help="raw .eml files")) -> None:
     """Classify raw mail files without touching the database; prints one JSON object per line."""
+    from service.inbound.reading.classify import classify_files
+
     for row in classify_files(files):
         typer.echo(json.dumps(row, ensure_ascii=False))
 

@@ -4,22 +4,25 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from service.cli.support import console
-from service.db import session_scope
 from service.errors import NewsdeskError
-from service.reports.campaign import CampaignReport, campaign_report
-from service.reports.views import to_csv, to_html
+
+if TYPE_CHECKING:
+    from service.reports.campaign import CampaignReport
 
 report_app = typer.Typer(help="Campaign reports: tables, CSV, HTML.", no_args_is_help=True)
 
 
 def _load(campaign_id: int) -> CampaignReport:
     """The report, or a clear error and exit code 2."""
+    from service.db import session_scope
+    from service.reports.campaign import campaign_report
+
     try:
         with session_scope() as session:
             return campaign_report(session, campaign_id=campaign_id)
@@ -62,6 +65,8 @@ def csv_export(
     output: Annotated[Path | None, typer.Option(help="file to write; default stdout")] = None,
 ) -> None:
     """The report as CSV (scope, metric, announcement, link, value)."""
+    from service.reports.views import to_csv
+
     text = to_csv(_load(campaign_id))
     if output is None:
         typer.echo(text, nl=False)
@@ -75,5 +80,7 @@ def html_export(
     campaign_id: int, output: Annotated[Path, typer.Option(help="file to write")]
 ) -> None:
     """The report page as a standalone HTML file (inline SVG charts, no external resources)."""
+    from service.reports.views import to_html
+
     output.write_text(to_html(_load(campaign_id)), encoding="utf-8")
     console.print(f"wrote {output}")

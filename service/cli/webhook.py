@@ -7,9 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from service import webhooks
 from service.cli.support import console
-from service.db import session_scope
 from service.errors import NewsdeskError
 
 webhook_app = typer.Typer(help="Outgoing webhooks: list deliveries, replay.", no_args_is_help=True)
@@ -22,6 +20,9 @@ def webhook_add(
     event: Annotated[list[str] | None, typer.Option(help="event type; repeat; none = all")] = None,
 ) -> None:
     """Register a webhook endpoint."""
+    from service import webhooks
+    from service.db import session_scope
+
     try:
         with session_scope() as session:
             endpoint = webhooks.add_endpoint(
@@ -39,6 +40,9 @@ def webhook_log(
     limit: int = 50,
 ) -> None:
     """Recent deliveries with attempts, last status code and next retry."""
+    from service import webhooks
+    from service.db import session_scope
+
     table = Table(title="Webhook deliveries")
     for column in (
         "id",
@@ -68,6 +72,9 @@ def webhook_replay(
     include_delivered: bool = False,
 ) -> None:
     """Queue dead (or, with --include-delivered, delivered) deliveries again."""
+    from service import webhooks
+    from service.db import session_scope
+
     try:
         with session_scope() as session:
             count = webhooks.replay(
