@@ -26,6 +26,11 @@ class TaggedAddress(NamedTuple):
     domain: str
 
 
+def bounce_mailbox(bounce_domain: str) -> str:
+    """The untagged envelope sender of mail that is about no one campaign (notices, hand-offs)."""
+    return f"{BOUNCE_TAG}@{bounce_domain}"
+
+
 def verp_address(token: str, bounce_domain: str) -> str:
     """The envelope sender (Return-Path) that maps a bounce to (campaign, subscriber)."""
     return f"{BOUNCE_TAG}+{token}@{bounce_domain}"

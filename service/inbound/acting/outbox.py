@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from email.message import EmailMessage
 from email.utils import getaddresses
 
+from service.addressing.subaddresses import bounce_mailbox
 from service.mail.compose import OutgoingMessage
 from service.mail.smtp_pool import SendOutcome, get_pool
 from service.settings import Settings, get_settings
@@ -29,7 +30,7 @@ def send_outgoing(messages: Iterable[EmailMessage], *, settings: Settings | None
         targets = [a for _n, a in getaddresses(msg.get_all("To", []) + msg.get_all("Cc", [])) if a]
         for rcpt in targets:
             outgoing = OutgoingMessage(
-                f"bounces@{s.bounce_domain}", rcpt, data, str(msg["Message-ID"])
+                bounce_mailbox(s.bounce_domain), rcpt, data, str(msg["Message-ID"])
             )
             result = pool.send(outgoing)
             if result.outcome is not SendOutcome.SENT:
