@@ -22,9 +22,9 @@ MailSender = Callable[[EmailMessage], None]
 def get_mail_sender() -> MailSender:
     """How confirmation requests leave: through a worker's queue unless configured otherwise."""
     if get_settings().signup_mail_queue:
-        from workers.tasks.signup import queue_signup_mail
+        from workers.publish import signup_mail
 
-        return queue_signup_mail
+        return signup_mail
     return send_transactional
 
 

@@ -17,9 +17,10 @@ from sqlmodel import Session, col, select
 
 from service.campaigns.history import history, record
 from service.campaigns.lifecycle import apply_action
-from service.domain.campaign_states import CampaignAction, CampaignStatus
+from service.domain.campaign_states import CampaignAction
 from service.models import Campaign, Delivery, DeliveryStatus
 from service.models._common import utcnow
+from service.models.campaign import CampaignStatus
 from service.settings import Settings
 
 log = logging.getLogger(__name__)

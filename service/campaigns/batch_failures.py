@@ -15,9 +15,10 @@ from sqlmodel import Session, col, select
 
 from service.campaigns.history import record
 from service.db import session_scope
-from service.domain.campaign_states import CampaignAction, CampaignStatus
-from service.domain.errors import InvalidTransition, NotFound
+from service.domain.campaign_states import CampaignAction
+from service.errors import InvalidTransition, NotFound
 from service.models import Campaign, CampaignEvent, Delivery, DeliveryStatus
+from service.models.campaign import CampaignStatus
 
 log = logging.getLogger(__name__)
 BATCH_FAILED = "batch-failed"

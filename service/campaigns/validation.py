@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.mail.headers import FORBIDDEN_IN_HEADERS
 from service.models import Campaign
 

@@ -18,10 +18,10 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from service.addressing.tokens import codec
 from service.db import get_engine
 from service.demo.capture import MailCapture, free_port
-from service.inbound.smtp_receiver import InboundHandler, make_controller
-from service.mail.tokens import codec
+from service.inbound.intake.smtp_receiver import InboundHandler, make_controller
 from service.models import (
     Campaign,
     Delivery,
@@ -199,7 +199,7 @@ class DkimZone:
 @pytest.fixture
 def dkim_zone(inbound: Inbound, monkeypatch: pytest.MonkeyPatch) -> DkimZone:
     """A DNS of DKIM keys for remote domains, read by the receiver's processing."""
-    from service.inbound import authentication
+    from service.inbound.reading import authentication
 
     zone = DkimZone()
     monkeypatch.setattr(authentication, "txt_lookup", zone.lookup)

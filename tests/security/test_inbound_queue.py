@@ -18,7 +18,7 @@ from service.db import session_scope
 from service.demo.capture import free_port
 from service.demo.run import start_worker, stop_worker
 from service.demo.seed import seed
-from service.inbound.smtp_receiver import InboundHandler, make_controller
+from service.inbound.intake.smtp_receiver import InboundHandler, make_controller
 from service.models import Campaign, InboundMessage
 from service.settings import get_settings
 from tests.conftest import postgres_url, redis_url

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from service.addressing.link_tokens import make_preferences
 from service.api.app import create_app
-from service.audience.token_port import make_preferences
 from service.db import get_engine
 from service.models import ConsentEvent, Subscriber
 from service.settings import get_settings
