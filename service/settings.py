@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     send_max_attempts: int = Field(5, ge=1)
     scan_interval_s: float = Field(5.0, gt=0)
     stale_claim_s: float = Field(120.0, gt=0)
+    # send batches hold a Redis lease rewritten every refresh; claims outside live leases are a
+    # dead worker's and are released after lease_ttl_s instead of stale_claim_s (issue 15)
+    lease_ttl_s: float = Field(6.0, gt=0)
+    lease_refresh_s: float = Field(1.5, gt=0)
     retry_base_s: float = Field(2.0, gt=0)
     inbound_max_bytes: int = Field(25 * 1024 * 1024, ge=1024, description="SMTP 552 above this")
     inbound_listen_host: str = "127.0.0.1"

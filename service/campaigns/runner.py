@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,6 +19,8 @@ from service.models import Campaign
 from service.models._common import utcnow
 from service.models.campaign import CampaignStatus
 from service.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -98,9 +101,37 @@ def stalled_campaigns(*, settings: Settings) -> list[Recovery]:
             campaign.heartbeat_at = utcnow()
             session.add(campaign)
             recoveries.append(Recovery(campaign.id, needs_fanout=not campaign.fanout_done))
+    done = {r.campaign_id for r in recoveries}
+    recoveries += [r for r in _orphaned(settings=settings) if r.campaign_id not in done]
     for recovery in recoveries:
         recovery.ranges = all_queued_ranges(campaign_id=recovery.campaign_id, settings=settings)
     return recoveries
+
+
+def _orphaned(*, settings: Settings) -> list[Recovery]:
+    """Sending campaigns holding claims no live batch lease covers: a worker died (liveness)."""
+    from service.campaigns.liveness import live_ranges, redis_for, release_orphaned_claims
+
+    client = redis_for(settings)
+    leased = live_ranges(client, settings=settings) if client is not None else None
+    if leased is None:
+        return []  # no Redis, or just restarted: the stale-claim timeout above still applies
+    found = []
+    with session_scope() as session:
+        sending = session.exec(
+            select(Campaign.id).where(Campaign.status == CampaignStatus.SENDING)
+        ).all()
+        for campaign_id in sending:
+            assert campaign_id is not None
+            released = release_orphaned_claims(
+                session, campaign_id=campaign_id, leased=leased.get(campaign_id, []),
+                settings=settings,
+            )  # fmt: skip
+            if released:
+                log.warning("campaign %s: %d claims of a dead worker released", campaign_id,
+                            len(released))  # fmt: skip
+                found.append(Recovery(campaign_id, needs_fanout=False))
+    return found
 
 
 def retry_delay(*, attempt: int, base_s: float, cap_s: float = 300.0) -> float:

@@ -6,6 +6,7 @@ import logging
 
 from service.campaigns import runner
 from service.campaigns.batch_failures import after_batch_failure
+from service.campaigns.liveness import batch_lease
 from service.campaigns.sender import send_range
 from service.mail.smtp_pool import get_pool
 from service.settings import get_settings
@@ -76,13 +77,15 @@ def send_batch(campaign_id: int, first_id: int, last_id: int, attempt: int = 0) 
     """Send one range of deliveries over this process's pooled SMTP connections."""
     settings = get_settings()
     try:
-        result = send_range(
-            campaign_id=campaign_id,
-            first_id=first_id,
-            last_id=last_id,
-            settings=settings,
-            transport=get_pool(settings),
-        )
+        # the lease tells the recovery sweep this range is alive (liveness.py)
+        with batch_lease(settings, campaign_id=campaign_id, first_id=first_id, last_id=last_id):
+            result = send_range(
+                campaign_id=campaign_id,
+                first_id=first_id,
+                last_id=last_id,
+                settings=settings,
+                transport=get_pool(settings),
+            )
     except Exception as exc:
         if _deterministic(exc):  # pauses the campaign when its batches keep failing
             after_batch_failure(campaign_id=campaign_id, task="send batch", error=exc)
