@@ -6,9 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field
 from sqlmodel import select
 
+from service.api.admin_models import CoordinatorCreate, SegmentCreate, SubscriberCreate
 from service.api.crud import crud_router
 from service.api.deps import SessionDep, require_admin
 from service.campaigns import authoring
@@ -22,32 +23,11 @@ from service.models import (
     Campaign,
     CampaignBase,
     Coordinator,
-    CoordinatorBase,
     Segment,
-    SegmentBase,
     Subscriber,
-    SubscriberBase,
 )
 from service.settings import get_settings
 from workers.publish import redispatch_campaign
-
-
-class SubscriberCreate(SubscriberBase):
-    """A subscriber as the admin API takes it; status defaults to unconfirmed (double opt-in)."""
-
-    status: str = "unconfirmed"
-
-    @field_validator("email")
-    @classmethod
-    def _valid_email(cls, value: str) -> str:
-        return normalise_email(value)
-
-    @field_validator("language")
-    @classmethod
-    def _valid_language(cls, value: str) -> str:
-        if value not in ("de", "en"):
-            raise ValueError("language must be 'de' or 'en'")
-        return value
 
 
 def _prepare_subscriber(_session: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -97,10 +77,10 @@ class ScheduleIn(BaseModel):
 
 router = APIRouter(dependencies=[Depends(require_admin)])
 router.include_router(
-    crud_router(table=Coordinator, create=CoordinatorBase, prefix="/coordinators")
+    crud_router(table=Coordinator, create=CoordinatorCreate, prefix="/coordinators")
 )
 router.include_router(
-    crud_router(table=Segment, create=SegmentBase, prefix="/segments", prepare=_prepare_segment)
+    crud_router(table=Segment, create=SegmentCreate, prefix="/segments", prepare=_prepare_segment)
 )
 router.include_router(
     crud_router(

@@ -4,7 +4,8 @@ from collections.abc import Callable
 from typing import Any, Optional
 
 from fastapi import APIRouter, HTTPException
-from pydantic import create_model
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError, create_model
 from sqlmodel import SQLModel, select
 
 from service.api.deps import SessionDep
@@ -52,7 +53,9 @@ def crud_router(
     @router.patch("/{item_id}", response_model=table)
     def update_item(item_id: int, changes: update, session: SessionDep) -> Any:  # type: ignore[valid-type]
         row = _get(session, table, item_id)
-        for key, value in prepare(session, changes.model_dump(exclude_unset=True)).items():  # type: ignore[attr-defined]
+        given = changes.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+        _validate_as_created(create, row, given)  # one validation path for create and update
+        for key, value in prepare(session, given).items():
             setattr(row, key, value)
         session.add(row)
         session.flush()
@@ -63,6 +66,17 @@ def crud_router(
         session.delete(_get(session, table, item_id))
 
     return router
+
+
+def _validate_as_created(create: type[SQLModel], row: Any, given: dict[str, Any]) -> None:
+    """The row as it would be after the change must pass the create model's validation."""
+    merged = {key: getattr(row, key) for key in create.model_fields if hasattr(row, key)}
+    try:
+        validated = create.model_validate({**merged, **given})
+    except ValidationError as exc:
+        raise RequestValidationError(exc.errors()) from None
+    for key in given:  # keep normalised values (e.g. the lowercased e-mail)
+        given[key] = getattr(validated, key)
 
 
 def _get(session: SessionDep, table: type[SQLModel], item_id: int) -> Any:
