@@ -103,6 +103,13 @@ class Settings(BaseSettings):
     lease_refresh_s: float = Field(1.5, gt=0)
     retry_base_s: float = Field(2.0, gt=0)
     inbound_max_bytes: int = Field(25 * 1024 * 1024, ge=1024, description="SMTP 552 above this")
+    # receiver limits (issue 15, finding 14)
+    inbound_max_connections: int = Field(100, ge=1)
+    inbound_max_connections_per_client: int = Field(10, ge=1)
+    inbound_max_recipients: int = Field(20, ge=1)
+    inbound_messages_per_client_per_minute: int = Field(120, ge=1)
+    # clients exempt from the per-client limits: the MTA in front of the receiver, if any
+    inbound_trusted_clients: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     inbound_listen_host: str = "127.0.0.1"
     inbound_listen_port: int = Field(2525, ge=1, le=65535)
     imap_url: str | None = None  # imap[s]://user:password@host:port/MAILBOX to poll; None = off

@@ -29,8 +29,14 @@ def create_app() -> FastAPI:
     settings = get_settings()
     if is_production(settings) and not settings.admin_token and not settings.demo_mode:
         raise RuntimeError("NEWSDESK_ADMIN_TOKEN must be set: the admin API is not left open")
+    hidden = is_production(settings) and not settings.demo_mode  # no public /docs (finding 14)
     app = FastAPI(
-        title="Newsdesk", version="0.1.0", description="Newsletter and mailing automation"
+        title="Newsdesk",
+        version="0.1.0",
+        description="Newsletter and mailing automation",
+        docs_url=None if hidden else "/docs",
+        redoc_url=None if hidden else "/redoc",
+        openapi_url=None if hidden else "/openapi.json",
     )
     app.include_router(tracking.router)  # first: routes match in order, tracking is the hot path
     app.include_router(admin.router, prefix="/api")

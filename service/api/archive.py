@@ -13,7 +13,7 @@ from service.addressing.tokens import codec
 from service.api.deps import SessionDep
 from service.campaigns.archive import ArchiveEntry, archive_entries, archived_edition_html
 from service.campaigns.subscriber_view import web_view_html
-from service.errors import NewsdeskError
+from service.errors import NewsdeskError, NotFound
 from service.models._common import utcnow
 from service.rendering.contract import OrgIdentity
 from service.rendering.environment import system_environment
@@ -117,6 +117,8 @@ def archive_feed(lang: Lang, session: SessionDep) -> Response:
 @router.get("/archive/{lang}/{campaign_id}", response_class=HTMLResponse)
 def archive_edition(lang: Lang, campaign_id: int, session: SessionDep) -> str:
     """One public edition in one language, without any personal data."""
+    if not 0 < campaign_id < 2**31:  # beyond the id column: no such campaign, not a 500
+        raise NotFound(f"campaign {campaign_id} is not in the archive")
     return archived_edition_html(session, campaign_id=campaign_id, language=lang)
 
 

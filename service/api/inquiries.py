@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from service.api.deps import SessionDep, require_admin
 from service.inbound.acting.inquiries import close_inquiry, list_inquiries
@@ -18,7 +18,7 @@ def get_inquiries(
     session: SessionDep,
     coordinator_id: int | None = None,
     state: str | None = None,
-    limit: int = 100,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[dict[str, Any]]:
     """Inquiries, newest first, filtered by coordinator and state."""
     lines = list_inquiries(session, coordinator_id=coordinator_id, state=state, limit=limit)

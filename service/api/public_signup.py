@@ -100,7 +100,8 @@ def _subscribe(
     if throttle.try_acquire(f"ip:{client_network(request)}") > 0:  # one /24 or /64
         error = texts(lang)["sub_too_many"]
         return _subscribe_page(request, lang, status=429, error=error, email=email, name=name)
-    source = str(request.url_for("subscribe_form"))
+    # the form's configured address, never the request's Host header (finding 14)
+    source = f"{get_settings().public_url.rstrip('/')}/subscribe"
     try:
         with session_scope() as session:
             outcome = subscribe(

@@ -104,7 +104,9 @@ class RequestGuard:
 
         async def tracked_send(message: Message) -> None:
             nonlocal started
-            started = started or message["type"] == "http.response.start"
+            if message["type"] == "http.response.start":
+                started = True
+                message["headers"] = with_security_headers(list(message.get("headers") or []))
             await send(message)
 
         try:
@@ -112,6 +114,25 @@ class RequestGuard:
         except _Refused as refused:
             if not started:
                 await _answer(send, refused.status, refused.detail)
+
+
+# Public pages are ours alone: no framing (clickjacking), no sniffing, no referrer (URLs carry
+# tokens), and a CSP that allows the newsletters' inline styles and remote images only.
+CSP = (
+    "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """Add the security headers a response does not set itself."""
+    present = {name.lower() for name, _ in headers}
+    wanted = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+              (b"referrer-policy", b"no-referrer")]  # fmt: skip
+    html = any(n.lower() == b"content-type" and v.startswith(b"text/html") for n, v in headers)
+    if html:
+        wanted.append((b"content-security-policy", CSP.encode()))
+    return headers + [(n, v) for n, v in wanted if n not in present]
 
 
 async def _answer(send: Send, status: int, detail: str) -> None:

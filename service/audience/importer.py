@@ -26,6 +26,7 @@ from service.audience import import_write
 from service.audience.doi_mail import build_confirmation
 from service.audience.import_rows import ImportRow, RawRow, RowError, make_mapper, open_rows
 from service.audience.prefetch import prefetch
+from service.domain.csv_safety import safe_row
 from service.models._common import utcnow
 from service.models.subscriber import Subscriber
 from service.settings import get_settings
@@ -56,7 +57,7 @@ class _Report:
         self.writer.writerow(["line", "email", "reason"])
 
     def add(self, result: ImportResult, line: int, email: str, reason: str) -> None:
-        self.writer.writerow([line, email, reason])
+        self.writer.writerow(safe_row([line, email, reason]))  # no formulas from the file
         result.refused += 1
         result.reasons[reason.split(":", 1)[0]] += 1
 

@@ -108,11 +108,11 @@ def _upsert_unconfirmed(
 ) -> Subscriber:
     """Create the subscriber, or put a former one back to unconfirmed."""
     if sub is None:
-        sub = Subscriber(email=address, email_hash=key)
+        sub = Subscriber(email=address, email_hash=key, name=name, language=language)
         session.add(sub)
+    # an existing record keeps its name and language until its owner confirms: anyone can
+    # type an address into the form (issue 15, finding 14)
     sub.status = SubscriberStatus.UNCONFIRMED
-    sub.name = name or sub.name
-    sub.language = language
     session.flush()
     return sub
 
@@ -163,10 +163,17 @@ def purge_unconfirmed(
         col(ConsentEvent.subscriber_id) == col(Subscriber.id),
         col(ConsentEvent.occurred_at) >= cutoff,
     )
+    # someone who once confirmed keeps their consent history, even when a stranger typed their
+    # address into the form again and left it unconfirmed (issue 15, finding 14)
+    ever_confirmed = sa.exists().where(
+        col(ConsentEvent.subscriber_id) == col(Subscriber.id),
+        col(ConsentEvent.event) == ConsentEventKind.CONFIRM,
+    )
     stmt = select(Subscriber.id).where(
         Subscriber.status == SubscriberStatus.UNCONFIRMED,
         col(Subscriber.created_at) < cutoff,
         sa.not_(recent),
+        sa.not_(ever_confirmed),
     )
     ids = list(session.exec(stmt))
     if not ids:

@@ -6,19 +6,32 @@ import csv
 import io
 from dataclasses import asdict
 from datetime import datetime
+from typing import Any
 
 from markupsafe import Markup, escape
 
+from service.domain.csv_safety import safe_row
 from service.rendering.environment import system_environment
 from service.reports.campaign import CampaignReport
 
 CSV_COLUMNS = ("scope", "metric", "announcement", "link", "value")
 
 
+class _SafeWriter:
+    """csv.writer whose cells cannot become spreadsheet formulas."""
+
+    def __init__(self, writer: Any) -> None:
+        self.writer = writer
+
+    def writerow(self, row: Any) -> None:
+        """Write one defused row."""
+        self.writer.writerow(safe_row(row))
+
+
 def to_csv(report: CampaignReport) -> str:
     """One row per figure: scope is 'campaign', an edition key, or an hour for the series."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = _SafeWriter(csv.writer(out, lineterminator="\n"))
     writer.writerow(CSV_COLUMNS)
     for name, value in asdict(report.total).items():
         writer.writerow(("campaign", name, "", "", value))

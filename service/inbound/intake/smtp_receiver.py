@@ -16,6 +16,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP
 
+from service.inbound.intake.receiver_limits import ReceiverLimits
 from service.inbound.intake.store import store_inbound
 from service.settings import Settings, get_settings
 
@@ -28,9 +29,39 @@ LINE_LENGTH_LIMIT = 1024 * 1024
 
 
 class _LenientSMTP(SMTP):
-    """aiosmtpd's SMTP with long lines accepted (the message size limit still applies)."""
+    """aiosmtpd's SMTP with long lines accepted (the message size limit still applies),
+    and connections counted against the handler's ReceiverLimits."""
 
     line_length_limit = LINE_LENGTH_LIMIT
+    _counted: str | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        """Refuse with 421 when the client or the receiver has too many connections."""
+        first = self.transport is None
+        super().connection_made(transport)
+        limits = getattr(self.event_handler, "limits", None)
+        if not first or limits is None:
+            return
+        assert self.session is not None
+        client = _client(self.session.peer)
+        if limits.admit(client):
+            self._counted = client
+            return
+        transport.write(b"421 4.7.0 too many connections, try again later\r\n")  # type: ignore[attr-defined]
+        transport.close()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """Give the connection's slot back."""
+        limits = getattr(self.event_handler, "limits", None)
+        if self._counted is not None and limits is not None:
+            limits.release(self._counted)
+            self._counted = None
+        super().connection_lost(exc)
+
+
+def _client(peer: Any) -> str:
+    """The client's address from aiosmtpd's peername."""
+    return str(peer[0]) if isinstance(peer, tuple) and peer else str(peer)
 
 
 class _InboundController(Controller):
@@ -55,6 +86,7 @@ class InboundHandler:
         self.domains = {self.settings.reply_domain.lower(), self.settings.bounce_domain.lower()}
         self.store = store
         self.after_stored = after_stored
+        self.limits = ReceiverLimits(self.settings)
 
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
@@ -66,12 +98,16 @@ class InboundHandler:
                 f"550 5.7.1 <{address}>: relay denied; this server only accepts mail for "
                 f"{' and '.join(sorted(self.domains))}"
             )
+        if len(envelope.rcpt_tos) >= self.limits.max_recipients:
+            return f"452 4.5.3 too many recipients (at most {self.limits.max_recipients})"
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         """Store the message durably, run the hook, and only then acknowledge."""
         raw = envelope.original_content or envelope.content or b""
+        if not self.limits.message_allowed(_client(session.peer)):
+            return "451 4.7.1 too many messages from your address; slow down and retry later"
         if len(raw) > self.settings.inbound_max_bytes:
             return f"552 5.3.4 message too big: limit is {self.settings.inbound_max_bytes} bytes"
         try:
