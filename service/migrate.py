@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from alembic import command
 from alembic.config import Config
 
-ROOT = Path(__file__).resolve().parents[1]
+from service.resources import shipped
 
 
 def alembic_config(url: str | None = None) -> Config:
-    """An Alembic config pointing at this checkout's migrations."""
-    config = Config(str(ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(ROOT / "migrations"))
+    """An Alembic config pointing at the shipped (or checked-out) migrations."""
+    config = Config(str(shipped("alembic.ini")))
+    config.set_main_option("script_location", str(shipped("migrations")))
     if url:
         config.set_main_option("sqlalchemy.url", url)
     return config
