@@ -93,6 +93,7 @@ class Settings(BaseSettings):
     imap_url: str | None = None  # imap[s]://user:password@host:port/MAILBOX to poll; None = off
     inbound_webhook_token: str | None = None  # bearer token for POST /inbound/raw; None = off
     triage_coordinator_id: int | None = None
+    inbound_sweep_after_s: float = Field(60.0, gt=0, description="re-enqueue unprocessed after")
     # topic -> keywords that route an edition-level reply when no announcement is named or quoted
     inbound_topic_rules: dict[str, list[str]] = Field(
         default_factory=dict

@@ -60,6 +60,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "newsdesk.send_batch": {"queue": "send"},
             "newsdesk.scan_due": {"queue": "default"},
             "newsdesk.process_inbound": {"queue": "inbound"},
+            "newsdesk.sweep_inbound": {"queue": "inbound"},
             "newsdesk.ingest_tracking": {"queue": "track"},
             "newsdesk.deliver_webhooks": {"queue": "track"},
         },
@@ -89,6 +90,11 @@ def make_celery(settings: Settings | None = None) -> Celery:
                 "options": {"expires": settings.tracking_ingest_interval_s * 5},
             },
             "deliver-webhooks": {"task": "newsdesk.deliver_webhooks", "schedule": 10.0},
+            "sweep-inbound": {
+                "task": "newsdesk.sweep_inbound",
+                "schedule": 30.0,
+                "options": {"expires": 30.0},
+            },
         },
         timezone="UTC",
     )

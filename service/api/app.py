@@ -25,9 +25,9 @@ from service.settings import get_settings, is_production
 
 def enqueue_inbound(message_id: int) -> None:
     """Process a stored inbound message in a worker (published after the store committed)."""
-    from workers.tasks.inbound import process_inbound_message
+    from workers.tasks.inbound import enqueue_processing
 
-    process_inbound_message.delay(message_id)
+    enqueue_processing(message_id)
 
 
 def create_app() -> FastAPI:

@@ -29,12 +29,14 @@ def serve(
     host: str | None = typer.Option(None, help="listen address (default: settings)"),
     port: int | None = typer.Option(None, help="listen port (default: settings)"),
 ) -> None:
-    """Run the inbound SMTP receiver until interrupted; stored messages are processed later."""
+    """Run the inbound SMTP receiver until interrupted; each stored message is enqueued."""
     import time
 
-    from service.inbound.smtp_receiver import make_controller
+    from service.inbound.smtp_receiver import InboundHandler, make_controller
+    from workers.tasks.inbound import enqueue_processing
 
-    controller = make_controller(hostname=host, port=port)
+    handler = InboundHandler(after_stored=enqueue_processing)
+    controller = make_controller(handler=handler, hostname=host, port=port)
     controller.start()
     typer.echo(f"inbound SMTP listening on {controller.hostname}:{controller.port}")
     try:
@@ -48,15 +50,16 @@ def serve(
 
 @inbound_app.command("poll")
 def poll() -> None:
-    """Fetch unseen mail once from settings.imap_url into the inbound store (nothing is deleted)."""
+    """Fetch unseen mail once from settings.imap_url into the store and enqueue its processing."""
     from service.inbound.imap_poller import ImapTarget, poll_imap
     from service.settings import get_settings
+    from workers.tasks.inbound import enqueue_processing
 
     url = get_settings().imap_url
     if not url:
         typer.echo("NEWSDESK_IMAP_URL is not set; nothing to poll", err=True)
         raise typer.Exit(2)
-    stored = poll_imap(ImapTarget.from_url(url))
+    stored = poll_imap(ImapTarget.from_url(url), after_stored=enqueue_processing)
     typer.echo(f"stored {len(stored)} message(s)")
 
 

@@ -10,7 +10,9 @@ from service.db import session_scope
 from service.domain.errors import NotFound
 from service.inbound.outbox import send_outgoing
 from service.inbound.processing import process_inbound, quarantine_after_error
+from service.inbound.store import stranded_ids
 from service.inbound.token_decoder import MailTokenDecoder
+from service.settings import get_settings
 from workers.celery_app import celery_app
 from workers.tasks.base import NewsdeskTask
 
@@ -36,6 +38,21 @@ def process_inbound_message(message_id: int) -> dict[str, str]:
         return {"kind": "unknown", "action": "quarantined"}
     send_outgoing(outcome.outgoing)
     return {"kind": outcome.kind, "action": outcome.action}
+
+
+def enqueue_processing(message_id: int) -> None:
+    """Every intake's after-stored hook: publish processing once the raw bytes are committed."""
+    process_inbound_message.delay(message_id)
+
+
+@celery_app.task(name="newsdesk.sweep_inbound", base=NewsdeskTask)
+def sweep_inbound() -> dict[str, int]:
+    """Beat: enqueue stored messages still unprocessed after a minute, so a lost enqueue
+    strands nothing (processing skips a message already done, so a double enqueue is safe)."""
+    ids = stranded_ids(older_than_s=get_settings().inbound_sweep_after_s)
+    for message_id in ids:
+        process_inbound_message.delay(message_id)
+    return {"enqueued": len(ids)}
 
 
 @celery_app.task(name="newsdesk.bounce_notices", base=NewsdeskTask)
