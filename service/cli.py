@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -92,23 +90,32 @@ def db_upgrade(revision: str = "head") -> None:
 def worker(
     concurrency: Annotated[int, typer.Option("-c", "--concurrency")] = 2,
     queues: str = "assemble,send,track,inbound,default",
+    loglevel: str = "INFO",
 ) -> None:
-    """Run a Celery worker (all queues by default)."""
-    _celery(["worker", "-c", str(concurrency), "-Q", queues, "--loglevel", "INFO"])
+    """Run a Celery worker (all queues by default) in this process; SIGTERM = warm shutdown."""
+    import os
+
+    # A node name per process, so two workers on one host are two nodes (no mingle clash).
+    name = f"newsdesk-{os.getpid()}@%h"
+    _celery(["worker", "-c", str(concurrency), "-Q", queues, "-n", name, "--loglevel", loglevel])
 
 
 @app.command()
-def beat() -> None:
-    """Run Celery beat (starts due campaigns, recovers stalled ones)."""
-    _celery(["beat", "--loglevel", "INFO"])
+def beat(
+    schedule: Annotated[
+        Path, typer.Option(help="beat's schedule file (must be writable)")
+    ] = Path("celerybeat-schedule"),
+    loglevel: str = "INFO",
+) -> None:
+    """Run Celery beat (starts due campaigns, recovers stalled ones) in this process."""
+    _celery(["beat", "-s", str(schedule), "--loglevel", loglevel])
 
 
 def _celery(args: list[str]) -> None:
-    raise typer.Exit(
-        subprocess.call(
-            [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", *args]
-        )
-    )
+    """Celery's own command line, in-process: signals reach Celery, no child is left behind."""
+    from workers.celery_app import celery_app
+
+    celery_app.start(argv=args)
 
 
 @app.command()
