@@ -25,4 +25,6 @@ def require_admin(authorization: Annotated[str | None, Header()] = None) -> None
         raise HTTPException(status_code=401, detail="admin token required")
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit runs when the handler returns, BEFORE the response is sent, so a
+# 2xx means the write is durable (a failed commit answers an error, never a false success).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
