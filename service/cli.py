@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -14,6 +14,9 @@ from service.campaigns.cli_editions import editions_app
 from service.cli_support import console, fail, progress_bar, user_errors
 from service.inbound.cli import inbound_app
 from service.tracking.cli import report_app, webhook_app
+
+if TYPE_CHECKING:
+    from service.demo.run import DemoResult
 
 app = typer.Typer(help="Newsdesk: newsletters and mailing automation.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -37,8 +40,13 @@ def demo(
         Path, typer.Option(help="Where the demo keeps its database and Maildir.")
     ] = Path("var/demo"),
     subscribers: Annotated[int, typer.Option(min=10, max=100_000)] = 360,
+    serve: Annotated[
+        bool, typer.Option(help="Keep serving the app on the demo's data until Ctrl-C.")
+    ] = True,
+    host: str = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
 ) -> None:
-    """Run a full demo campaign on embedded defaults (SQLite, filesystem broker, Maildir)."""
+    """Run a full demo campaign on embedded defaults, then serve it (links in its mails work)."""
     from service.demo.run import run_demo
 
     with progress_bar() as bar:
@@ -46,8 +54,19 @@ def demo(
         result = run_demo(
             var_dir,
             subscribers=subscribers,
+            public_url=f"http://{host}:{port}",
             progress=lambda done, total: bar.update(task, completed=done, total=total or None),
         )
+    _demo_summary(result)
+    if serve:
+        import uvicorn
+
+        console.print(f"serving the demo at [bold]http://{host}:{port}[/] (Ctrl-C to stop)")
+        uvicorn.run("service.api.app:app", host=host, port=port, log_level="warning")
+
+
+def _demo_summary(result: DemoResult) -> None:
+    """The demo's table and the checks that make it exit 1 when anything is off."""
     table = Table(title=f"Demo campaign {result.seeded.campaign_id}: {result.status}")
     table.add_column("edition")
     table.add_column("lang")

@@ -35,9 +35,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="NEWSDESK_", env_file=".env", extra="ignore")
 
-    database_url: str = f"sqlite:///{VAR_DIR}/newsdesk.sqlite3"
+    # The embedded defaults are the demo's own files, so `newsdesk api` after `newsdesk demo`
+    # serves the demo's data (and the links in its mails) instead of an empty database.
+    database_url: str = f"sqlite:///{VAR_DIR}/demo/newsdesk.sqlite3"
     broker_url: str = "filesystem://"
-    broker_dir: Path = VAR_DIR / "broker"
+    broker_dir: Path = VAR_DIR / "demo" / "broker"
     redis_url: str | None = None  # rate limits and tracking buffer; None = in-process fallback
     smtp_url: str = "smtp://127.0.0.1:8025"
     smtp_require_tls: bool = False
