@@ -10,6 +10,7 @@ from celery.schedules import crontab
 from celery.signals import worker_process_init
 
 from service.settings import Settings, get_settings
+from workers.fs_broker import register as register_fs_broker
 
 QUEUES = ("assemble", "send", "track", "inbound", "default")
 
@@ -23,6 +24,8 @@ def broker_options(settings: Settings) -> dict[str, Any]:
         "queue": root / "queue",
         "processed": root / "processed",
         "control": root / "control",
+        "staging": root / "staging",
+        "claimed": root / "claimed",
     }
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
@@ -31,9 +34,18 @@ def broker_options(settings: Settings) -> dict[str, Any]:
         "data_folder_out": str(folders["queue"]),
         "processed_folder": str(folders["processed"]),
         "control_folder": str(folders["control"]),
+        "staging_folder": str(folders["staging"]),
+        "claimed_folder": str(folders["claimed"]),
         "store_processed": False,
         "polling_interval": 0.05,
     }
+
+
+def broker_url(settings: Settings) -> str:
+    """filesystem:// means Newsdesk's own atomic filesystem transport (see workers.fs_broker)."""
+    if settings.broker_url.startswith("filesystem"):
+        return f"{register_fs_broker()}://"
+    return settings.broker_url
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
@@ -41,7 +53,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
     app = Celery(
         "newsdesk",
-        broker=settings.broker_url,
+        broker=broker_url(settings),
         include=[
             "workers.tasks.campaigns",
             "workers.tasks.inbound",
