@@ -129,10 +129,13 @@ def campaign_status(campaign_id: int, follow: bool = True) -> None:
                 task,
                 completed=snap.done,
                 total=snap.total or None,
-                description=f"campaign {campaign_id} [{snap.status}]",
+                description=f"campaign {campaign_id} [{snap.status}]"
+                + (f" [yellow]{snap.warning}[/]" if snap.warning else ""),
             )
             if not follow or snap.status not in ("scheduled", "sending"):
                 break
             time.sleep(0.5)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(snap.counts.items())) or "no deliveries yet"
     console.print(f"campaign {campaign_id}: {snap.status}; {counts}")
+    if snap.warning:
+        console.print(f"[yellow]warning:[/] {snap.warning}")

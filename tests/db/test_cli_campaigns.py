@@ -52,3 +52,23 @@ def test_user_errors_exit_2_with_a_message(session: Session) -> None:
     assert missing.exit_code == 2 and "does not exist" in missing.output
     wrong_state = RUNNER.invoke(app, ["campaign", "resume", str(campaign_id)])
     assert wrong_state.exit_code == 2 and "cannot resume" in wrong_state.output
+
+
+def test_status_says_when_no_worker_picked_a_due_campaign_up(session: Session) -> None:
+    from datetime import timedelta
+
+    from service.models._common import utcnow
+
+    campaign_id = _demo(session)
+    campaign = session.get(Campaign, campaign_id)
+    campaign.status, campaign.send_at = "scheduled", utcnow() - timedelta(minutes=2)
+    session.add(campaign)
+    session.commit()
+    status = RUNNER.invoke(app, ["campaign", "status", str(campaign_id), "--no-follow"])
+    assert status.exit_code == 0, status.output
+    assert "not started: no beat/worker has picked it up" in status.output, status.output
+    campaign.send_at = utcnow()
+    session.add(campaign)
+    session.commit()
+    fresh = RUNNER.invoke(app, ["campaign", "status", str(campaign_id), "--no-follow"])
+    assert "picked it up" not in fresh.output
