@@ -36,7 +36,7 @@ class Channel(filesystem.Channel):
         Path(folder).mkdir(parents=True, exist_ok=True)
         return str(folder)
 
-    def _put(self, queue: str, payload: Any, **kwargs: Any) -> None:
+    def _put(self, queue: Any, payload: Any, **kwargs: Any) -> None:
         """Write the whole message under staging/, then rename it into the queue folder."""
         # Zero-padded wall-clock nanoseconds: names sort in publish order across processes.
         name = f"{time.time_ns():020d}_{uuid.uuid4().hex}.{queue}.msg"
@@ -45,7 +45,7 @@ class Channel(filesystem.Channel):
             handle.write(str_to_bytes(dumps(payload)))
         os.rename(staging, os.path.join(self.data_folder_out, name))
 
-    def _get(self, queue: str) -> Any:
+    def _get(self, queue: Any, timeout: Any = None) -> Any:
         """Claim the oldest message of `queue` by renaming it; only one reader can win."""
         wanted = f"{queue}.msg"
         claimed_dir = self._folder("claimed_folder")
