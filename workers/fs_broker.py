@@ -36,13 +36,13 @@ class Channel(filesystem.Channel):
         Path(folder).mkdir(parents=True, exist_ok=True)
         return str(folder)
 
-    def _put(self, queue: Any, payload: Any, **kwargs: Any) -> None:
+    def _put(self, queue: Any, message: Any, **kwargs: Any) -> None:
         """Write the whole message under staging/, then rename it into the queue folder."""
         # Zero-padded wall-clock nanoseconds: names sort in publish order across processes.
         name = f"{time.time_ns():020d}_{uuid.uuid4().hex}.{queue}.msg"
         staging = os.path.join(self._folder("staging_folder"), name)
         with open(staging, "wb") as handle:
-            handle.write(str_to_bytes(dumps(payload)))
+            handle.write(str_to_bytes(dumps(message)))
         os.rename(staging, os.path.join(self.data_folder_out, name))
 
     def _get(self, queue: Any, timeout: Any = None) -> Any:
