@@ -36,7 +36,8 @@ class Channel(filesystem.Channel):
         Path(folder).mkdir(parents=True, exist_ok=True)
         return str(folder)
 
-    def _put(self, queue: Any, message: Any, **kwargs: Any) -> None:
+    # kombu's two base classes name the second argument differently (message, payload)
+    def _put(self, queue: Any, message: Any, **kwargs: Any) -> None:  # type: ignore[override]
         """Write the whole message under staging/, then rename it into the queue folder."""
         # Zero-padded wall-clock nanoseconds: names sort in publish order across processes.
         name = f"{time.time_ns():020d}_{uuid.uuid4().hex}.{queue}.msg"
