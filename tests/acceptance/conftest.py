@@ -88,12 +88,28 @@ def stack(
     installed: Installed, workdir: Path, database_url: str, broker_url: str
 ) -> Iterator[Stack]:
     """api, 2 workers, beat and inbound serve, started like compose.yaml starts them."""
+    with running_stack(
+        installed, workdir, database_url=database_url, broker_url=broker_url,
+        redis_url=broker_url, dkim_key=dkim_key(installed, workdir),
+    ) as running:  # fmt: skip
+        yield running
+
+
+@pytest.fixture
+def embedded_stack(installed: Installed, workdir: Path) -> Iterator[Stack]:
+    """The same processes on the embedded defaults: SQLite and the filesystem broker, no Redis."""
+    with running_stack(
+        installed, workdir, database_url=f"sqlite:///{workdir}/newsdesk.sqlite3",
+        broker_url="filesystem://", redis_url=None, dkim_key=dkim_key(installed, workdir),
+    ) as running:  # fmt: skip
+        yield running
+
+
+def dkim_key(installed: Installed, workdir: Path) -> Path:
+    """`newsdesk dkim keygen` into the run's folder."""
     key = workdir / "dkim" / "private.pem"
     subprocess.run(
         [installed.newsdesk, "dkim", "keygen", "--out", str(key)],
         cwd=workdir, check=True, capture_output=True, timeout=60,
     )  # fmt: skip
-    with running_stack(
-        installed, workdir, database_url=database_url, redis_url=broker_url, dkim_key=key
-    ) as running:
-        yield running
+    return key

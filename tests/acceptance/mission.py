@@ -13,13 +13,19 @@ from pathlib import Path
 
 from tests.acceptance.stack import BOUNCE_DOMAIN, Captured, Stack, wait_for
 
-SUBSCRIBERS = [(f"reader{n}@uni{n}.example.org", "en" if n % 2 else "de") for n in range(6)]
+
+def readers(count: int) -> list[tuple[str, str]]:
+    """(address, language) of `count` readers, half German, half English."""
+    return [(f"reader{n}@uni{n}.example.org", "en" if n % 2 else "de") for n in range(count)]
+
+
+SUBSCRIBERS = readers(6)
 COORDINATOR = "conference-office@partnership.example.org"
 TRIAGE = "partnership-office@partnership.example.org"
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"
 
 
-def create_content(stack: Stack) -> None:
+def create_content(stack: Stack, subscribers: list[tuple[str, str]] = SUBSCRIBERS) -> None:
     """Coordinators, a segment and an approved announcement over the admin API; readers by CLI."""
     with stack.http() as api:
         triage = _ok(api.post("/api/coordinators", json={"name": "Office", "email": TRIAGE}))
@@ -32,7 +38,7 @@ def create_content(stack: Stack) -> None:
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["email", "name", "language", "consent_date", "consent_source"])
-        for address, language in SUBSCRIBERS:
+        for address, language in subscribers:
             writer.writerow([address, address.split("@")[0], language, "2026-01-10", "form"])
     imported = stack.cli("audience", "import", str(path))
     assert imported.returncode == 0, imported.stdout + imported.stderr

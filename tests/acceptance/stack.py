@@ -175,17 +175,20 @@ class Stack:
 
 
 def stack_env(
-    installed: Installed, *, database_url: str, redis_url: str, smtp_port: int, api_port: int,
-    inbound_port: int, dkim_key: Path,
+    installed: Installed, *, database_url: str, broker_url: str, redis_url: str | None,
+    smtp_port: int, api_port: int, inbound_port: int, dkim_key: Path,
 ) -> dict[str, str]:  # fmt: skip
     """The environment compose.yaml gives every service, pointed at loopback services."""
+    # Absolute: workers run in working directories of their own, as on separate hosts.
+    optional = {"NEWSDESK_REDIS_URL": redis_url} if redis_url else {}
     return {
+        **optional,
+        "NEWSDESK_BROKER_DIR": str(dkim_key.parent.parent / "broker"),
         "PATH": f"{installed.venv / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}",
         "HOME": os.environ.get("HOME", "/root"),
         "LANG": "C.UTF-8",
         "NEWSDESK_DATABASE_URL": database_url,
-        "NEWSDESK_BROKER_URL": redis_url,
-        "NEWSDESK_REDIS_URL": redis_url,
+        "NEWSDESK_BROKER_URL": broker_url,
         "NEWSDESK_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
         "NEWSDESK_PUBLIC_URL": f"http://127.0.0.1:{api_port}",
         "NEWSDESK_SECRET_KEY": SECRET,
@@ -205,15 +208,15 @@ def stack_env(
 
 
 @contextmanager
-def running_stack(installed: Installed, root: Path, *, database_url: str, redis_url: str,
-                  dkim_key: Path) -> Iterator[Stack]:  # fmt: skip
+def running_stack(installed: Installed, root: Path, *, database_url: str, broker_url: str,
+                  redis_url: str | None, dkim_key: Path) -> Iterator[Stack]:  # fmt: skip
     """Migrate, then start api, two workers, beat and inbound serve; stop them all after."""
     capture = SmtpCapture()
     capture.controller.start()
     api_port, inbound_port = free_port(), free_port()
     env = stack_env(
-        installed, database_url=database_url, redis_url=redis_url, smtp_port=capture.port,
-        api_port=api_port, inbound_port=inbound_port, dkim_key=dkim_key,
+        installed, database_url=database_url, broker_url=broker_url, redis_url=redis_url,
+        smtp_port=capture.port, api_port=api_port, inbound_port=inbound_port, dkim_key=dkim_key,
     )  # fmt: skip
     stack = Stack(installed, env, root, capture, api_port, inbound_port)
     try:
