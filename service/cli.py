@@ -125,9 +125,17 @@ def beat(
         Path, typer.Option(help="beat's schedule file (must be writable)")
     ] = Path("celerybeat-schedule"),
     loglevel: str = "INFO",
+    wait: Annotated[
+        bool, typer.Option(help="Wait as a standby while another beat holds the lock.")
+    ] = True,
 ) -> None:
-    """Run Celery beat (starts due campaigns, recovers stalled ones) in this process."""
+    """Run Celery beat (starts due campaigns, recovers stalled ones) in this process; one only."""
+    from service.settings import get_settings
+    from workers.beat_lock import hold_beat_lock
+
+    lease = hold_beat_lock(get_settings(), schedule.with_suffix(".lock"), wait=wait)
     _celery(["beat", "-s", str(schedule), "--loglevel", loglevel])
+    del lease
 
 
 def _celery(args: list[str]) -> None:
@@ -138,11 +146,28 @@ def _celery(args: list[str]) -> None:
 
 
 @app.command()
-def api(host: str = "127.0.0.1", port: int = 8000) -> None:
+def api(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
+    proxy_headers: Annotated[
+        bool,
+        typer.Option(
+            help="Trust X-Forwarded-For/-Proto from FORWARDED_ALLOW_IPS (the proxy's address); "
+            "without it, behind a proxy every client is the proxy and per-IP limits are global."
+        ),
+    ] = False,
+    forwarded_allow_ips: Annotated[
+        str | None, typer.Option(envvar="FORWARDED_ALLOW_IPS", help="proxies to trust")
+    ] = None,
+) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
 
-    uvicorn.run("service.api.app:app", host=host, port=port)
+    uvicorn.run(
+        "service.api.app:app", host=host, port=port, workers=workers,
+        proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,
+    )  # fmt: skip
 
 
 @dkim_app.command("keygen")

@@ -48,6 +48,29 @@ def broker_url(settings: Settings) -> str:
     return settings.broker_url
 
 
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Periodic tasks; every tick expires, so ticks queued while no worker ran do not pile up."""
+    every = {
+        "scan-due-campaigns": ("newsdesk.scan_due", settings.scan_interval_s),
+        "ingest-tracking-events": ("newsdesk.ingest_tracking", settings.tracking_ingest_interval_s),
+        "deliver-webhooks": ("newsdesk.deliver_webhooks", 10.0),
+        "sweep-inbound": ("newsdesk.sweep_inbound", 30.0),
+    }
+    # A tick nobody picked up within a few periods is redundant: the next one does the same.
+    schedule: dict[str, dict[str, Any]] = {
+        name: {"task": task, "schedule": period, "options": {"expires": max(period * 5, 10.0)}}
+        for name, (task, period) in every.items()
+    }
+    daily = {
+        "daily-upkeep": ("newsdesk.daily_upkeep", crontab(hour=3, minute=17)),
+        # F3: bounce notices are counted in calendar days, so once a day is enough
+        "bounce-notices": ("newsdesk.bounce_notices", crontab(hour=3, minute=47)),
+    }
+    for name, (task, when) in daily.items():
+        schedule[name] = {"task": task, "schedule": when, "options": {"expires": 3600.0}}
+    return schedule
+
+
 def make_celery(settings: Settings | None = None) -> Celery:
     """Build the app from settings (tests and the demo build their own)."""
     settings = settings or get_settings()
@@ -81,33 +104,12 @@ def make_celery(settings: Settings | None = None) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
-        beat_schedule={
-            "scan-due-campaigns": {
-                "task": "newsdesk.scan_due",
-                "schedule": settings.scan_interval_s,
-            },
-            "daily-upkeep": {
-                "task": "newsdesk.daily_upkeep",
-                "schedule": crontab(hour=3, minute=17),
-            },
-            # F3: bounce notices are counted in calendar days, so once a day is enough
-            "bounce-notices": {
-                "task": "newsdesk.bounce_notices",
-                "schedule": crontab(hour=3, minute=47),
-            },
-            "ingest-tracking-events": {
-                "task": "newsdesk.ingest_tracking",
-                "schedule": settings.tracking_ingest_interval_s,
-                # a tick nobody picked up in time is redundant: the next one drains the same stream
-                "options": {"expires": settings.tracking_ingest_interval_s * 5},
-            },
-            "deliver-webhooks": {"task": "newsdesk.deliver_webhooks", "schedule": 10.0},
-            "sweep-inbound": {
-                "task": "newsdesk.sweep_inbound",
-                "schedule": 30.0,
-                "options": {"expires": 30.0},
-            },
-        },
+        beat_schedule=beat_schedule(settings),
+        # A stuck task is stopped (soft: SoftTimeLimitExceeded inside it, then hard: killed);
+        # claimed rows it leaves return to the queue after STALE_CLAIM_S.
+        task_soft_time_limit=settings.task_soft_time_limit_s,
+        task_time_limit=settings.task_soft_time_limit_s + 60,
+        worker_max_tasks_per_child=settings.worker_max_tasks_per_child,
         timezone="UTC",
     )
     return app

@@ -96,6 +96,18 @@ def stack(
 
 
 @pytest.fixture
+def slow_relay_stack(
+    installed: Installed, workdir: Path, database_url: str, broker_url: str
+) -> Iterator[Stack]:
+    """The production-shaped stack behind a relay that takes 50 ms per message."""
+    with running_stack(
+        installed, workdir, database_url=database_url, broker_url=broker_url,
+        redis_url=broker_url, dkim_key=dkim_key(installed, workdir), smtp_delay_s=0.05,
+    ) as running:  # fmt: skip
+        yield running
+
+
+@pytest.fixture
 def embedded_stack(installed: Installed, workdir: Path) -> Iterator[Stack]:
     """The same processes on the embedded defaults: SQLite and the filesystem broker, no Redis."""
     with running_stack(

@@ -6,6 +6,7 @@ receiver, against PostgreSQL, Redis and a loopback SMTP capture in the test proc
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import socket
@@ -68,10 +69,13 @@ class Captured:
 
 @dataclass
 class _Handler:
+    delay_s: float = 0.0
     mails: list[Captured] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)  # a slow relay, to catch a campaign mid-send
         with self.lock:
             self.mails.append(
                 Captured(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
@@ -82,8 +86,8 @@ class _Handler:
 class SmtpCapture:
     """aiosmtpd on a free loopback port, keeping every message in memory."""
 
-    def __init__(self) -> None:
-        self.handler = _Handler()
+    def __init__(self, delay_s: float = 0.0) -> None:
+        self.handler = _Handler(delay_s)
         self.port = free_port()
         self.controller = Controller(
             self.handler, hostname="127.0.0.1", port=self.port, decode_data=False
@@ -201,6 +205,7 @@ def stack_env(
         "NEWSDESK_SCANNER_WINDOW_S": "0",
         "NEWSDESK_SEND_BATCH_SIZE": "5",
         "NEWSDESK_RECHECK_EVERY": "2",
+        "NEWSDESK_TASK_SOFT_TIME_LIMIT_S": "20",  # tests/acceptance/test_processes.py
         # one complaint among six readers is 16.7%; the block rule (F4) is tested elsewhere
         "NEWSDESK_COMPLAINT_BLOCK_RATE": "0.5",
         "NEWSDESK_COMPLAINT_WARN_RATE": "0.4",
@@ -209,9 +214,10 @@ def stack_env(
 
 @contextmanager
 def running_stack(installed: Installed, root: Path, *, database_url: str, broker_url: str,
-                  redis_url: str | None, dkim_key: Path) -> Iterator[Stack]:  # fmt: skip
+                  redis_url: str | None, dkim_key: Path,
+                  smtp_delay_s: float = 0.0) -> Iterator[Stack]:  # fmt: skip
     """Migrate, then start api, two workers, beat and inbound serve; stop them all after."""
-    capture = SmtpCapture()
+    capture = SmtpCapture(smtp_delay_s)
     capture.controller.start()
     api_port, inbound_port = free_port(), free_port()
     env = stack_env(

@@ -66,6 +66,11 @@ def test_the_mission_through_public_interfaces(stack: Stack) -> None:
     wait_for(lambda: m.status(stack, second) == "sent", 90, "the second campaign to be sent")
     left = {a for a, _ in m.SUBSCRIBERS} - {x.rcpt_tos[0] for x in (bounced, complainer, leaver)}
     assert sorted(x.rcpt_tos[0] for x in m.campaign_mails(stack, "December news")) == sorted(left)
+
+    # One beat only: a second one refuses (or, without --no-wait, waits as a standby).
+    second_beat = stack.cli("beat", "--no-wait")
+    assert second_beat.returncode != 0
+    assert "another beat holds the lock" in second_beat.stdout + second_beat.stderr
     stack.check_alive()
 
 
