@@ -54,7 +54,18 @@ def build_wheel(out: Path) -> Path:
 
 
 def install(wheel: Path) -> Installed:
-    """A venv with the locked dependencies (cached by the lock's hash) and this wheel on top."""
+    """A venv with the locked dependencies (cached by the lock's hash) and this wheel on top.
+
+    With NEWSDESK_ACCEPTANCE_NEWEST=1 the dependencies are instead the newest versions
+    pyproject.toml allows (a fresh venv each session), so a release that breaks us shows
+    before the lock file is regenerated.
+    """
+    if os.environ.get("NEWSDESK_ACCEPTANCE_NEWEST"):
+        venv = CACHE / "venv-newest"
+        shutil.rmtree(venv, ignore_errors=True)
+        _run([sys.executable, "-m", "venv", str(venv)])
+        _pip(venv, "install", "-q", "--upgrade", "--upgrade-strategy", "eager", str(wheel))
+        return Installed(venv, wheel)
     deps = _dependency_source(wheel)
     venv = CACHE / f"venv-{hashlib.sha256(deps).hexdigest()[:16]}"
     if not (venv / ".deps-installed").exists():
