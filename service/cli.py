@@ -24,7 +24,6 @@ dkim_app = typer.Typer(help="DKIM keys.", no_args_is_help=True)
 deadletter_app = typer.Typer(help="Failed work kept for replay.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(campaign_app, name="campaign")
-app.add_typer(campaign_app, name="campaign")
 app.add_typer(dkim_app, name="dkim")
 app.add_typer(deadletter_app, name="deadletter")
 app.add_typer(inbound_app, name="inbound")
@@ -32,6 +31,47 @@ app.add_typer(audience_app, name="audience")
 app.add_typer(editions_app, name="edition")
 app.add_typer(report_app, name="report")
 app.add_typer(webhook_app, name="webhook")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            console.print(f"newsdesk {version('newsdesk')}")
+        except PackageNotFoundError:
+            console.print("newsdesk (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Check the settings once, so a bad one is one clear line (exit 1), not a traceback."""
+    from pydantic import ValidationError
+
+    from service.settings import get_settings
+
+    try:
+        get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            console.print(f"[bold red]configuration error:[/] {error['msg']}")
+        raise typer.Exit(1) from None
+
+
+def _schema_ready() -> None:
+    """API and workers refuse a database behind the code; the embedded one migrates itself."""
+    from service.migrate import SchemaBehind, ensure_schema
+    from service.settings import get_settings
+
+    try:
+        ensure_schema(embedded=get_settings().is_sqlite)
+    except SchemaBehind as exc:
+        raise fail(str(exc)) from None
 
 
 @app.command()
@@ -116,6 +156,7 @@ def worker(
 
     # A node name per process, so two workers on one host are two nodes (no mingle clash).
     name = f"newsdesk-{os.getpid()}@%h"
+    _schema_ready()
     _celery(["worker", "-c", str(concurrency), "-Q", queues, "-n", name, "--loglevel", loglevel])
 
 
@@ -164,6 +205,7 @@ def api(
     """Serve the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
 
+    _schema_ready()
     uvicorn.run(
         "service.api.app:app", host=host, port=port, workers=workers,
         proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,

@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     asset_hosts: list[str] = Field(
         default_factory=list, description="image hosts besides public_url's (our own CDN only)"
     )
+    env: str = Field("development", pattern="^(development|production)$")  # NEWSDESK_ENV
     secret_key: str = PLACEHOLDER_SECRET
     admin_token: str | None = None
     signup_per_ip_per_hour: int = Field(20, ge=1)  # public /subscribe form, per client address
@@ -150,10 +151,14 @@ class Settings(BaseSettings):
     tracking_event_retention_days: int = Field(400, ge=1)
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> Settings:
-        """Refuse to start with the demo secret outside the demo."""
-        if self.secret_key == PLACEHOLDER_SECRET and not self.demo_mode and _is_production(self):
-            raise ValueError("NEWSDESK_SECRET_KEY must be set to a real secret outside the demo")
+    def _production_rules(self) -> Settings:
+        """NEWSDESK_ENV=production refuses demo secrets, plain-http links, unsigned mail."""
+        from service.production import production_problems
+
+        if self.env == "production":
+            problems = production_problems(self, PLACEHOLDER_SECRET)
+            if problems:
+                raise ValueError("NEWSDESK_ENV=production refuses to start: " + "; ".join(problems))
         return self
 
     @model_validator(mode="after")
@@ -180,15 +185,8 @@ class Settings(BaseSettings):
 
 
 def is_production(settings: Settings) -> bool:
-    """Public name of the production test (the API uses it to insist on an admin token)."""
-    return _is_production(settings)
-
-
-def _is_production(settings: Settings) -> bool:
-    """A deployment on PostgreSQL with a Redis broker is production; anything else is local."""
-    return settings.database_url.startswith("postgresql") and settings.broker_url.startswith(
-        "redis"
-    )
+    """NEWSDESK_ENV=production, set explicitly (never guessed from the URLs)."""
+    return settings.env == "production"
 
 
 @lru_cache(maxsize=1)
