@@ -1,17 +1,17 @@
-"""What NEWSDESK_ENV=production insists on before any process starts (explicit, never guessed)."""
+"""What NEWSDESK_ENV=production insists on before any process starts (explicit, never guessed).
+
+Below service.settings in the layers: it reads the Settings object it is handed (duck-typed).
+"""
 
 from __future__ import annotations
 
 import ipaddress
 import os
-from typing import TYPE_CHECKING
+from typing import Any
 from urllib.parse import urlsplit
 
-if TYPE_CHECKING:
-    from service.settings import Settings
 
-
-def production_problems(settings: Settings, placeholder_secret: str) -> list[str]:
+def production_problems(settings: Any, placeholder_secret: str) -> list[str]:
     """Every reason this configuration must not run in production (empty: fine)."""
     problems = []
     if settings.secret_key == placeholder_secret or len(settings.secret_key) < 32:

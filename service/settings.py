@@ -91,6 +91,7 @@ class Settings(BaseSettings):
     task_soft_time_limit_s: float = Field(300.0, gt=0, description="hard limit: 60 s later")
     worker_max_tasks_per_child: int = Field(1000, ge=1, description="recycle pool processes")
     beat_lock_ttl_s: float = Field(30.0, gt=1, description="one beat: lock lease, renewed")
+    beat_standby: bool = True  # a second beat waits for the lock (False: it exits)
     stale_claim_s: float = Field(120.0, gt=0)
     retry_base_s: float = Field(2.0, gt=0)
     inbound_max_bytes: int = Field(25 * 1024 * 1024, ge=1024, description="SMTP 552 above this")
@@ -177,11 +178,6 @@ class Settings(BaseSettings):
     def secret_bytes(self) -> bytes:
         """The secret key as bytes for HMAC and encryption keys."""
         return self.secret_key.encode()
-
-    @property
-    def is_sqlite(self) -> bool:
-        """True when the database is the embedded SQLite file."""
-        return self.database_url.startswith("sqlite")
 
 
 def is_production(settings: Settings) -> bool:

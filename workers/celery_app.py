@@ -7,9 +7,10 @@ from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import worker_process_init
+from celery.signals import beat_init, worker_process_init
 
 from service.settings import Settings, get_settings
+from workers.beat_lock import hold_beat_lock
 from workers.fs_broker import register as register_fs_broker
 
 QUEUES = ("assemble", "send", "track", "inbound", "default")
@@ -124,3 +125,14 @@ def _fresh_engine_after_fork(**_: Any) -> None:
     from service.db import reset_engine
 
     reset_engine()
+
+
+_beat_lease: list[object] = []  # held for the life of the beat process
+
+
+@beat_init.connect
+def _only_one_beat(**_: Any) -> None:
+    """Take the beat lock before the first tick (a standby waits here; see workers.beat_lock)."""
+    settings = get_settings()
+    lock_file = Path(settings.broker_dir).resolve() / "beat.lock"
+    _beat_lease.append(hold_beat_lock(settings, lock_file, wait=settings.beat_standby))

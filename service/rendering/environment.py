@@ -19,7 +19,7 @@ from jinja2 import (
 )
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from service.domain.errors import TemplateProblem
+from service.errors import TemplateProblem
 from service.resources import templates_dir
 
 TEMPLATES_DIR = templates_dir()

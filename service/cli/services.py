@@ -1,0 +1,84 @@
+"""`newsdesk worker|beat|api`: run the long-lived services, each in this very process."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from service.cli.support import fail
+
+
+def worker(
+    concurrency: Annotated[int, typer.Option("-c", "--concurrency")] = 2,
+    queues: str = "assemble,send,track,inbound,default",
+    loglevel: str = "INFO",
+) -> None:
+    """Run a Celery worker (all queues by default) in this process; SIGTERM = warm shutdown."""
+    # A node name per process, so two workers on one host are two nodes (no mingle clash).
+    name = f"newsdesk-{os.getpid()}@%h"
+    _schema_ready()
+    _celery(["worker", "-c", str(concurrency), "-Q", queues, "-n", name, "--loglevel", loglevel])
+
+
+def beat(
+    schedule: Annotated[
+        Path, typer.Option(help="beat's schedule file (must be writable)")
+    ] = Path("celerybeat-schedule"),
+    loglevel: str = "INFO",
+    wait: Annotated[
+        bool, typer.Option(help="Wait as a standby while another beat holds the lock.")
+    ] = True,
+) -> None:
+    """Run Celery beat (starts due campaigns, recovers stalled ones) in this process; one only.
+
+    The lock is taken by beat itself, on start (workers.celery_app: beat_init)."""
+    if not wait:
+        os.environ["NEWSDESK_BEAT_STANDBY"] = "false"  # read by the beat we exec into
+    _celery(["beat", "-s", str(schedule), "--loglevel", loglevel])
+
+
+def _celery(args: list[str]) -> None:
+    """Become Celery (exec, same PID): SIGTERM reaches it directly, no child is left behind."""
+    argv = [sys.executable, "-m", "celery", "-A", "workers.celery_app:celery_app", *args]
+    sys.stdout.flush()
+    os.execv(sys.executable, argv)
+
+
+def api(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes")] = 1,
+    proxy_headers: Annotated[
+        bool,
+        typer.Option(
+            help="Trust X-Forwarded-For/-Proto from FORWARDED_ALLOW_IPS (the proxy's address); "
+            "without it, behind a proxy every client is the proxy and per-IP limits are global."
+        ),
+    ] = False,
+    forwarded_allow_ips: Annotated[
+        str | None, typer.Option(envvar="FORWARDED_ALLOW_IPS", help="proxies to trust")
+    ] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    _schema_ready()
+    uvicorn.run(
+        "service.api.app:app", host=host, port=port, workers=workers,
+        proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,
+    )  # fmt: skip
+
+
+def _schema_ready() -> None:
+    """API and workers refuse a database behind the code; the embedded one migrates itself."""
+    from service.migrate import SchemaBehind, ensure_schema
+    from service.settings import get_settings
+
+    try:
+        ensure_schema(embedded=get_settings().database_url.startswith("sqlite"))
+    except SchemaBehind as exc:
+        raise fail(str(exc)) from None
