@@ -19,6 +19,7 @@ from service.api import (
     tracking,
 )
 from service.api.deps import require_admin
+from service.api.docs import mount_docs
 from service.errors import InvalidInput, InvalidTransition, NewsdeskError, NotFound
 from service.inbound.intake.webhook import make_inbound_router
 from service.settings import get_settings, is_production
@@ -31,8 +32,13 @@ def create_app() -> FastAPI:
     if is_production(settings) and not settings.admin_token:  # also refused by Settings
         raise RuntimeError("NEWSDESK_ADMIN_TOKEN must be set: the admin API is not left open")
     app = FastAPI(
-        title="Newsdesk", version="0.1.0", description="Newsletter and mailing automation"
+        title="Newsdesk",
+        version="0.1.0",
+        description="Newsletter and mailing automation",
+        docs_url=None,  # served by mount_docs from vendored assets (works offline)
+        redoc_url=None,  # ReDoc would load its script from a CDN
     )
+    mount_docs(app)
     app.include_router(tracking.router)  # first: routes match in order, tracking is the hot path
     app.include_router(health.router)
     app.include_router(admin.router, prefix="/api")

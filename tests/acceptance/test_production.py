@@ -5,6 +5,7 @@ refused with one clear line per problem; api and worker refuse a database behind
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -67,6 +68,11 @@ def test_api_and_worker_refuse_an_unmigrated_database_then_serve_ready(
         ready = wait_for(lambda: _get(port, "/readyz"), 60, "/readyz")
         assert ready.status_code == 200 and ready.json()["status"] == "ready", ready.text
         assert _get(port, "/healthz").status_code == 200  # type: ignore[union-attr]
+        # /docs from the installed wheel: the vendored Swagger UI, nothing from a CDN
+        page = _get(port, "/docs")
+        assert page is not None and "cdn." not in page.text
+        for asset in re.findall(r'(?:src|href)="(/[^"]+)"', page.text):
+            assert _get(port, asset).status_code == 200, asset  # type: ignore[union-attr]
     finally:
         api.terminate()
         api.wait(timeout=30)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -166,3 +167,15 @@ def test_production_refuses_an_open_admin_api(
     assert client.get("/api/campaigns").status_code == 401  # refused before touching the database
     assert client.get("/healthz").status_code == 200
     reset_settings()
+
+
+def test_docs_work_offline_from_vendored_swagger_ui(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text) + re.findall(
+        r"url: '([^']+)'", page.text
+    )
+    assert assets and all(a.startswith("/") for a in assets), assets
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
+    assert "cdn." not in page.text
