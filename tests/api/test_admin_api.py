@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -152,14 +153,23 @@ def test_a_time_without_offset_is_the_campaigns_time_zone(client: TestClient) ->
 
 
 def test_production_refuses_an_open_admin_api(
-    configured: object, monkeypatch: pytest.MonkeyPatch
+    configured: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from pydantic import ValidationError
+
     from service.settings import reset_settings
 
+    key = configured / "dkim.pem"
+    key.write_text("test key file")
     monkeypatch.setenv("NEWSDESK_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     monkeypatch.setenv("NEWSDESK_BROKER_URL", "redis://127.0.0.1:6379/0")
     reset_settings()
-    with pytest.raises(RuntimeError, match="NEWSDESK_ADMIN_TOKEN"):
+    create_app()  # PostgreSQL and Redis alone are not production: it is never guessed
+    monkeypatch.setenv("NEWSDESK_ENV", "production")
+    monkeypatch.setenv("NEWSDESK_PUBLIC_URL", "https://news.example.org")
+    monkeypatch.setenv("NEWSDESK_DKIM_PRIVATE_KEY_PATH", str(key))
+    reset_settings()
+    with pytest.raises(ValidationError, match="NEWSDESK_ADMIN_TOKEN"):
         create_app()
     monkeypatch.setenv("NEWSDESK_ADMIN_TOKEN", "a-real-admin-token-0123456789")
     reset_settings()
