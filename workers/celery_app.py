@@ -12,6 +12,7 @@ from celery.signals import beat_init, worker_process_init
 from service.settings import Settings, get_settings
 from workers.beat_lock import hold_beat_lock
 from workers.fs_broker import register as register_fs_broker
+from workers.observe import _serve_metrics  # noqa: F401 - connects the metrics signal handlers
 
 QUEUES = ("assemble", "send", "track", "inbound", "default")
 

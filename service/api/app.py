@@ -15,6 +15,7 @@ from service.api import (
     editions,
     health,
     inquiries,
+    metrics,
     public,
     tracking,
 )
@@ -41,6 +42,7 @@ def create_app() -> FastAPI:
     mount_docs(app)
     app.include_router(tracking.router)  # first: routes match in order, tracking is the hot path
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(admin.router, prefix="/api")
     app.include_router(announcements.router, prefix="/api")
     app.include_router(audience_api.router, prefix="/api", dependencies=[Depends(require_admin)])

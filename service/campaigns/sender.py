@@ -32,6 +32,7 @@ from service.domain.campaign_states import CampaignAction
 from service.errors import InvalidInput
 from service.mail.compose import EditionSkeleton, OutgoingMessage, Recipient
 from service.mail.smtp_pool import SendResult
+from service.metrics import count_message
 from service.models import (
     DeliveryStatus,
 )
@@ -190,14 +191,16 @@ class RangeSender:
             )
             self.result.failed += 1
             return
+        result = self.transport.send(message)
         outcome = mark_result(
             self.conn,
             claimed=claimed,
             message=message,
-            result=self.transport.send(message),
+            result=result,
             max_attempts=self.settings.send_max_attempts,
             mark_sent=self.mark_sent,
         )
+        count_message(result.relay, outcome)
         self.consecutive_errors = 0 if outcome == "sent" else self.consecutive_errors + 1
         if outcome == "sent" and self.webhook_delivered:
             self.delivered.append(

@@ -16,10 +16,20 @@ def worker(
     concurrency: Annotated[int, typer.Option("-c", "--concurrency")] = 2,
     queues: str = "assemble,send,track,inbound,default",
     loglevel: str = "INFO",
+    metrics_port: Annotated[
+        int, typer.Option(help="serve Prometheus metrics of all pool processes here (0: off)")
+    ] = 0,
 ) -> None:
     """Run a Celery worker (all queues by default) in this process; SIGTERM = warm shutdown."""
     # A node name per process, so two workers on one host are two nodes (no mingle clash).
     name = f"newsdesk-{os.getpid()}@%h"
+    if metrics_port:
+        from service.metrics import fresh_multiproc_dir
+        from service.settings import get_settings
+
+        folder = get_settings().metrics_dir.resolve() / f"worker-{metrics_port}"
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(fresh_multiproc_dir(folder))
+        os.environ["NEWSDESK_WORKER_METRICS_PORT"] = str(metrics_port)
     _schema_ready()
     _celery(["worker", "-c", str(concurrency), "-Q", queues, "-n", name, "--loglevel", loglevel])
 

@@ -116,6 +116,7 @@ class Stack:
     api_port: int
     inbound_port: int
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    metrics_ports: dict[str, int] = field(default_factory=dict)  # worker name -> its /metrics
 
     @property
     def base_url(self) -> str:
@@ -229,8 +230,10 @@ def running_stack(installed: Installed, root: Path, *, database_url: str, broker
         migrated = stack.cli("db", "upgrade")
         assert migrated.returncode == 0, migrated.stdout + migrated.stderr
         stack.start("api", "api", "--host", "127.0.0.1", "--port", str(api_port))
-        stack.start("worker-a", "worker", "--concurrency", "2")
-        stack.start("worker-b", "worker", "--concurrency", "1")
+        stack.metrics_ports = {"worker-a": free_port(), "worker-b": free_port()}
+        for name, concurrency in (("worker-a", "2"), ("worker-b", "1")):
+            port = str(stack.metrics_ports[name])
+            stack.start(name, "worker", "--concurrency", concurrency, "--metrics-port", port)
         stack.start("beat", "beat")
         stack.start("inbound", "inbound", "serve", "--host", "127.0.0.1")
         wait_for(lambda: _answers(stack), 60, "the API to answer /healthz")

@@ -67,6 +67,8 @@ def test_the_mission_through_public_interfaces(stack: Stack) -> None:
     left = {a for a, _ in m.SUBSCRIBERS} - {x.rcpt_tos[0] for x in (bounced, complainer, leaver)}
     assert sorted(x.rcpt_tos[0] for x in m.campaign_mails(stack, "December news")) == sorted(left)
 
+    _metrics_tell_the_story(stack, sent=everyone + len(left))
+
     # One beat only: a second one refuses (or, without --no-wait, waits as a standby).
     second_beat = stack.cli("beat", "--no-wait")
     assert second_beat.returncode != 0
@@ -78,3 +80,28 @@ def m_to(stack: Stack, address: str) -> list[m.Captured]:
     """Mail the capture received for `address`, failing early if a process died."""
     stack.check_alive()
     return stack.capture.to(address)
+
+
+def _metrics_tell_the_story(stack: Stack, *, sent: int) -> None:
+    """Prometheus text from the workers (every pool process) and the API (backlogs)."""
+    workers = [
+        httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+        for port in stack.metrics_ports.values()
+    ]
+    assert _total(workers, 'newsdesk_messages_total{outcome="sent",relay=') >= sent, workers
+    assert _total(workers, 'newsdesk_inbound_processed_total{kind="inquiry"}') >= 1
+    assert _total(workers, 'newsdesk_task_seconds_count{task="newsdesk.send_batch"}') >= 2
+    api = httpx.get(f"{stack.base_url}/metrics", timeout=10).text
+    for gauge in ('newsdesk_queue_depth{queue="send"}', "newsdesk_tracking_backlog",
+                  "newsdesk_inbound_unprocessed 0.0"):  # fmt: skip
+        assert gauge in api, (gauge, api[-2000:])
+
+
+def _total(texts: list[str], prefix: str) -> float:
+    """Sum of every sample whose line starts with `prefix`, over several exposition texts."""
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for text in texts
+        for line in text.splitlines()
+        if line.startswith(prefix)
+    )

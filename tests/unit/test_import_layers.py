@@ -20,6 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.resources",),  # where shipped files (templates, migrations) are found
     ("service.production",),  # what production mode refuses (called by settings)
     ("service.settings",),
+    ("service.metrics",),  # Prometheus counters and the backlog collector
     ("service.db",),
     ("service.migrate",),  # Alembic; reads the revision over service.db
     ("service.models",),  # tables and the enums typing their columns
@@ -36,7 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.inbound",),
     ("service.reports",),  # read campaigns, tracking and inbound
     ("service.demo",),
-    ("workers.fs_broker", "workers.beat_lock"),  # the embedded transport; one beat
+    ("workers.fs_broker", "workers.beat_lock", "workers.observe"),  # transport, one beat, metrics
     ("workers.celery_app",),
     ("workers.tasks",),
     ("workers.publish",),

@@ -12,6 +12,7 @@ from service.errors import NotFound
 from service.inbound.acting.outbox import send_outgoing
 from service.inbound.acting.processing import process_inbound, quarantine_after_error
 from service.inbound.intake.store import stranded_ids
+from service.metrics import INBOUND
 from service.settings import get_settings
 from workers.celery_app import celery_app
 from workers.tasks.base import NewsdeskTask
@@ -37,6 +38,7 @@ def process_inbound_message(message_id: int) -> dict[str, str]:
             quarantine_after_error(session, message_id=message_id, error=exc)
         return {"kind": "unknown", "action": "quarantined"}
     send_outgoing(outcome.outgoing)
+    INBOUND.labels(kind=outcome.kind).inc()
     return {"kind": outcome.kind, "action": outcome.action}
 
 
