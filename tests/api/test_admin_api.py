@@ -189,3 +189,20 @@ def test_docs_work_offline_from_vendored_swagger_ui(client: TestClient) -> None:
     for asset in assets:
         assert client.get(asset).status_code == 200, asset
     assert "cdn." not in page.text
+
+
+def test_openapi_declares_the_bearer_scheme_and_a_wrong_token_is_refused(
+    configured: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.settings import reset_settings
+
+    monkeypatch.setenv("NEWSDESK_ADMIN_TOKEN", "the-right-admin-token-0123")
+    reset_settings()
+    client = TestClient(create_app())
+    schema = client.get("/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert {"HTTPBearer": []} in schema["paths"]["/api/campaigns"]["get"]["security"]
+    for wrong in ("Bearer the-right-admin-token-012", "Basic abc", "the-right-admin-token-0123"):
+        refused = client.get("/api/campaigns", headers={"Authorization": wrong})
+        assert refused.status_code == 401, wrong
+    reset_settings()
