@@ -92,6 +92,7 @@ class Settings(BaseSettings):
     worker_max_tasks_per_child: int = Field(1000, ge=1, description="recycle pool processes")
     beat_lock_ttl_s: float = Field(30.0, gt=1, description="one beat: lock lease, renewed")
     metrics_dir: Path = VAR_DIR / "metrics"  # multiprocess files of `worker --metrics-port`
+    log_format: str = Field("text", pattern="^(text|json)$")  # json: one object per line
     beat_standby: bool = True  # a second beat waits for the lock (False: it exits)
     stale_claim_s: float = Field(120.0, gt=0)
     retry_base_s: float = Field(2.0, gt=0)

@@ -7,6 +7,7 @@ rows go back to the queue, so at most the message that was in SMTP DATA is sent 
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -38,6 +39,8 @@ from service.models import (
 )
 from service.models.campaign import CampaignStatus
 from service.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class Transport(Protocol):
@@ -201,6 +204,9 @@ class RangeSender:
             mark_sent=self.mark_sent,
         )
         count_message(result.relay, outcome)
+        if outcome != "sent":
+            ids = {"campaign_id": self.campaign_id, "delivery_id": claimed.delivery_id}
+            log.warning("delivery %s %s: %s", ids["delivery_id"], outcome, result.detail, extra=ids)
         self.consecutive_errors = 0 if outcome == "sent" else self.consecutive_errors + 1
         if outcome == "sent" and self.webhook_delivered:
             self.delivered.append(

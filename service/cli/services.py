@@ -75,11 +75,17 @@ def api(
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    from service.logs import uvicorn_log_config
+    from service.settings import get_settings
 
     _schema_ready()
+    json_logs = get_settings().log_format == "json"
     uvicorn.run(
         "service.api.app:app", host=host, port=port, workers=workers,
         proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,
+        log_config=uvicorn_log_config() if json_logs else LOGGING_CONFIG,
     )  # fmt: skip
 
 

@@ -202,6 +202,7 @@ def stack_env(
         "NEWSDESK_DKIM_PRIVATE_KEY_PATH": str(dkim_key),
         "NEWSDESK_INBOUND_LISTEN_PORT": str(inbound_port),
         "NEWSDESK_SCAN_INTERVAL_S": "0.5",
+        "NEWSDESK_LOG_FORMAT": "json",
         "NEWSDESK_TRACKING_INGEST_INTERVAL_S": "1",
         "NEWSDESK_SCANNER_WINDOW_S": "0",
         "NEWSDESK_SEND_BATCH_SIZE": "5",

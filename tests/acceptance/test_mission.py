@@ -3,6 +3,8 @@ one-click unsubscribes and tracking, all through HTTP, SMTP and the CLI of real 
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
@@ -68,6 +70,7 @@ def test_the_mission_through_public_interfaces(stack: Stack) -> None:
     assert sorted(x.rcpt_tos[0] for x in m.campaign_mails(stack, "December news")) == sorted(left)
 
     _metrics_tell_the_story(stack, sent=everyone + len(left))
+    _logs_are_json_with_ids(stack)
 
     # One beat only: a second one refuses (or, without --no-wait, waits as a standby).
     second_beat = stack.cli("beat", "--no-wait")
@@ -105,3 +108,16 @@ def _total(texts: list[str], prefix: str) -> float:
         for line in text.splitlines()
         if line.startswith(prefix)
     )
+
+
+def _logs_are_json_with_ids(stack: Stack) -> None:
+    """NEWSDESK_LOG_FORMAT=json: every log line parses; send tasks carry their campaign id."""
+    entries = [
+        json.loads(line)
+        for name in ("worker-a", "worker-b", "beat", "api")
+        for line in stack.log(name).splitlines()
+        if line.startswith("{")
+    ]
+    sends = [e for e in entries if e.get("task") == "newsdesk.send_batch"]
+    assert sends and all(isinstance(e.get("campaign_id"), int) for e in sends), entries[-5:]
+    assert any(e["logger"].startswith("uvicorn") for e in entries), "API logs are not JSON"

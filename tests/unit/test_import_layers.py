@@ -20,7 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.resources",),  # where shipped files (templates, migrations) are found
     ("service.production",),  # what production mode refuses (called by settings)
     ("service.settings",),
-    ("service.metrics",),  # Prometheus counters and the backlog collector
+    ("service.metrics", "service.logs"),  # Prometheus counters; JSON log lines
     ("service.db",),
     ("service.migrate",),  # Alembic; reads the revision over service.db
     ("service.models",),  # tables and the enums typing their columns
