@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from service.cli.support import USER_ERROR
+
 inbound_app = typer.Typer(help="Inbound mail: bounces, complaints, replies.")
 
 
@@ -58,7 +60,7 @@ def poll() -> None:
     url = get_settings().imap_url
     if not url:
         typer.echo("NEWSDESK_IMAP_URL is not set; nothing to poll", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(USER_ERROR)
     stored = poll_imap(ImapTarget.from_url(url), after_stored=process_inbound)
     typer.echo(f"stored {len(stored)} message(s)")
 
@@ -84,7 +86,7 @@ def inquiries(
             counts = per_coordinator(session, states=OPEN_STATES)
     except NewsdeskError as exc:
         console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(USER_ERROR) from None
     table = Table("id", "state", "coordinator", "announcement", "lang", "received", "question")
     for line in lines:
         received = line.created_at.strftime("%Y-%m-%d %H:%M")
@@ -109,5 +111,5 @@ def close(inquiry_id: int) -> None:
             close_inquiry(session, inquiry_id=inquiry_id)
     except NewsdeskError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(USER_ERROR) from None
     typer.echo(f"inquiry {inquiry_id} closed")

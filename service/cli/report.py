@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from service.cli.support import console
+from service.cli.support import USER_ERROR, console
 from service.errors import NewsdeskError
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ def _load(campaign_id: int) -> CampaignReport:
             return campaign_report(session, campaign_id=campaign_id)
     except NewsdeskError as exc:
         console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=2) from None
+        raise typer.Exit(code=USER_ERROR) from None
 
 
 @report_app.command("show")

@@ -9,12 +9,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from service.errors import NewsdeskError
 
 console = Console()
+# Exit codes: 1 for a user error (bad value, missing thing, wrong state), 2 for a usage error
+# (unknown option, missing argument), which click reports itself.
+USER_ERROR = 1
 
 
 def fail(message: str) -> typer.Exit:
-    """Print a clear error and exit 2 (no traceback for user errors)."""
+    """Print a clear error and exit 1 (no traceback for user errors)."""
     console.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(code=2)
+    return typer.Exit(code=USER_ERROR)
 
 
 def progress_bar() -> Progress:
@@ -29,7 +32,7 @@ def progress_bar() -> Progress:
 
 
 class user_errors:
-    """Turn NewsdeskError into a clear message and exit code 2."""
+    """Turn NewsdeskError into a clear message and exit code 1."""
 
     def __enter__(self) -> None:
         return None
