@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from service.cli.support import USER_ERROR
+from service.cli.support import USER_ERROR, JsonOption, print_json
 
 inbound_app = typer.Typer(help="Inbound mail: bounces, complaints, replies.")
 
@@ -70,6 +70,7 @@ def inquiries(
     coordinator: int | None = typer.Option(None, help="only this coordinator's (id)"),
     state: str | None = typer.Option(None, help="new, forwarded, answered or closed"),
     limit: int = typer.Option(50, min=1, max=1000),
+    as_json: JsonOption = False,
 ) -> None:
     """Routed inquiries, newest first, with the announcement they are about."""
     from rich.console import Console
@@ -87,6 +88,9 @@ def inquiries(
     except NewsdeskError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(USER_ERROR) from None
+    if as_json:
+        print_json({"inquiries": lines, "open_per_coordinator": counts})
+        return
     table = Table("id", "state", "coordinator", "announcement", "lang", "received", "question")
     for line in lines:
         received = line.created_at.strftime("%Y-%m-%d %H:%M")

@@ -79,3 +79,20 @@ def test_usage_errors_exit_2(session: Session) -> None:
     assert not_a_number.exit_code == 2, not_a_number.output
     unknown = RUNNER.invoke(app, ["campaign", "list", "--colour"])
     assert unknown.exit_code == 2, unknown.output
+
+
+def test_json_output_of_list_show_and_status(session: Session) -> None:
+    import json
+
+    campaign_id = _demo(session)
+    listed = json.loads(RUNNER.invoke(app, ["campaign", "list", "--json"]).output)
+    assert [row["id"] for row in listed] == [campaign_id] and listed[0]["status"] == "draft"
+    shown = json.loads(RUNNER.invoke(app, ["campaign", "show", str(campaign_id), "--json"]).output)
+    assert shown["id"] == campaign_id and "deliveries" in shown
+    status = RUNNER.invoke(app, ["campaign", "status", str(campaign_id), "--json"])
+    assert json.loads(status.output)["status"] == "draft", status.output
+    report = RUNNER.invoke(app, ["report", "show", str(campaign_id), "--json"])
+    assert json.loads(report.output)["campaign_id"] == campaign_id, report.output
+    inquiries = json.loads(RUNNER.invoke(app, ["inbound", "inquiries", "--json"]).output)
+    assert inquiries["inquiries"] == []
+    assert json.loads(RUNNER.invoke(app, ["deadletter", "list", "--json"]).output) == []
