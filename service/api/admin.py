@@ -17,6 +17,7 @@ from service.campaigns.lifecycle import apply_action, get_campaign
 from service.domain.addresses import email_hash, normalise_email
 from service.domain.campaign_states import CampaignAction
 from service.domain.segment_rules import validate_rule
+from service.errors import InvalidInput
 from service.models import (
     AnnouncementSegment,
     Campaign,
@@ -28,14 +29,14 @@ from service.models import (
     Subscriber,
     SubscriberBase,
 )
+from service.models.subscriber import Language
 from service.settings import get_settings
 from workers.publish import redispatch_campaign
 
 
 class SubscriberCreate(SubscriberBase):
-    """A subscriber as the admin API takes it; status defaults to unconfirmed (double opt-in)."""
-
-    status: str = "unconfirmed"
+    """A subscriber as the admin API takes it: always unconfirmed. Confirmation comes only from
+    double opt-in or an import with proof, each of which writes the consent ledger."""
 
     @field_validator("email")
     @classmethod
@@ -51,6 +52,9 @@ class SubscriberCreate(SubscriberBase):
 
 
 def _prepare_subscriber(_session: Any, data: dict[str, Any]) -> dict[str, Any]:
+    # PATCH bodies skip SubscriberCreate's validators: check the language here too.
+    if "language" in data and data["language"] not in {lang.value for lang in Language}:
+        raise InvalidInput(f"language {data['language']!r} is not configured (de, en)")
     if "email" in data:
         data["email"] = normalise_email(data["email"])
         data["email_hash"] = email_hash(data["email"], get_settings().secret_bytes)
@@ -103,6 +107,9 @@ router.include_router(
         create=SubscriberCreate,
         prefix="/subscribers",
         prepare=_prepare_subscriber,
+        # deliveries, consent ledger and suppression are history: erase, never delete
+        delete_refusal="subscribers are not deleted: POST /api/audience/subscribers/{id}/erase "
+        "(GDPR erasure keeps the suppression hash and the delivery history)",
     )
 )
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import gc
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 
 from service.api import (
     admin,
@@ -51,6 +54,21 @@ def create_app() -> FastAPI:
     app.include_router(editions.router, prefix="/api")
     app.include_router(archive.router)
     app.include_router(inquiries.router, prefix="/api")
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(_request: Request, exc: IntegrityError) -> JSONResponse:
+        # e.g. deleting a segment a campaign still uses: refused, nothing changed
+        reason = str(exc.orig).splitlines()[0] if exc.orig else "conflict"
+        return JSONResponse(status_code=409, content={"detail": f"conflict: {reason}"})
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # one error shape everywhere: "detail" is a sentence; the field list rides along
+        errors = jsonable_encoder(exc.errors())
+        first = errors[0] if errors else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        detail = f"{where}: {first.get('msg', 'invalid input')}" if where else "invalid input"
+        return JSONResponse(status_code=422, content={"detail": detail, "errors": errors})
 
     @app.exception_handler(NewsdeskError)
     async def _domain_error(_request: Request, exc: NewsdeskError) -> JSONResponse:

@@ -26,8 +26,12 @@ def crud_router(
     create: type[SQLModel],
     prefix: str,
     prepare: Callable[[SessionDep, dict[str, Any]], dict[str, Any]] = lambda _s, d: d,
+    delete_refusal: str | None = None,
 ) -> APIRouter:
-    """List, create, read, update and delete for one table."""
+    """List, create, read, update and delete for one table (delete_refusal: why DELETE is 409).
+
+    Every write goes through `prepare` (the rules) and is flushed inside the handler, so a
+    foreign key or uniqueness conflict answers 409 before anything is sent, never a 2xx."""
     router = APIRouter(prefix=prefix, tags=[prefix.strip("/")])
     update = partial_model(create, f"{create.__name__}Update")
 
@@ -60,7 +64,11 @@ def crud_router(
 
     @router.delete("/{item_id}", status_code=204)
     def delete_item(item_id: int, session: SessionDep) -> None:
-        session.delete(_get(session, table, item_id))
+        row = _get(session, table, item_id)
+        if delete_refusal:
+            raise HTTPException(status_code=409, detail=delete_refusal)
+        session.delete(row)
+        session.flush()
 
     return router
 

@@ -206,3 +206,48 @@ def test_openapi_declares_the_bearer_scheme_and_a_wrong_token_is_refused(
         refused = client.get("/api/campaigns", headers={"Authorization": wrong})
         assert refused.status_code == 401, wrong
     reset_settings()
+
+
+def test_generic_routes_cannot_bypass_the_rules(client: TestClient) -> None:
+    # no confirmed subscriber without a consent-ledger event: status is not an input
+    made = client.post(
+        "/api/subscribers",
+        json={"email": "ada@example.org", "language": "en", "status": "confirmed"},
+    )
+    assert made.status_code == 201 and made.json()["status"] == "unconfirmed", made.text
+    sid = made.json()["id"]
+    assert client.patch(f"/api/subscribers/{sid}", json={"status": "confirmed"}).json()[
+        "status"
+    ] == "unconfirmed"
+    # a language that is not configured, also by PATCH
+    bad_language = client.patch(f"/api/subscribers/{sid}", json={"language": "fr"})
+    assert bad_language.status_code == 422 and "not configured" in bad_language.json()["detail"]
+    # history is erased (GDPR), never hard-deleted
+    deleted = client.delete(f"/api/subscribers/{sid}")
+    assert deleted.status_code == 409 and "/erase" in deleted.json()["detail"]
+    assert client.get(f"/api/subscribers/{sid}").status_code == 200
+    # approval only through /approve: not on create, not by PATCH
+    skip = client.post("/api/announcements", json={"slug": "x", "approval": "approved"})
+    assert skip.status_code == 422 and "approve" in skip.json()["detail"]
+    item = client.post("/api/announcements", json={"slug": "y", "title_en": "Y"}).json()
+    patched = client.patch(f"/api/announcements/{item['id']}", json={"approval": "approved"})
+    assert patched.status_code == 422
+    assert client.get(f"/api/announcements/{item['id']}").json()["approval"] == "draft"
+
+
+def test_a_delete_that_conflicts_answers_409_and_keeps_the_row(client: TestClient) -> None:
+    # the seeded campaign targets this segment (the report in issue 13: 204, then the FK failed)
+    segment = next(s for s in client.get("/api/segments").json() if s["slug"] == "everyone")
+    refused = client.delete(f"/api/segments/{segment['id']}")
+    assert refused.status_code == 409, refused.text
+    assert client.get(f"/api/segments/{segment['id']}").status_code == 200
+
+
+def test_errors_have_one_shape(client: TestClient) -> None:
+    for response in (
+        client.post("/api/subscribers", json={"language": "en"}),  # validation
+        client.get("/api/subscribers/99999"),  # HTTPException
+        client.post("/api/campaigns/99999/pause"),  # domain error
+    ):
+        assert response.status_code >= 400
+        assert isinstance(response.json()["detail"], str), response.json()
