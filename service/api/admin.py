@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
 from service.api.crud import crud_router
 from service.api.deps import SessionDep, require_admin
+from service.api.pages import AfterQuery, LimitQuery, keyset, page
 from service.campaigns import authoring
 from service.campaigns.dispatch import status_counts
 from service.campaigns.lifecycle import apply_action, get_campaign
@@ -29,6 +30,7 @@ from service.models import (
     Subscriber,
     SubscriberBase,
 )
+from service.models._common import table_of
 from service.models.subscriber import Language
 from service.settings import get_settings
 from workers.publish import redispatch_campaign
@@ -115,9 +117,14 @@ router.include_router(
 
 
 @router.get("/campaigns", response_model=list[Campaign], tags=["campaigns"])
-def list_campaigns(session: SessionDep) -> Any:
-    """All campaigns, newest first."""
-    return session.exec(select(Campaign).order_by(Campaign.id.desc())).all()  # type: ignore[union-attr]
+def list_campaigns(
+    session: SessionDep, request: Request, response: Response,
+    after: AfterQuery = None, limit: LimitQuery = 100,
+) -> Any:  # fmt: skip
+    """Campaigns, newest first; the next page's cursor is in X-Next-Cursor and Link."""
+    query = keyset(select(Campaign), table_of(Campaign).c.id, after=after, limit=limit,
+                   newest_first=True)  # fmt: skip
+    return page(list(session.exec(query).all()), limit=limit, request=request, response=response)
 
 
 @router.post("/campaigns", response_model=Campaign, status_code=201, tags=["campaigns"])

@@ -3,11 +3,12 @@
 from collections.abc import Callable
 from typing import Any, Optional
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import create_model
 from sqlmodel import SQLModel, select
 
 from service.api.deps import SessionDep
+from service.api.pages import AfterQuery, LimitQuery, keyset, page
 from service.models._common import table_of
 
 
@@ -36,11 +37,15 @@ def crud_router(
     update = partial_model(create, f"{create.__name__}Update")
 
     @router.get("", response_model=list[table])  # type: ignore[valid-type]
-    def list_items(session: SessionDep, offset: int = 0, limit: int = 100) -> Any:
-        order = table_of(table).c.id
-        return session.exec(
-            select(table).order_by(order).offset(offset).limit(min(limit, 500))
-        ).all()
+    def list_items(
+        session: SessionDep, request: Request, response: Response,
+        after: AfterQuery = None, limit: LimitQuery = 100,
+    ) -> Any:  # fmt: skip
+        """Oldest first; the next page's cursor is in X-Next-Cursor and Link."""
+        query = keyset(select(table), table_of(table).c.id, after=after, limit=limit,
+                       newest_first=False)  # fmt: skip
+        return page(list(session.exec(query).all()), limit=limit, request=request,
+                    response=response)  # fmt: skip
 
     @router.post("", response_model=table, status_code=201)
     def create_item(item: create, session: SessionDep) -> Any:  # type: ignore[valid-type]

@@ -251,3 +251,20 @@ def test_errors_have_one_shape(client: TestClient) -> None:
     ):
         assert response.status_code >= 400
         assert isinstance(response.json()["detail"], str), response.json()
+
+
+def test_lists_paginate_with_a_cursor_and_say_so(client: TestClient) -> None:
+    seen: list[int] = []
+    url: str | None = "/api/subscribers?limit=15"
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        seen += [row["id"] for row in response.json()]
+        url = None
+        if "X-Next-Cursor" in response.headers:
+            assert response.headers["Link"].endswith('>; rel="next"')
+            url = response.headers["Link"].split(">", 1)[0].lstrip("<")
+    assert seen == sorted(seen) and len(seen) == len(set(seen)) == 40  # the seeded audience
+    last = client.get(f"/api/subscribers?after={seen[-1]}")
+    assert last.json() == [] and "X-Next-Cursor" not in last.headers
+    assert client.get("/api/subscribers?limit=501").status_code == 422
