@@ -12,7 +12,7 @@ import re
 from pydantic import field_validator
 
 from service.domain.addresses import normalise_email
-from service.models import CoordinatorBase, SegmentBase, SubscriberBase, SubscriberStatus
+from service.models import CoordinatorBase, SegmentBase, SubscriberBase
 
 _SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
@@ -31,9 +31,8 @@ def _one_line(value: str | None) -> str | None:
 
 
 class SubscriberCreate(SubscriberBase):
-    """A subscriber as the admin API takes it; status defaults to unconfirmed (double opt-in)."""
-
-    status: str = "unconfirmed"
+    """A subscriber as the admin API takes it: always unconfirmed. Confirmation comes only from
+    double opt-in or an import with proof, each of which writes the consent ledger."""
 
     @field_validator("email")
     @classmethod
@@ -44,15 +43,6 @@ class SubscriberCreate(SubscriberBase):
     @classmethod
     def _valid_language(cls, value: str) -> str:
         return _language(value)
-
-    @field_validator("status")
-    @classmethod
-    def _valid_status(cls, value: str) -> str:
-        if value not in {s.value for s in SubscriberStatus}:
-            raise ValueError(
-                f"status must be one of {', '.join(s.value for s in SubscriberStatus)}"
-            )
-        return value
 
     @field_validator("name")
     @classmethod

@@ -106,7 +106,8 @@ class RequestGuard:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                message["headers"] = with_security_headers(list(message.get("headers") or []))
+                headers = list(message.get("headers") or [])
+                message["headers"] = with_security_headers(headers, csp=_csp_applies(scope))
             await send(message)
 
         try:
@@ -124,13 +125,20 @@ CSP = (
 )
 
 
-def with_security_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+def _csp_applies(scope: Scope) -> bool:
+    """Every HTML page but the development API docs (Swagger UI runs an inline script)."""
+    return not str(scope.get("path", "")).startswith(("/docs", "/static/swagger-ui"))
+
+
+def with_security_headers(
+    headers: list[tuple[bytes, bytes]], *, csp: bool = True
+) -> list[tuple[bytes, bytes]]:
     """Add the security headers a response does not set itself."""
     present = {name.lower() for name, _ in headers}
     wanted = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
               (b"referrer-policy", b"no-referrer")]  # fmt: skip
     html = any(n.lower() == b"content-type" and v.startswith(b"text/html") for n, v in headers)
-    if html:
+    if html and csp:
         wanted.append((b"content-security-policy", CSP.encode()))
     return headers + [(n, v) for n, v in wanted if n not in present]
 

@@ -31,12 +31,16 @@ ROOT = Path(__file__).resolve().parents[2]
 def _compose_commands() -> dict[str, str]:
     """service name -> its command line, read from compose.yaml (no YAML parser needed)."""
     services: dict[str, str] = {}
-    current = None
+    current, open_command = None, None
     for line in (ROOT / "compose.yaml").read_text().splitlines():
-        if line.startswith("  ") and not line.startswith("   ") and line.rstrip().endswith(":"):
+        if open_command is not None and current:  # a command continued on the next lines
+            services[current] += " " + line.strip()
+            open_command = None if "]" in line else open_command
+        elif line.startswith("  ") and not line.startswith("   ") and line.rstrip().endswith(":"):
             current = line.strip().rstrip(":")
         elif current and line.strip().startswith("command:"):
             services[current] = line.split("command:", 1)[1].strip()
+            open_command = None if "]" in line else current
     return services
 
 

@@ -41,14 +41,16 @@ def process_inbound(
 ) -> Outcome:
     """Classify the stored message and apply the verdict; adds and flushes, caller commits.
 
-    Idempotent: the row is locked and a message processed before is not applied again, nor is
-    a copy of one (same Message-ID to the same addresses) within the duplicate window.
+    Idempotent: the row is locked (the receiver's enqueue and the beat sweep may both deliver
+    it) and a message processed before is not applied again, nor is a copy of one (same
+    Message-ID to the same addresses) within the duplicate window.
     """
     from service.inbound.acting.idempotency import already_processed, duplicate_of, lock_message
 
     row = lock_message(session, message_id=message_id)
     if already_processed(row):
-        return Outcome(kind="unknown", action=f"already processed ({row.status})")
+        kind = str((row.verdict or {}).get("kind", "unknown"))
+        return Outcome(kind=kind, action=f"already done ({row.status})")
     verdict = _storable(classify_message(row.raw, envelope_to=row.envelope_to))
     row.verdict = verdict.to_dict()
     row.processed_at = effects.now()
