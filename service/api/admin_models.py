@@ -20,7 +20,7 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
 
 def _language(value: str) -> str:
     if value not in ("de", "en"):
-        raise ValueError("language must be 'de' or 'en'")
+        raise ValueError(f"language {value!r} is not configured (de, en)")
     return value
 
 
