@@ -12,6 +12,7 @@ import asyncio
 import base64
 import re
 import ssl
+from collections import deque
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,10 +31,12 @@ class Session(asyncio.Protocol):
         self.loop = asyncio.get_running_loop()
         self.buffer = bytearray()
         self.in_data = self.closing = self.tls = self.authed = self.counted = False
+        self._upgrading = False
         self.mail_from: bytes | None = None
         self.rcpts: list[str] = []
         self.accepted_here = 0
         self.ready_at = 0.0
+        self.pending: deque[tuple[float, bytes, bool]] = deque()
         self.auth_step: tuple[str, ...] | None = None
         self.last_seen = self.loop.time()
         self.peer = ""
@@ -61,13 +64,24 @@ class Session(asyncio.Protocol):
         """Answer after `delay` seconds, in order behind any reply still pending."""
         now = self.loop.time()
         due = max(now, self.ready_at) + self.policy.delay(delay, self.server.rng)
-        if due <= now:
-            self._write(line, close)
-        else:
-            self.ready_at = due
-            self.loop.call_at(due, self._write, line, close)
         if close:
             self.closing = True
+        if due <= now and not self.pending:
+            self._write(line, close)
+            return
+        self.ready_at = due
+        self.pending.append((due, line, close))
+        if len(self.pending) == 1:
+            self.loop.call_at(due, self._flush)
+
+    def _flush(self) -> None:
+        """Write every reply that is due, in order; re-arm one timer for the next."""
+        now = self.loop.time()
+        while self.pending and self.pending[0][0] <= now + 0.0005:
+            _, line, close = self.pending.popleft()
+            self._write(line, close)
+        if self.pending:
+            self.loop.call_at(self.pending[0][0], self._flush)
 
     def _write(self, line: bytes, close: bool) -> None:
         if self.transport.is_closing():
@@ -85,6 +99,11 @@ class Session(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         self.last_seen = self.loop.time()
         if self.closing:
+            return
+        if self.tls_pending():
+            # The handshake is done but start_tls has not handed us the new transport yet:
+            # keep what the client said (its EHLO) until we can answer on the TLS transport.
+            self.buffer += data
             return
         start = max(0, len(self.buffer) - 4)
         self.buffer += data
@@ -115,7 +134,7 @@ class Session(asyncio.Protocol):
                 return
 
     def tls_pending(self) -> bool:
-        return getattr(self, "_upgrading", False)
+        return self._upgrading
 
     def command(self, line: bytes) -> None:
         """Dispatch one command line (or an AUTH continuation)."""
@@ -147,7 +166,7 @@ class Session(asyncio.Protocol):
             return
         self.transport.write(b"220 2.0.0 Ready to start TLS\r\n")
         self._upgrading = True
-        self.buffer.clear()
+        self.buffer.clear()  # nothing may follow STARTTLS in plaintext (RFC 3207)
         self._upgrade_task = asyncio.ensure_future(self._upgrade(context))
 
     async def _upgrade(self, context: ssl.SSLContext) -> None:
@@ -164,6 +183,8 @@ class Session(asyncio.Protocol):
         self.transport = transport  # type: ignore[assignment]
         self.server.stats["tls_sessions"] += 1
         self.reset()
+        if self.buffer:
+            self.data_received(b"")
 
     def auth(self, line: bytes) -> None:
         parts = line.split()

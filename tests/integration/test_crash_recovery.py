@@ -20,7 +20,7 @@ FAST_RECOVERY = {"NEWSDESK_STALE_CLAIM_S": "3", "NEWSDESK_SEND_BATCH_SIZE": "50"
 
 
 WORKER_PROCESSES = 2  # live_stack's default concurrency
-IN_FLIGHT_PER_PROCESS = 8  # NEWSDESK_SMTP_CONNECTIONS' default: sends in flight per process
+IN_FLIGHT_PER_PROCESS = 12  # NEWSDESK_SMTP_CONNECTIONS' default: sends in flight per process
 
 
 def _marked_sent(campaign_id: int) -> set[str]:
