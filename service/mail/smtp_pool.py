@@ -191,7 +191,8 @@ class SmtpPool:
                 self.connections_opened += 1
             # Without it a TLS body (several 16 KB records) waits for the relay's delayed ACK
             # under Nagle's algorithm: ~40 ms per message, measured (13 instead of 37 msg/s).
-            conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if conn.sock is not None:
+                conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             conn.ehlo()
             self._secure(conn, relay)
             if target.username:
