@@ -19,6 +19,7 @@ from service.inbound.tokens import tokens_in
 from service.models import (
     Coordinator,
     Delivery,
+    InboundChannel,
     InboundMessage,
     InboundStatus,
     Inquiry,
@@ -45,7 +46,11 @@ def process_inbound(
     row = session.get(InboundMessage, message_id)
     if row is None:
         raise NotFound(f"inbound message {message_id} does not exist")
-    verdict = _storable(classify_message(row.raw, envelope_to=row.envelope_to))
+    # Only SMTP knows the envelope sender ("" = the null sender of bounces); elsewhere unknown.
+    sender = row.envelope_from if row.channel == InboundChannel.SMTP else None
+    verdict = _storable(
+        classify_message(row.raw, envelope_to=row.envelope_to, envelope_from=sender)
+    )
     row.verdict = verdict.to_dict()
     row.processed_at = effects.now()
     if verdict.quarantined:
