@@ -119,13 +119,24 @@ def main() -> None:
     )
     parser.add_argument("--recipients", type=int, default=100_000)
     parser.add_argument("--concurrency", type=int, default=4, help="worker processes")
-    parser.add_argument("--relay", choices=["sink", "realistic"], default="sink")
+    parser.add_argument(
+        "--relay",
+        choices=["sink", "realistic", "realistic-only"],
+        default="sink",
+        help="realistic-only: no sink run (memory checks)",
+    )
     parser.add_argument("--connections", type=int, help="NEWSDESK_SMTP_CONNECTIONS per process")
     parser.add_argument("--quiet-wait", type=float, default=120.0,
                         help="seconds to wait for load average < 2 before each run")  # fmt: skip
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/9")
     args = parser.parse_args()
+    if args.relay == "realistic-only":
+        real = run_target("realistic", args)
+        print(f"messages_per_s={real['rate']:.0f} missed={real['missed']} "
+              f"duplicates={real['duplicates']} cpu_ms_per_message={real['cpu']:.2f} "
+              f"peak_rss_mib={real['rss']:.0f}")  # fmt: skip
+        return
     sink = run_target("sink", args)
     if args.relay == "sink":
         top = sink["ceiling"]

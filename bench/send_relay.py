@@ -47,7 +47,8 @@ def start_relay(port: int, work: Path) -> RelayProcess:
     log, stats = work / "relay.log", work / "relay-stats.json"
     process = subprocess.Popen(
         [sys.executable, "-m", "bench.relay", "--port", str(port), "--log", str(log),
-         "--stats", str(stats), "--cert-dir", str(work), "--users", f"{USER}:{PASSWORD}"],
+         "--stats", str(stats), "--cert-dir", str(work), "--users", f"{USER}:{PASSWORD}",
+         "--uvloop"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert process.stdout is not None
