@@ -27,7 +27,7 @@ from service.campaigns.claims import (
     touch_heartbeat,
 )
 from service.campaigns.inflight import Done, Window
-from service.campaigns.marks import SentMarker, mark_result
+from service.campaigns.marks import SentMarker, mark_result, policy_refusals
 from service.campaigns.skeletons import SKELETONS
 from service.db import get_engine, session_scope
 from service.domain.campaign_states import CampaignAction, CampaignStatus
@@ -90,6 +90,7 @@ class RangeSender:
         self.delivered: list[dict[str, object]] = []
         self.window: Window[Claimed] = Window(transport.send, settings.smtp_connections)
         self.last_failed: Claimed | None = None
+        self.policy_count = 0  # policy refusals of the campaign once they reach the threshold
 
     def run(self) -> BatchResult:
         """Claim, send and mark chunk after chunk until the range is done or the campaign stops."""
@@ -168,11 +169,12 @@ class RangeSender:
             message = self._build(claimed)
             if message is not None:
                 self._record_all(self.window.submit(claimed, message))
-            if self.consecutive_errors >= self.settings.max_consecutive_errors:
-                errors, last = self.consecutive_errors, self.last_failed or claimed
+            if self.consecutive_errors >= self.settings.max_consecutive_errors or self.policy_count:
+                reason = self._pause_reason(self.last_failed or claimed)
                 self._record_all(self.window.drain())  # the sends in flight still get marked
                 self._release(chunk[index + 1 :])
-                self._pause_for_errors(last, errors)
+                _pause(self.campaign_id, reason)
+                self.result.paused_reason, self.result.stopped = reason, True
                 return False
         return True
 
@@ -212,6 +214,7 @@ class RangeSender:
         """Durably mark one outcome (its own commit) and count it."""
         outcome = mark_result(
             self.conn,
+            campaign_id=self.campaign_id,
             claimed=claimed,
             message=message,
             result=result,
@@ -220,6 +223,10 @@ class RangeSender:
         )
         if outcome != "sent":
             self.last_failed = claimed
+        if outcome == "policy":
+            count = policy_refusals(self.conn, campaign_id=self.campaign_id)
+            if count >= self.settings.policy_pause_threshold:
+                self.policy_count = count
         self.consecutive_errors = 0 if outcome == "sent" else self.consecutive_errors + 1
         if outcome == "sent" and self.webhook_delivered:
             self.delivered.append(
@@ -233,14 +240,18 @@ class RangeSender:
         set_status(self.conn, [c.delivery_id for c in unsent], status=DeliveryStatus.QUEUED)
         self.conn.commit()
 
-    def _pause_for_errors(self, last: Claimed, errors: int) -> None:
-        """Too many errors in a row: stop the whole campaign and say why."""
+    def _pause_reason(self, last: Claimed) -> str:
+        """Why the campaign pauses itself: too many errors in a row, or policy refusals."""
+        if self.policy_count:
+            return (
+                f"paused after {self.policy_count} policy rejections (5.7.x, at send or bounced):"
+                f" check authentication, content and reputation; last to {last.email}"
+            )
         limit = self.settings.max_consecutive_errors
-        reason = (
-            f"paused after {errors} consecutive send errors (limit {limit}); last to {last.email}"
+        return (
+            f"paused after {self.consecutive_errors} consecutive send errors (limit {limit});"
+            f" last to {last.email}"
         )
-        _pause(self.campaign_id, reason)
-        self.result.paused_reason, self.result.stopped = reason, True
 
 
 def send_range(

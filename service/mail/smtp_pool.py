@@ -50,6 +50,7 @@ class SendResult:
     recipient_fault: bool = False
     relay: str | None = None
     retry_after_s: float | None = None  # set when a rate limit, not a fault, held it back
+    category: str | None = None  # smtp_replies category of a refusal: policy = our fault
 
 
 class TransportError(Exception):
@@ -171,7 +172,10 @@ class SmtpPool:
         verdict = classify_reply(code, _text(reply), stage=stage)
         outcome = SendOutcome.PERMANENT if verdict.permanent else SendOutcome.TEMPORARY
         detail = f"{stage} {code} {_text(reply)}"
-        return SendResult(outcome, detail, code, verdict.recipient_fault, relay.name), keep
+        result = SendResult(
+            outcome, detail, code, verdict.recipient_fault, relay.name, category=verdict.category
+        )
+        return result, keep
 
     def _open(self, relay: Relay) -> smtplib.SMTP:
         """Connect, upgrade to TLS as configured (failing closed), authenticate."""
