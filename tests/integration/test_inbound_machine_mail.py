@@ -9,8 +9,8 @@ import pytest
 from sqlmodel import Session, select
 
 from service.db import get_engine
-from service.inbound.processing import process_inbound
-from service.inbound.smtp_receiver import InboundHandler, make_controller
+from service.inbound.acting.processing import process_inbound
+from service.inbound.intake.smtp_receiver import InboundHandler, make_controller
 from service.models import InboundMessage, Inquiry
 from tests.db.inbound_fixtures import REPLY_DOMAIN, TestTokenDecoder, world
 from tests.integration.smtp_servers import free_port

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.inbound.classify import classify_message
+from service.inbound.reading.classify import classify_message
 
 QUESTION = "Hello, how do I apply for the research stay in Chicago? Who is the contact?"
 REPLY_TO = "reply+c1s2a3@reply.news.partnership.example.org"
