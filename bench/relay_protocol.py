@@ -37,6 +37,8 @@ class Session(asyncio.Protocol):
         self.accepted_here = 0
         self.ready_at = 0.0
         self.pending: deque[tuple[float, bytes, bool]] = deque()
+        self.batching = False
+        self.batch: list[tuple[float, bytes, bool]] = []
         self.auth_step: tuple[str, ...] | None = None
         self.last_seen = self.loop.time()
         self.peer = ""
@@ -66,6 +68,22 @@ class Session(asyncio.Protocol):
         due = max(now, self.ready_at) + self.policy.delay(delay, self.server.rng)
         if close:
             self.closing = True
+        if self.batching:  # answered with the rest of the client's pipelined group
+            self.batch.append((due, line, close))
+            self.ready_at = max(self.ready_at, due)
+            return
+        self._send_at(due, line, close)
+
+    def _end_batch(self) -> None:
+        """Like Postfix's smtpd: replies to pipelined commands leave together, once the last is
+        due (one packet; the client wakes once for MAIL, RCPT and DATA, not three times)."""
+        batch, self.batch, self.batching = self.batch, [], False
+        if batch:
+            due = max(item[0] for item in batch)
+            self._send_at(due, b"\r\n".join(item[1] for item in batch), any(i[2] for i in batch))
+
+    def _send_at(self, due: float, line: bytes, close: bool) -> None:
+        now = self.loop.time()
         if due <= now and not self.pending:
             self._write(line, close)
             return
@@ -105,6 +123,14 @@ class Session(asyncio.Protocol):
             # keep what the client said (its EHLO) until we can answer on the TLS transport.
             self.buffer += data
             return
+        self.batching = True
+        try:
+            self._consume(data)
+        finally:
+            self._end_batch()
+
+    def _consume(self, data: bytes) -> None:
+        """Process every complete command line or message in the input."""
         start = max(0, len(self.buffer) - 4)
         self.buffer += data
         while not self.closing:
