@@ -293,6 +293,10 @@ class Session(asyncio.Protocol):
         head = message if blank < 0 else message[: blank + 2]
         found = _MESSAGE_ID.search(head)
         message_id = found.group(1).decode("ascii", "replace") if found else "-"
+        refusal = self.server.refusal(rcpts[0], "DATA")
+        if refusal is not None:
+            self.reply(refusal, self.policy.data_latency_s, close=refusal.startswith(b"421"))
+            return
         if self.server.drop_now():
             after = self.server.rng.random() < 0.5
             for rcpt in rcpts:
@@ -300,10 +304,6 @@ class Session(asyncio.Protocol):
                 if after:
                     self.server.record("D", message_id, rcpt)
             self.drop()
-            return
-        refusal = self.server.refusal(rcpts[0], "DATA")
-        if refusal is not None:
-            self.reply(refusal, self.policy.data_latency_s, close=refusal.startswith(b"421"))
             return
         for rcpt in rcpts:
             self.server.record("A", message_id, rcpt)
