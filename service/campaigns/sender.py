@@ -8,6 +8,7 @@ so at most the messages in flight (one per connection of the process) are sent t
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -34,11 +35,14 @@ from service.domain.campaign_states import CampaignAction
 from service.errors import InvalidInput
 from service.mail.compose import EditionSkeleton, OutgoingMessage, Recipient
 from service.mail.smtp_pool import SendResult
+from service.metrics import count_message
 from service.models import (
     DeliveryStatus,
 )
 from service.models.campaign import CampaignStatus
 from service.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class Transport(Protocol):
@@ -222,8 +226,11 @@ class RangeSender:
             max_attempts=self.settings.send_max_attempts,
             mark_sent=self.mark_sent,
         )
+        count_message(result.relay, outcome)
         if outcome != "sent":
             self.last_failed = claimed
+            ids = {"campaign_id": self.campaign_id, "delivery_id": claimed.delivery_id}
+            log.warning("delivery %s %s: %s", ids["delivery_id"], outcome, result.detail, extra=ids)
         if outcome == "policy":
             count = policy_refusals(self.conn, campaign_id=self.campaign_id)
             if count >= self.settings.policy_pause_threshold:
