@@ -65,7 +65,10 @@ class Start:
 def start(settings: Settings, *, redirect_uri: str) -> Start:
     """An authorize URL with a fresh state (CSRF of the flow) and nonce (replay of the token)."""
     assert settings.oidc_issuer and settings.oidc_client_id
-    meta = _discovery(settings.oidc_issuer)
+    try:
+        meta = _discovery(settings.oidc_issuer)
+    except (httpx.HTTPError, ValueError) as exc:  # IdP down or misconfigured: say so, no 500
+        raise LoginRefused(FAILED) from exc
     state, nonce = generate_token(32), generate_token(32)
     url = prepare_grant_uri(
         meta["authorization_endpoint"], settings.oidc_client_id, "code",

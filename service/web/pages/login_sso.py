@@ -40,6 +40,15 @@ def _unsign(value: str | None) -> dict[str, str] | None:
     return payload
 
 
+def _refused(request: Request, exc: LoginRefused) -> Response:
+    """The login page with the reason; the flow cookie is dropped."""
+    form = FormState()
+    form.add("email", gettext(request_language(request, None), exc.message))
+    response = render(request, "login.html", login=None, status=401, form=form)
+    clear_cookie(response, FLOW_COOKIE)
+    return response
+
+
 def _callback_url() -> str:
     return f"{get_settings().public_url.rstrip('/')}{PREFIX}/login/oidc/callback"
 
@@ -50,7 +59,10 @@ def sso_start(request: Request, next: str | None = None) -> Response:
     settings = get_settings()
     if not oidc.enabled(settings):
         return render(request, "error.html", login=None, status=404, kind="not_found")
-    flow = oidc.start(settings, redirect_uri=_callback_url())
+    try:
+        flow = oidc.start(settings, redirect_uri=_callback_url())
+    except LoginRefused as exc:
+        return _refused(request, exc)
     response = RedirectResponse(flow.url, status_code=303)
     payload = {"state": flow.state, "nonce": flow.nonce, "next": safe_next(next)}
     set_cookie(response, FLOW_COOKIE, _sign(payload), max_age=600)
@@ -71,11 +83,7 @@ def sso_callback(request: Request, db: DbSession, code: str = "", state: str = "
             db, settings, code=code, redirect_uri=_callback_url(), nonce=flow["nonce"]
         )
     except LoginRefused as exc:
-        form = FormState()
-        form.add("email", gettext(request_language(request, None), exc.message))
-        refused = render(request, "login.html", login=None, status=401, form=form)
-        clear_cookie(refused, FLOW_COOKIE)
-        return refused
+        return _refused(request, exc)
     response = RedirectResponse(safe_next(flow["next"]), status_code=303)
     set_cookie(response, SESSION_COOKIE, start_session(db, user=user))
     clear_cookie(response, FLOW_COOKIE)
