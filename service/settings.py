@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     smtp_ca_file: Path | None = None  # CA bundle for relay certificates (tests: a self-signed one)
     smtp_helo_name: str | None = None  # EHLO name; should be the sending IP's FCrDNS name (A4)
     smtp_relay_cooldown_s: float = Field(30.0, ge=0)  # how long a refusing relay is skipped
+    # Transactions in flight per worker process (and connections per relay per process): a
+    # relay answering in 20 ms needs many at once. Crash bound: this many resends per process.
+    smtp_connections: int = Field(12, ge=1, le=256)
     rate_global_per_s: float | None = None  # messages/s across all workers (Redis)
     rate_domain_per_s: str = ""  # e.g. "gmail.com=20,outlook.com=10,*=50" (recipient domains)
     rate_global_per_hour: int | None = None  # sliding window: at most N in any 3600 s
@@ -167,6 +170,19 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(8, ge=1)
     webhook_backoff_s: float = Field(30.0, gt=0, description="first retry delay, doubled each time")
     webhook_timeout_s: float = Field(5.0, gt=0)
+
+    # Newsroom (web app): sessions, login throttling, the four-eyes rule.
+    four_eyes: bool = True  # an approver may not approve their own work
+    session_hours: float = Field(12.0, gt=0, description="absolute lifetime of a login")
+    session_idle_minutes: int = Field(120, ge=1, description="logged out after this long idle")
+    login_window_s: int = Field(900, ge=1, description="failed logins counted over this window")
+    login_max_per_account: int = Field(5, ge=1, description="failures per account per window")
+    login_max_per_network: int = Field(30, ge=1, description="failures per /24 (/64) per window")
+    # OIDC single sign-on (e.g. a university IdP): on when issuer and client id are set.
+    oidc_issuer: str | None = None  # discovery at <issuer>/.well-known/openid-configuration
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_label: str = "single sign-on"  # the login button reads "Log in with <label>"
 
     # Audience: double opt-in, consent, preferences, import, retention.
     doi_expiry_days: int = Field(7, ge=1, le=60)

@@ -18,6 +18,7 @@ from service.inbound.acting.routing import TopicRules, route_announcement
 from service.inbound.reading.classify import InboundVerdict, classify_message
 from service.models import (
     Coordinator,
+    InboundChannel,
     InboundMessage,
     InboundStatus,
     Inquiry,
@@ -51,7 +52,11 @@ def process_inbound(
     if already_processed(row):
         kind = str((row.verdict or {}).get("kind", "unknown"))
         return Outcome(kind=kind, action=f"already done ({row.status})")
-    verdict = _storable(classify_message(row.raw, envelope_to=row.envelope_to))
+    # Only SMTP knows the envelope sender ("" = the null sender of bounces); elsewhere unknown.
+    sender = row.envelope_from if row.channel == InboundChannel.SMTP else None
+    verdict = _storable(
+        classify_message(row.raw, envelope_to=row.envelope_to, envelope_from=sender)
+    )
     row.verdict = verdict.to_dict()
     row.processed_at = effects.now()
     row.header_message_id = verdict.message_id.strip()[:500] or None
