@@ -15,7 +15,12 @@ from service.demo.run import kill_worker, start_worker
 from service.settings import get_settings
 from tests.conftest import postgres_url, redis_url
 from tests.integration.live_stack import live_stack, wait_for
-from tests.integration.test_crash_recovery import WORKER_PROCESSES, _marked_sent, _recipients
+from tests.integration.test_crash_recovery import (
+    IN_FLIGHT_PER_PROCESS,
+    WORKER_PROCESSES,
+    _marked_sent,
+    _recipients,
+)
 from tests.integration.test_live_campaign import _seed_and_schedule, _status
 
 
@@ -41,6 +46,6 @@ def test_claims_of_killed_workers_return_long_before_the_stale_claim_timeout(
         counts = _recipients(stack.capture.captured)
         duplicates = sum(n - 1 for n in counts.values())
         print(f"\nrecovered in {recovery_s:.1f} s (stale-claim timeout {stale:.0f} s)")
-        assert duplicates <= in_flight <= WORKER_PROCESSES
+        assert duplicates <= in_flight <= WORKER_PROCESSES * IN_FLIGHT_PER_PROCESS
         assert recovery_s / stale < 0.5
         assert "claims of a dead worker released" in (tmp_path / "worker.log").read_text()
