@@ -48,7 +48,10 @@ def test_add_list_disable_and_reset_a_user(session: Session) -> None:
     session.expire_all()
     assert not _login_works(session, "ed@example.org", "ed-first-password")
     last_admin = RUNNER.invoke(app, ["user", "disable", "ada@example.org"])
-    assert last_admin.exit_code == USER_ERROR and "At least one active administrator" in last_admin.output
+    assert (
+        last_admin.exit_code == USER_ERROR
+        and "At least one active administrator" in last_admin.output
+    )
     assert RUNNER.invoke(app, ["user", "disable", "ed@example.org", "--enable"]).exit_code == 0
 
     declined = RUNNER.invoke(app, ["user", "reset-password", "ed@example.org"], input="n\n")
