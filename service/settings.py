@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     signup_per_ip_per_hour: int = Field(20, ge=1)  # public /subscribe form, per client address
     confirmations_per_address_per_day: int = Field(3, ge=1)  # DOI mails to one mailbox
     demo_mode: bool = False
+    # Four-eyes: nobody approves an announcement they created or last edited.
+    four_eyes: bool = True
 
     from_name: str = "Munich-Chicago Health AI Partnership"
     from_address: str = "news@news.partnership.example.org"

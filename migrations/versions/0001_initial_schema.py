@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-26 16:38:05.815712
+Create Date: 2026-12-01 07:30:26.446345
 """
 
 from collections.abc import Sequence
@@ -43,6 +43,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("email_hash"),
     )
     op.create_table(
+        "audit_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("object_type", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("object_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column(
+            "detail",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_audit_event_object", ["object_type", "object_id", "at"], unique=False
+        )
+
+    op.create_table(
         "campaign",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("subject_en", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
@@ -57,11 +77,6 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("send_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column(
-            "pinned_announcements",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=True,
-        ),
         sa.Column("status_reason", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column(
             "plan_announcement_ids",
@@ -75,6 +90,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("campaign", schema=None) as batch_op:
@@ -228,6 +246,19 @@ def upgrade() -> None:
         sa.Column("valid_from", sa.DateTime(timezone=True), nullable=True),
         sa.Column("valid_until", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("submitted_by_id", sa.Integer(), nullable=True),
+        sa.Column("reject_reason", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("approved_by_id", sa.Integer(), nullable=True),
+        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "approved_snapshot",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
         sa.ForeignKeyConstraint(
             ["coordinator_id"],
             ["coordinator.id"],
@@ -476,6 +507,14 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("announcement_id", "segment_id"),
     )
     op.create_table(
+        "campaignannouncement",
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("announcement_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["announcement_id"], ["announcement.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("campaign_id", "announcement_id"),
+    )
+    op.create_table(
         "inquiry",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("subscriber_id", sa.Integer(), nullable=True),
@@ -543,6 +582,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_inquiry_campaign_id"))
 
     op.drop_table("inquiry")
+    op.drop_table("campaignannouncement")
     op.drop_table("announcementsegment")
     with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
         batch_op.drop_index("ix_webhook_delivery_status_next")
@@ -615,5 +655,9 @@ def downgrade() -> None:
         batch_op.drop_index("ix_campaign_status_send_at")
 
     op.drop_table("campaign")
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_event_object")
+
+    op.drop_table("audit_event")
     op.drop_table("acklog")
     # ### end Alembic commands ###

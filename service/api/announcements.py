@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException
+from pydantic import BaseModel
 from sqlmodel import Field, select
 
 from service.api.deps import SessionDep, require_admin
-from service.content.announcements import save_announcement, segment_slugs, set_approval
-from service.models import Announcement, AnnouncementBase, ApprovalState
+from service.content import approval
+from service.content.announcements import save_announcement, segment_slugs
+from service.models import Announcement, AnnouncementBase
+
+# The shared admin token is not a person: actor None. Four-eyes binds identified users.
+API_ACTOR: int | None = None
 
 
 class AnnouncementIn(AnnouncementBase):
     """An announcement with its audience by segment slug; new ones start as drafts."""
 
-    approval: ApprovalState = ApprovalState.DRAFT
+    approval: Literal["draft"] = "draft"  # approval goes through submit/approve, never a field
     segments: list[str] = Field(default_factory=list)
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+
+
+class StepIn(BaseModel):
+    """An approval step; `version` (optional) refuses it when the announcement changed since."""
+
+    version: int | None = None
+    reason: str = ""
 
 
 router = APIRouter(
@@ -43,7 +55,10 @@ def list_announcements(session: SessionDep) -> list[dict[str, Any]]:
 def create_announcement(body: AnnouncementIn, session: SessionDep) -> dict[str, Any]:
     """Create an announcement."""
     row = save_announcement(
-        session, fields=body.model_dump(exclude={"segments"}), segments=body.segments
+        session,
+        fields=body.model_dump(exclude={"segments"}),
+        segments=body.segments,
+        actor_id=API_ACTOR,
     )
     return _out(session, row)
 
@@ -61,11 +76,18 @@ def read_announcement(announcement_id: int, session: SessionDep) -> dict[str, An
 def update_announcement(
     announcement_id: int, body: dict[str, Any], session: SessionDep
 ) -> dict[str, Any]:
-    """Change fields of an announcement (validated like a create)."""
-    checked = AnnouncementIn.model_validate({**read_announcement(announcement_id, session), **body})
+    """Change fields of an announcement (validated like a create); `version` guards staleness."""
+    version = body.pop("version", None)
+    current = read_announcement(announcement_id, session)
+    checked = AnnouncementIn.model_validate({**current, "approval": "draft", **body})
     fields = checked.model_dump(exclude={"segments"}, include=set(body) - {"segments"})
     row = save_announcement(
-        session, fields=fields, segments=body.get("segments"), announcement_id=announcement_id
+        session,
+        fields=fields,
+        segments=body.get("segments"),
+        announcement_id=announcement_id,
+        actor_id=API_ACTOR,
+        version=version,
     )
     return _out(session, row)
 
@@ -79,15 +101,56 @@ def delete_announcement(announcement_id: int, session: SessionDep) -> None:
     session.delete(row)
 
 
+@router.post("/{announcement_id}/submit")
+def submit_announcement(
+    announcement_id: int, session: SessionDep, body: StepIn | None = None
+) -> dict[str, Any]:
+    """Submit a draft for approval."""
+    row = approval.submit(
+        session,
+        announcement_id=announcement_id,
+        actor_id=API_ACTOR,
+        version=body.version if body else None,
+    )
+    return _out(session, row)
+
+
 @router.post("/{announcement_id}/approve")
-def approve_announcement(announcement_id: int, session: SessionDep) -> dict[str, Any]:
-    """Approve an announcement so campaigns may carry it."""
-    row = set_approval(session, announcement_id=announcement_id, state=ApprovalState.APPROVED)
+def approve_announcement(
+    announcement_id: int, session: SessionDep, body: StepIn | None = None
+) -> dict[str, Any]:
+    """Approve a submitted announcement so campaigns may carry it (four-eyes applies)."""
+    row = approval.approve(
+        session,
+        announcement_id=announcement_id,
+        actor_id=API_ACTOR,
+        version=body.version if body else None,
+    )
+    return _out(session, row)
+
+
+@router.post("/{announcement_id}/reject")
+def reject_announcement(announcement_id: int, body: StepIn, session: SessionDep) -> dict[str, Any]:
+    """Send a submitted announcement back to draft with a reason."""
+    row = approval.reject(
+        session,
+        announcement_id=announcement_id,
+        actor_id=API_ACTOR,
+        reason=body.reason,
+        version=body.version,
+    )
     return _out(session, row)
 
 
 @router.post("/{announcement_id}/withdraw")
-def withdraw_announcement(announcement_id: int, session: SessionDep) -> dict[str, Any]:
+def withdraw_announcement(
+    announcement_id: int, session: SessionDep, body: StepIn | None = None
+) -> dict[str, Any]:
     """Send an announcement back to draft; editions not yet rendered leave it out."""
-    row = set_approval(session, announcement_id=announcement_id, state=ApprovalState.DRAFT)
+    row = approval.withdraw(
+        session,
+        announcement_id=announcement_id,
+        actor_id=API_ACTOR,
+        version=body.version if body else None,
+    )
     return _out(session, row)

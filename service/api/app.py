@@ -18,7 +18,14 @@ from service.api import (
     tracking,
 )
 from service.api.deps import require_admin
-from service.domain.errors import InvalidInput, InvalidTransition, NewsdeskError, NotFound
+from service.domain.errors import (
+    InvalidInput,
+    InvalidTransition,
+    NewsdeskError,
+    NotAllowed,
+    NotFound,
+    StaleWrite,
+)
 from service.inbound.webhook import make_inbound_router
 from service.settings import get_settings, is_production
 
@@ -28,6 +35,15 @@ def enqueue_inbound(message_id: int) -> None:
     from workers.tasks.inbound import process_inbound_message
 
     process_inbound_message.delay(message_id)
+
+
+ERROR_STATUS: tuple[tuple[type[NewsdeskError], int], ...] = (
+    (NotFound, 404),
+    (InvalidTransition, 409),
+    (StaleWrite, 409),
+    (NotAllowed, 403),
+    (InvalidInput, 422),
+)
 
 
 def create_app() -> FastAPI:
@@ -50,11 +66,7 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(NewsdeskError)
     async def _domain_error(_request: Request, exc: NewsdeskError) -> JSONResponse:
-        status = (
-            404 if isinstance(exc, NotFound) else 409 if isinstance(exc, InvalidTransition) else 422
-        )
-        if not isinstance(exc, (NotFound, InvalidTransition, InvalidInput)):
-            status = 400
+        status = next((code for kind, code in ERROR_STATUS if isinstance(exc, kind)), 400)
         return JSONResponse(status_code=status, content={"detail": str(exc)})
 
     @app.get("/healthz", tags=["ops"])

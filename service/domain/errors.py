@@ -19,3 +19,11 @@ class InvalidTransition(NewsdeskError):
 
 class TemplateProblem(InvalidInput):
     """A template failed to compile or render; the message names the line."""
+
+
+class StaleWrite(NewsdeskError):
+    """The form was based on an older version: someone else changed the object meanwhile."""
+
+
+class NotAllowed(NewsdeskError):
+    """The rule refuses this actor this action (e.g. four-eyes: approving one's own work)."""

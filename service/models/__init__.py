@@ -6,7 +6,14 @@ from service.models.announcement import (
     AnnouncementSegment,
     ApprovalState,
 )
-from service.models.campaign import Campaign, CampaignBase, CampaignSegment, Edition
+from service.models.audit import AuditEvent
+from service.models.campaign import (
+    Campaign,
+    CampaignAnnouncement,
+    CampaignBase,
+    CampaignSegment,
+    Edition,
+)
 from service.models.consent import ConsentEvent, ConsentEventKind, WithdrawalChannel
 from service.models.coordinator import Coordinator, CoordinatorBase
 from service.models.dead_letter import DeadLetter
@@ -34,8 +41,10 @@ __all__ = [
     "AnnouncementBase",
     "AnnouncementSegment",
     "ApprovalState",
+    "AuditEvent",
     "BounceScore",
     "Campaign",
+    "CampaignAnnouncement",
     "CampaignBase",
     "CampaignSegment",
     "ComplaintEvent",

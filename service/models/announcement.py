@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
+from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from service.models._common import ts_column, utcnow
+from service.domain.approval_states import ApprovalState
+from service.models._common import json_column, ts_column, utcnow
 
-
-class ApprovalState(StrEnum):
-    """Only approved announcements reach an edition."""
-
-    DRAFT = "draft"
-    APPROVED = "approved"
+__all__ = ["Announcement", "AnnouncementBase", "AnnouncementSegment", "ApprovalState"]
 
 
 class AnnouncementBase(SQLModel):
@@ -47,6 +43,18 @@ class Announcement(AnnouncementBase, table=True):
     valid_from: datetime | None = Field(default=None, sa_column=ts_column())
     valid_until: datetime | None = Field(default=None, sa_column=ts_column())
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
+    # Optimistic concurrency: every write by a person increments it; forms carry it back.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    # Newsroom user ids (None: the system, the shared admin token or the CLI without a user).
+    created_by_id: int | None = None
+    updated_by_id: int | None = None
+    updated_at: datetime | None = Field(default=None, sa_column=ts_column())
+    submitted_by_id: int | None = None
+    reject_reason: str | None = None
+    approved_by_id: int | None = None
+    approved_at: datetime | None = Field(default=None, sa_column=ts_column())
+    # The content as last approved, so the next approver sees what changed since.
+    approved_snapshot: dict[str, Any] | None = Field(default=None, sa_column=json_column())
 
 
 class AnnouncementSegment(SQLModel, table=True):
