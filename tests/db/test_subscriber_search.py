@@ -15,7 +15,6 @@ from service.models import Subscriber
 from service.settings import reset_settings
 from tests.conftest import _fresh_schema, postgres_url
 
-
 DOMAINS = ("nm.org", "uni-muenchen.de")
 
 
