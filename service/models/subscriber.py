@@ -84,7 +84,7 @@ class Subscriber(SubscriberBase, table=True):
 
 # The trigram indexes need pg_trgm (a trusted extension: the database owner may create it).
 sa.event.listen(
-    Subscriber.__table__,
+    Subscriber.__table__,  # type: ignore[attr-defined]
     "before_create",
     sa.DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
 )
