@@ -83,13 +83,22 @@ def _any_segment(rules: dict[int, dict], ids: list[int], dialect: str) -> sa.Col
     return sa.or_(*conds) if conds else sa.false()
 
 
-def build_plan(session: Session, *, campaign: Campaign, at: datetime) -> CampaignPlan:
-    """Compile the campaign's audience and edition-key expressions for this database."""
+def build_plan(
+    session: Session, *, campaign: Campaign, at: datetime, freeze: bool = True
+) -> CampaignPlan:
+    """Compile the campaign's audience and edition-key expressions for this database.
+
+    `freeze=False` (live counts of a draft) uses today's candidates without fixing the plan.
+    """
     dialect = session.get_bind().dialect.name
     targets = list(
         session.exec(select(CampaignSegment).where(CampaignSegment.campaign_id == campaign.id))
     )
-    announcements = planned_announcements(session, campaign=campaign, at=at)
+    announcements = (
+        planned_announcements(session, campaign=campaign, at=at)
+        if freeze
+        else candidate_announcements(session, campaign=campaign, at=at)
+    )
     links = list(
         session.exec(
             select(AnnouncementSegment).where(
