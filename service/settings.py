@@ -51,8 +51,6 @@ class Settings(BaseSettings):
     signup_per_ip_per_hour: int = Field(20, ge=1)  # public /subscribe form, per client address
     confirmations_per_address_per_day: int = Field(3, ge=1)  # DOI mails to one mailbox
     demo_mode: bool = False
-    # Four-eyes: nobody approves an announcement they created or last edited.
-    four_eyes: bool = True
 
     from_name: str = "Munich-Chicago Health AI Partnership"
     from_address: str = "news@news.partnership.example.org"
@@ -127,6 +125,14 @@ class Settings(BaseSettings):
     webhook_max_attempts: int = Field(8, ge=1)
     webhook_backoff_s: float = Field(30.0, gt=0, description="first retry delay, doubled each time")
     webhook_timeout_s: float = Field(5.0, gt=0)
+
+    # Newsroom (web app): sessions, login throttling, the four-eyes rule.
+    four_eyes: bool = True  # an approver may not approve their own work
+    session_hours: float = Field(12.0, gt=0, description="absolute lifetime of a login")
+    session_idle_minutes: int = Field(120, ge=1, description="logged out after this long idle")
+    login_window_s: int = Field(900, ge=1, description="failed logins counted over this window")
+    login_max_per_account: int = Field(5, ge=1, description="failures per account per window")
+    login_max_per_network: int = Field(30, ge=1, description="failures per /24 (/64) per window")
 
     # Audience: double opt-in, consent, preferences, import, retention.
     doi_expiry_days: int = Field(7, ge=1, le=60)

@@ -23,7 +23,10 @@ def actor_label(session: Session, actor_id: int | None) -> str:
     """A person's display name for messages; the system when nobody is known."""
     if actor_id is None:
         return "the system or the API"
-    return f"user {actor_id}"  # named once the newsroom's user table is merged
+    from service.models import User
+
+    user = session.get(User, actor_id)
+    return user.display_name if user is not None else f"user {actor_id}"
 
 
 def ensure_current(session: Session, *, row: Versioned, expected: int | None, kind: str) -> None:

@@ -112,7 +112,7 @@ def save_campaign(
         action=action,
         object_type="campaign",
         object_id=campaign.id,
-        detail=detail,
+        **detail,
     )
     return campaign
 
@@ -181,7 +181,9 @@ def act(
         action=f"campaign.{action.value}",
         object_type="campaign",
         object_id=campaign_id,
-        detail={"state": campaign.status, "version": campaign.version, **(detail or {})},
+        state=campaign.status,
+        version=campaign.version,
+        **(detail or {}),
     )
     session.flush()
     return campaign

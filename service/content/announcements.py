@@ -83,7 +83,9 @@ def save_announcement(
             action="announcement.create" if before is None else "announcement.edit",
             object_type="announcement",
             object_id=row.id,
-            detail={"changed": changed, "state": row.approval, "version": row.version},
+            changed=changed,
+            state=row.approval,
+            version=row.version,
         )
         session.flush()
     return row

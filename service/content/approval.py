@@ -76,7 +76,8 @@ def _step(
         action=f"announcement.{action.value}",
         object_type="announcement",
         object_id=row.id,
-        detail={"state": row.approval, **(detail or {})},
+        state=row.approval,
+        **(detail or {}),
     )
     return row
 

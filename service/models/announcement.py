@@ -46,12 +46,20 @@ class Announcement(AnnouncementBase, table=True):
     # Optimistic concurrency: every write by a person increments it; forms carry it back.
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
     # Newsroom user ids (None: the system, the shared admin token or the CLI without a user).
-    created_by_id: int | None = None
-    updated_by_id: int | None = None
+    created_by_id: int | None = Field(
+        default=None, foreign_key="newsroom_user.id", ondelete="SET NULL"
+    )
+    updated_by_id: int | None = Field(
+        default=None, foreign_key="newsroom_user.id", ondelete="SET NULL"
+    )
     updated_at: datetime | None = Field(default=None, sa_column=ts_column())
-    submitted_by_id: int | None = None
+    submitted_by_id: int | None = Field(
+        default=None, foreign_key="newsroom_user.id", ondelete="SET NULL"
+    )
     reject_reason: str | None = None
-    approved_by_id: int | None = None
+    approved_by_id: int | None = Field(
+        default=None, foreign_key="newsroom_user.id", ondelete="SET NULL"
+    )
     approved_at: datetime | None = Field(default=None, sa_column=ts_column())
     # The content as last approved, so the next approver sees what changed since.
     approved_snapshot: dict[str, Any] | None = Field(default=None, sa_column=json_column())

@@ -18,7 +18,7 @@ class AuditEvent(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_audit_event_object", "object_type", "object_id", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    actor_id: int | None = None
+    actor_id: int | None = Field(default=None, foreign_key="newsroom_user.id", ondelete="SET NULL")
     action: str = Field(max_length=64)
     object_type: str = Field(max_length=32)
     object_id: str = Field(max_length=64)

@@ -49,7 +49,9 @@ class Campaign(CampaignBase, table=True):
     # Optimistic concurrency over what people change (fields, segments, picks, actions);
     # the workers' bookkeeping (cursor, heartbeat, start, finish) does not count as an edit.
     version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
-    updated_by_id: int | None = None
+    updated_by_id: int | None = Field(
+        default=None, foreign_key="newsroom_user.id", ondelete="SET NULL"
+    )
     updated_at: datetime | None = Field(default=None, sa_column=ts_column())
 
 

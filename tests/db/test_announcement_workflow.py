@@ -12,12 +12,14 @@ from service.domain.approval_states import ApprovalState
 from service.domain.errors import InvalidInput, InvalidTransition, NotAllowed, StaleWrite
 from service.models import Announcement, Segment
 from service.settings import reset_settings
+from tests.db.newsroom_users import add_users
 
 EDITOR, APPROVER, OTHER = 101, 202, 303
 
 
 @pytest.fixture
 def draft(session: Session) -> Announcement:
+    add_users(session, EDITOR, APPROVER, OTHER)
     session.add(Segment(slug="everyone", name="Everyone", rule={"all": []}))
     session.flush()
     row = save_announcement(
@@ -137,7 +139,7 @@ def test_stale_edit_and_stale_approve_are_refused(session: Session, draft: Annou
     session.commit()
     with pytest.raises(
         StaleWrite,
-        match=r"changed by user 303 at .* \(version 2; your form has version 1\); reload",
+        match=r"changed by Olga Other at .* \(version 2; your form has version 1\); reload",
     ):
         save_announcement(
             session,
@@ -160,7 +162,9 @@ def test_every_step_is_in_the_audit_log(session: Session, draft: Announcement) -
     approval.submit(session, announcement_id=_id(draft), actor_id=EDITOR)
     approval.approve(session, announcement_id=_id(draft), actor_id=APPROVER)
     approval.withdraw(session, announcement_id=_id(draft), actor_id=APPROVER)
-    entries = trail(session, object_type="announcement", object_id=_id(draft))
+    entries = [
+        e for e, _ in reversed(trail(session, object_type="announcement", object_id=_id(draft)))
+    ]
     assert [(e.action, e.actor_id) for e in entries] == [
         ("announcement.create", EDITOR),
         ("announcement.submit", EDITOR),

@@ -18,6 +18,7 @@ from service.domain.errors import InvalidInput, StaleWrite
 from service.models import Announcement, Delivery
 from service.models._common import utcnow
 from service.settings import get_settings
+from tests.db.newsroom_users import add_users
 
 
 def _ids(session: Session, *slugs: str) -> list[int]:
@@ -42,6 +43,7 @@ def _campaign(session: Session, picks: list[int] | None) -> int:
 @pytest.fixture
 def demo(session: Session) -> Session:
     seed(session, secret=get_settings().secret_bytes, subscribers=120)
+    add_users(session, 7, 8, 9)
     session.commit()
     return session
 
@@ -102,7 +104,7 @@ def test_stale_campaign_edit_and_action_are_refused(demo: Session) -> None:
         version=1,
     )
     demo.commit()
-    with pytest.raises(StaleWrite, match="changed by user 7"):
+    with pytest.raises(StaleWrite, match="changed by Sam"):
         save_campaign(
             demo,
             fields={"name": "Mine"},
@@ -120,5 +122,6 @@ def test_stale_campaign_edit_and_action_are_refused(demo: Session) -> None:
         demo, campaign_id=campaign_id, action=CampaignAction.CANCEL, actor_id=8, version=2
     )
     assert (cancelled.status, cancelled.version, cancelled.name) == ("cancelled", 3, "Renamed")
-    actions = [e.action for e in trail(demo, object_type="campaign", object_id=campaign_id)]
+    events = trail(demo, object_type="campaign", object_id=campaign_id)
+    actions = [e.action for e, _ in reversed(events)]
     assert actions == ["campaign.create", "campaign.edit", "campaign.cancel"]
