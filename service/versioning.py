@@ -35,10 +35,17 @@ def ensure_current(session: Session, *, row: Versioned, expected: int | None, ki
         return
     when = as_utc(row.updated_at)
     stamp = when.strftime("%Y-%m-%d %H:%M UTC") if when else "an unknown time"
+    who = actor_label(session, row.updated_by_id)
     raise StaleWrite(
-        f"{kind} {row.id} was changed by {actor_label(session, row.updated_by_id)} at {stamp}"
+        f"{kind} {row.id} was changed by {who} at {stamp}"
         f" (version {row.version}; your form has version {expected}); reload and apply your"
-        " changes again"
+        " changes again",
+        msgid="Someone else changed this meanwhile: %(who)s at %(when)s (version %(version)s,"
+        " your form has version %(yours)s). Reload the page and apply your changes again.",
+        who=who,
+        when=stamp,
+        version=row.version,
+        yours=expected,
     )
 
 

@@ -6,21 +6,24 @@ draft), carries the version the form was based on, and is written to the audit l
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, col, delete
+from sqlmodel import Session, col, delete, select
 
+from service.accounts.errors import N_, FormProblem
 from service.audit import record
 from service.campaigns.authoring import resolve_segments
 from service.content.snapshot import content_snapshot, segment_slugs
 from service.domain.approval_states import ApprovalAction, ApprovalState, next_approval
-from service.domain.errors import InvalidInput, NotFound
+from service.domain.errors import NotFound
 from service.models import Announcement, AnnouncementSegment, Coordinator
 from service.models._common import as_utc
 from service.versioning import bump, ensure_current
 
 __all__ = ["save_announcement", "segment_slugs"]
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
 # The workflow owns these: a client cannot set them through a save.
 WORKFLOW_FIELDS = frozenset(
     {"approval", "version", "created_by_id", "updated_by_id", "approved_by_id", "approved_at"}
@@ -29,12 +32,24 @@ WORKFLOW_FIELDS = frozenset(
 
 
 def _check(session: Session, row: Announcement) -> None:
+    """Field errors (English msgids the newsroom translates; the API shows them as they are)."""
+    errors: dict[str, tuple[str, dict[str, Any]]] = {}
+    if not SLUG.fullmatch(row.slug or ""):
+        errors["slug"] = (N_("Use lower-case letters, digits and hyphens (e.g. lung-call)."), {})
+    else:
+        taken = session.exec(
+            select(Announcement.id).where(Announcement.slug == row.slug, Announcement.id != row.id)
+        ).first()
+        if taken is not None:
+            errors["slug"] = (N_("Another announcement already has this short name."), {})
     if not (row.title_en or row.title_de):
-        raise InvalidInput("an announcement needs a title in at least one language")
+        errors["title_en"] = (N_("Give a title in at least one language."), {})
     if row.coordinator_id is not None and session.get(Coordinator, row.coordinator_id) is None:
-        raise InvalidInput(f"unknown coordinator {row.coordinator_id}")
+        errors["coordinator_id"] = (N_("Choose an existing coordinator."), {})
     if row.valid_from and row.valid_until and as_utc(row.valid_until) < as_utc(row.valid_from):  # type: ignore[operator]
-        raise InvalidInput("valid_until is before valid_from")
+        errors["valid_until"] = (N_("The end of the validity window is before its start."), {})
+    if errors:
+        raise FormProblem(errors)
 
 
 def _load(session: Session, announcement_id: int | None) -> Announcement:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from service.accounts.errors import N_, field_problem
 from service.audit import record
 from service.content.snapshot import content_snapshot
 from service.domain.approval_states import ApprovalAction, next_approval
@@ -40,14 +41,18 @@ def load(session: Session, *, announcement_id: int, lock: bool = True) -> Announ
     return row
 
 
+CREATED = "Four-eyes rule: you created this announcement, so another approver must approve it."
+EDITED = "Four-eyes rule: you edited this announcement last, so another approver must approve it."
+
+
 def four_eyes_refusal(row: Announcement, *, actor_id: int | None) -> str | None:
-    """Why `actor_id` may not approve `row` under four-eyes, or None when they may."""
+    """Why `actor_id` may not approve `row` under four-eyes (an English msgid), or None."""
     if not get_settings().four_eyes or actor_id is None:
         return None  # None: the system or the shared admin token, not a person
     if actor_id == row.created_by_id:
-        return "four-eyes rule: you created this announcement; another approver must approve it"
+        return CREATED
     if actor_id == row.updated_by_id:
-        return "four-eyes rule: you edited this announcement last; another approver must approve it"
+        return EDITED
     return None
 
 
@@ -108,7 +113,7 @@ def approve(
     row = load(session, announcement_id=announcement_id)
     refusal = four_eyes_refusal(row, actor_id=actor_id)
     if refusal:
-        raise NotAllowed(refusal)
+        raise NotAllowed(refusal, msgid=refusal)
     if not (row.title_en or row.title_de):
         raise InvalidInput(f"announcement {announcement_id} has no title and cannot be approved")
     changes = [c.field for c in changes_since_approval(session, row=row)]
@@ -136,7 +141,7 @@ def reject(
 ) -> Announcement:
     """Send a submitted announcement back to draft with the approver's reason."""
     if not reason.strip():
-        raise InvalidInput("a rejection needs a reason the author can act on")
+        raise field_problem("reason", N_("Give a reason the author can act on."))
     row = _step(
         session,
         announcement_id=announcement_id,

@@ -51,7 +51,7 @@ def test_draft_cannot_be_approved_before_it_is_submitted(
 
 def test_four_eyes_refuses_author_and_last_editor(session: Session, draft: Announcement) -> None:
     approval.submit(session, announcement_id=_id(draft), actor_id=EDITOR)
-    with pytest.raises(NotAllowed, match="you created"):
+    with pytest.raises(NotAllowed, match="you created this"):
         approval.approve(session, announcement_id=_id(draft), actor_id=EDITOR)
     # Another editor touches it while submitted: they may not approve either.
     save_announcement(
