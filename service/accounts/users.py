@@ -112,9 +112,22 @@ def end_sessions(session: Session, *, user_id: int) -> None:
     session.flush()
 
 
+def _keep_an_admin(session: Session, user: User) -> None:
+    """Refuse to demote or disable the last active administrator (nobody could fix it)."""
+    if user.role != Role.ADMIN or user.disabled:
+        return
+    others = session.exec(
+        select(User.id).where(User.role == Role.ADMIN, User.id != user.id, User.disabled == False)  # noqa: E712
+    ).first()
+    if others is None:
+        raise field_problem("role", N_("At least one active administrator must remain."))
+
+
 def set_disabled(session: Session, *, user_id: int, disabled: bool = True) -> User:
     """Disable (and log out) or re-enable a user."""
     user = get_user(session, user_id=user_id)
+    if disabled:
+        _keep_an_admin(session, user)
     user.disabled = disabled
     if disabled:
         end_sessions(session, user_id=user_id)
@@ -126,7 +139,10 @@ def set_disabled(session: Session, *, user_id: int, disabled: bool = True) -> Us
 def set_role(session: Session, *, user_id: int, role: str) -> User:
     """Change the role; open sessions end so the new rights apply at once."""
     user = get_user(session, user_id=user_id)
-    user.role = _check_role(role)
+    new_role = _check_role(role)
+    if new_role != Role.ADMIN:
+        _keep_an_admin(session, user)
+    user.role = new_role
     end_sessions(session, user_id=user_id)
     session.add(user)
     session.flush()

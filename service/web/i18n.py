@@ -104,5 +104,6 @@ class Formats:
         """A share like '12,5 %' / '12.5%'."""
         if value is None:
             return "–"
-        pattern = "#,##0." + "0" * digits + "%" if digits else "#,##0%"
+        base = Locale.parse(self.lang).percent_formats[None].pattern  # "#,##0 %" in German
+        pattern = base.replace("0", "0." + "0" * digits, 1) if digits else base
         return format_percent(value, pattern, locale=self.lang)

@@ -57,6 +57,13 @@ ROLE_LABELS = {
     "coordinator": N_("Coordinator"),
     "viewer": N_("Viewer"),
 }
+# ?done=<key> after a redirect -> msgid of the confirmation shown on the page
+NOTICES = {
+    "created": N_("The user has been added."),
+    "role": N_("The role has been saved. The user's open sessions have ended."),
+    "disabled": N_("The user has been disabled and logged out."),
+    "enabled": N_("The user has been enabled."),
+}
 # action -> msgid for the audit trail partial; web2 adds its own with AUDIT_LABELS.update().
 AUDIT_LABELS = {
     "user.create": N_("User added"),
@@ -85,6 +92,11 @@ def environment(lang: str) -> Environment:
     )
     env.globals["status_label"] = lambda status: STATUS_LABELS.get(status, status)
     env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)
+    catalog = translations(lang)
+    env.globals["roles_options"] = lambda roles: [
+        (r, catalog.gettext(ROLE_LABELS.get(r, r))) for r in roles
+    ]
+    env.globals["notice_text"] = lambda key: NOTICES.get(key, key)
     env.globals["audit_label"] = lambda action: AUDIT_LABELS.get(action, action)
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     return env

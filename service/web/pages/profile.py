@@ -8,11 +8,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from service import audit
-from service.accounts import totp
+from service.accounts import tokens, totp
 from service.accounts.errors import N_, FormProblem, field_problem
 from service.accounts.passwords import verify_password
+from service.accounts.permissions import ROLE_ACTIONS
 from service.accounts.sessions import start_session
 from service.accounts.users import set_language, set_password
+from service.models import Role
 from service.web.cookies import set_cookie
 from service.web.deps import SESSION_COOKIE, CurrentLogin, DbSession, OptionalLogin
 from service.web.forms import FormState, from_problem
@@ -23,7 +25,13 @@ router = APIRouter()
 
 
 def _page(
-    request: Request, login: CurrentLogin, *, status: int = 200, **forms: FormState
+    request: Request,
+    db: DbSession,
+    login: CurrentLogin,
+    *,
+    status: int = 200,
+    new_token: str | None = None,
+    **forms: FormState,
 ) -> Response:
     secret = forms.pop("totp_secret_value", None)
     new_secret = secret.value("secret") if secret else totp.new_secret()
@@ -37,13 +45,17 @@ def _page(
         totp_form=forms.get("totp", FormState(values={"secret": new_secret})),
         otpauth=totp.provisioning_uri(secret=new_secret, email=login.user.email),
         notice=request.query_params.get("done"),
+        tokens=tokens.list_tokens(db, user_id=login.user.id or 0),
+        scopes=sorted(ROLE_ACTIONS.get(Role(login.user.role), frozenset())),
+        token_form=forms.get("token", FormState()),
+        new_token=new_token,
     )
 
 
 @router.get("/profile", response_class=HTMLResponse)
-def profile(request: Request, login: CurrentLogin) -> Response:
+def profile(request: Request, db: DbSession, login: CurrentLogin) -> Response:
     """The profile page."""
-    return _page(request, login)
+    return _page(request, db, login)
 
 
 @router.post("/language")
@@ -87,7 +99,7 @@ def change_password(
             raise FormProblem({"new": next(iter(exc.errors.values()))}) from None
     except FormProblem as exc:
         form = from_problem(exc, lang=lang, values={})
-        return _page(request, login, status=422, password=form)
+        return _page(request, db, login, status=422, password=form)
     audit.record(
         db,
         actor_id=login.user.id,
@@ -113,7 +125,7 @@ def enrol_totp(
         totp.enrol(db, user=login.user, secret=secret, code=code)
     except FormProblem as exc:
         form = from_problem(exc, lang=request_language(request, login), values={"secret": secret})
-        return _page(request, login, status=422, totp=form, totp_secret_value=form)
+        return _page(request, db, login, status=422, totp=form, totp_secret_value=form)
     audit.record(
         db,
         actor_id=login.user.id,
@@ -136,3 +148,41 @@ def disable_totp(db: DbSession, login: CurrentLogin) -> Response:
         object_id=login.user.id or 0,
     )
     return RedirectResponse(f"{PREFIX}/profile?done=totp_off", status_code=303)
+
+
+@router.post("/profile/tokens", response_class=HTMLResponse)
+def create_token(
+    request: Request,
+    db: DbSession,
+    login: CurrentLogin,
+    name: Annotated[str, Form()] = "",
+    scopes: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    """A new API token with scopes the user's role allows; the secret is shown once."""
+    lang = request_language(request, login)
+    allowed_scopes = ROLE_ACTIONS.get(Role(login.user.role), frozenset())
+    try:
+        if not name.strip():
+            raise field_problem("name", N_("Enter a name for the token."))
+        if set(scopes or []) - allowed_scopes:
+            raise field_problem("scopes", N_("Choose scopes from the permission list."))
+        row, raw = tokens.issue_token(db, user=login.user, name=name.strip(), scopes=scopes or [])
+    except FormProblem as exc:
+        form = from_problem(exc, lang=lang, values={"name": name})
+        return _page(request, db, login, status=422, token=form)
+    audit.record(
+        db, actor_id=login.user.id, action="user.token_issue", object_type="user",
+        object_id=login.user.id or 0, token=row.name, scopes=row.scopes,
+    )  # fmt: skip
+    return _page(request, db, login, new_token=raw)
+
+
+@router.post("/profile/tokens/{token_id}/revoke")
+def revoke_token(db: DbSession, login: CurrentLogin, token_id: int) -> Response:
+    """Revoke one of one's own tokens."""
+    tokens.revoke_token(db, token_id=token_id, user=login.user)
+    audit.record(
+        db, actor_id=login.user.id, action="user.token_revoke", object_type="user",
+        object_id=login.user.id or 0, token_id=token_id,
+    )  # fmt: skip
+    return RedirectResponse(f"{PREFIX}/profile?done=token_revoked", status_code=303)
