@@ -6,8 +6,15 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
+from service.accounts.errors import N_
 from service.domain.errors import StaleWrite
 from service.models._common import as_utc, utcnow
+
+
+STALE = N_(
+    "Someone else changed this meanwhile: %(who)s at %(when)s (version %(version)s, your form"
+    " has version %(yours)s). Reload the page and apply your changes again."
+)
 
 
 class Versioned(Protocol):
@@ -40,8 +47,7 @@ def ensure_current(session: Session, *, row: Versioned, expected: int | None, ki
         f"{kind} {row.id} was changed by {who} at {stamp}"
         f" (version {row.version}; your form has version {expected}); reload and apply your"
         " changes again",
-        msgid="Someone else changed this meanwhile: %(who)s at %(when)s (version %(version)s,"
-        " your form has version %(yours)s). Reload the page and apply your changes again.",
+        msgid=STALE,
         who=who,
         when=stamp,
         version=row.version,

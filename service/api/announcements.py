@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel
 from sqlmodel import Field, select
 
@@ -14,8 +14,13 @@ from service.content import approval
 from service.content.announcements import save_announcement, segment_slugs
 from service.models import Announcement, AnnouncementBase
 
-# The shared admin token is not a person: actor None. Four-eyes binds identified users.
-API_ACTOR: int | None = None
+
+def api_actor(request: Request) -> int | None:
+    """The user behind a personal API token; None for the operator's shared admin token."""
+    return getattr(request.state, "api_user_id", None)
+
+
+Actor = Annotated[int | None, Depends(api_actor)]
 
 
 class AnnouncementIn(AnnouncementBase):
@@ -52,13 +57,13 @@ def list_announcements(session: SessionDep) -> list[dict[str, Any]]:
 
 
 @router.post("", status_code=201)
-def create_announcement(body: AnnouncementIn, session: SessionDep) -> dict[str, Any]:
+def create_announcement(body: AnnouncementIn, session: SessionDep, actor: Actor) -> dict[str, Any]:
     """Create an announcement."""
     row = save_announcement(
         session,
         fields=body.model_dump(exclude={"segments"}),
         segments=body.segments,
-        actor_id=API_ACTOR,
+        actor_id=actor,
     )
     return _out(session, row)
 
@@ -74,7 +79,7 @@ def read_announcement(announcement_id: int, session: SessionDep) -> dict[str, An
 
 @router.patch("/{announcement_id}")
 def update_announcement(
-    announcement_id: int, body: dict[str, Any], session: SessionDep
+    announcement_id: int, body: dict[str, Any], session: SessionDep, actor: Actor
 ) -> dict[str, Any]:
     """Change fields of an announcement (validated like a create); `version` guards staleness."""
     version = body.pop("version", None)
@@ -86,7 +91,7 @@ def update_announcement(
         fields=fields,
         segments=body.get("segments"),
         announcement_id=announcement_id,
-        actor_id=API_ACTOR,
+        actor_id=actor,
         version=version,
     )
     return _out(session, row)
@@ -103,13 +108,13 @@ def delete_announcement(announcement_id: int, session: SessionDep) -> None:
 
 @router.post("/{announcement_id}/submit")
 def submit_announcement(
-    announcement_id: int, session: SessionDep, body: StepIn | None = None
+    announcement_id: int, session: SessionDep, actor: Actor, body: StepIn | None = None
 ) -> dict[str, Any]:
     """Submit a draft for approval."""
     row = approval.submit(
         session,
         announcement_id=announcement_id,
-        actor_id=API_ACTOR,
+        actor_id=actor,
         version=body.version if body else None,
     )
     return _out(session, row)
@@ -117,25 +122,27 @@ def submit_announcement(
 
 @router.post("/{announcement_id}/approve")
 def approve_announcement(
-    announcement_id: int, session: SessionDep, body: StepIn | None = None
+    announcement_id: int, session: SessionDep, actor: Actor, body: StepIn | None = None
 ) -> dict[str, Any]:
     """Approve a submitted announcement so campaigns may carry it (four-eyes applies)."""
     row = approval.approve(
         session,
         announcement_id=announcement_id,
-        actor_id=API_ACTOR,
+        actor_id=actor,
         version=body.version if body else None,
     )
     return _out(session, row)
 
 
 @router.post("/{announcement_id}/reject")
-def reject_announcement(announcement_id: int, body: StepIn, session: SessionDep) -> dict[str, Any]:
+def reject_announcement(
+    announcement_id: int, body: StepIn, session: SessionDep, actor: Actor
+) -> dict[str, Any]:
     """Send a submitted announcement back to draft with a reason."""
     row = approval.reject(
         session,
         announcement_id=announcement_id,
-        actor_id=API_ACTOR,
+        actor_id=actor,
         reason=body.reason,
         version=body.version,
     )
@@ -144,13 +151,13 @@ def reject_announcement(announcement_id: int, body: StepIn, session: SessionDep)
 
 @router.post("/{announcement_id}/withdraw")
 def withdraw_announcement(
-    announcement_id: int, session: SessionDep, body: StepIn | None = None
+    announcement_id: int, session: SessionDep, actor: Actor, body: StepIn | None = None
 ) -> dict[str, Any]:
     """Send an announcement back to draft; editions not yet rendered leave it out."""
     row = approval.withdraw(
         session,
         announcement_id=announcement_id,
-        actor_id=API_ACTOR,
+        actor_id=actor,
         version=body.version if body else None,
     )
     return _out(session, row)

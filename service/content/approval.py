@@ -41,8 +41,10 @@ def load(session: Session, *, announcement_id: int, lock: bool = True) -> Announ
     return row
 
 
-CREATED = "Four-eyes rule: you created this announcement, so another approver must approve it."
-EDITED = "Four-eyes rule: you edited this announcement last, so another approver must approve it."
+CREATED = N_("Four-eyes rule: you created this announcement, so another approver must approve it.")
+EDITED = N_(
+    "Four-eyes rule: you edited this announcement last, so another approver must approve it."
+)
 
 
 def four_eyes_refusal(row: Announcement, *, actor_id: int | None) -> str | None:

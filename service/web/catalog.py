@@ -21,6 +21,8 @@ SOURCES = [
     (ROOT / "templates" / "web" / "newsroom", [("**.html", "jinja2")]),
     (ROOT / "service" / "web", [("**.py", "python")]),
     (ROOT / "service" / "accounts", [("**.py", "python")]),
+    (ROOT / "service" / "content", [("**.py", "python")]),
+    (ROOT / "service", [("versioning.py", "python")]),
 ]
 KEYWORDS = {"_": None, "N_": None, "gettext": (2,)}
 OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true"}}
