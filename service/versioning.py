@@ -10,7 +10,6 @@ from service.accounts.errors import N_
 from service.domain.errors import StaleWrite
 from service.models._common import as_utc, utcnow
 
-
 STALE = N_(
     "Someone else changed this meanwhile: %(who)s at %(when)s (version %(version)s, your form"
     " has version %(yours)s). Reload the page and apply your changes again."

@@ -30,10 +30,14 @@ class Person:
 
 def person(session: Session, role: str, name: str | None = None) -> Person:
     """Create a user of `role` and log them in (a server-side session, as the login form does)."""
+    local = (name or role).lower().replace(" ", ".")
     user = create_user(
-        session, email=f"{(name or role).lower().replace(' ', '.')}@newsroom.example.org", display_name=name or role.title(),
-        role=role, password="a long enough password",
-    )  # fmt: skip
+        session,
+        email=f"{local}@newsroom.example.org",
+        display_name=name or role.title(),
+        role=role,
+        password="a long enough password",
+    )
     raw = start_session(session, user=user)
     session.commit()
     login = load_session(session, raw=raw)
