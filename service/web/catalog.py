@@ -23,6 +23,8 @@ SOURCES = [
     (ROOT / "service" / "accounts", [("**.py", "python")]),
     (ROOT / "service" / "content", [("**.py", "python")]),
     (ROOT / "service", [("versioning.py", "python")]),
+    (ROOT / "service" / "campaigns", [("campaign_form.py", "python"), ("scheduling.py", "python")]),
+    (ROOT / "service" / "tracking", [("trends.py", "python")]),
 ]
 KEYWORDS = {"_": None, "N_": None, "gettext": (2,)}
 OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true"}}

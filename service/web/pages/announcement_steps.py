@@ -61,38 +61,60 @@ def _step(
 
 @router.post("/announcements/{announcement_id:int}/submit")
 def submit(
-    request: Request, db: DbSession, login: CurrentLogin, _u: Submitter, posted: PostedForm,
+    request: Request,
+    db: DbSession,
+    login: CurrentLogin,
+    _u: Submitter,
+    posted: PostedForm,
     announcement_id: int,
-) -> Response:  # fmt: skip
+) -> Response:
     """Submit for approval."""
     return _step(request, db, login, posted, announcement_id, approval.submit, "submitted")
 
 
 @router.post("/announcements/{announcement_id:int}/approve")
 def approve(
-    request: Request, db: DbSession, login: CurrentLogin, _u: Approver, posted: PostedForm,
+    request: Request,
+    db: DbSession,
+    login: CurrentLogin,
+    _u: Approver,
+    posted: PostedForm,
     announcement_id: int,
-) -> Response:  # fmt: skip
+) -> Response:
     """Approve (the server applies four-eyes whatever the page showed)."""
     return _step(request, db, login, posted, announcement_id, approval.approve, "approved")
 
 
 @router.post("/announcements/{announcement_id:int}/reject")
 def reject(
-    request: Request, db: DbSession, login: CurrentLogin, _u: Approver, posted: PostedForm,
+    request: Request,
+    db: DbSession,
+    login: CurrentLogin,
+    _u: Approver,
+    posted: PostedForm,
     announcement_id: int,
-) -> Response:  # fmt: skip
+) -> Response:
     """Reject with a reason."""
     return _step(
-        request, db, login, posted, announcement_id, approval.reject, "rejected",
+        request,
+        db,
+        login,
+        posted,
+        announcement_id,
+        approval.reject,
+        "rejected",
         reason=posted.get("reason"),
-    )  # fmt: skip
+    )
 
 
 @router.post("/announcements/{announcement_id:int}/withdraw")
 def withdraw(
-    request: Request, db: DbSession, login: CurrentLogin, _u: Writer, posted: PostedForm,
+    request: Request,
+    db: DbSession,
+    login: CurrentLogin,
+    _u: Writer,
+    posted: PostedForm,
     announcement_id: int,
-) -> Response:  # fmt: skip
+) -> Response:
     """Back to draft."""
     return _step(request, db, login, posted, announcement_id, approval.withdraw, "withdrawn")

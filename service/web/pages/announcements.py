@@ -85,9 +85,14 @@ def announcement_list(
     )
     filters = {"state": state, "coordinator": coordinator, "segment": segment, "gap": gap}
     return render(
-        request, "announcements/list.html", login=login, lines=lines, filters=filters,
-        states=STATES, **_choices(db),
-    )  # fmt: skip
+        request,
+        "announcements/list.html",
+        login=login,
+        lines=lines,
+        filters=filters,
+        states=STATES,
+        **_choices(db),
+    )
 
 
 def _values(row: Announcement | None, db: Session) -> dict[str, str]:
@@ -121,9 +126,14 @@ def _editor(
         refusal = approval.four_eyes_refusal(row, actor_id=login.user.id)
         context["four_eyes"] = explain(lang, NotAllowed(refusal, msgid=refusal)) if refusal else ""
     return render(
-        request, "announcements/editor.html", login=login, status=status,
-        notice=request.query_params.get("done", ""), **context, **_choices(db),
-    )  # fmt: skip
+        request,
+        "announcements/editor.html",
+        login=login,
+        status=status,
+        notice=request.query_params.get("done", ""),
+        **context,
+        **_choices(db),
+    )
 
 
 @router.get("/announcements/new", response_class=HTMLResponse)
@@ -159,16 +169,24 @@ def _save(
     chosen = posted.all("segments")
     if posted.get("do") == "preview":
         return _editor(
-            request, db, login, row=row, form=FormState(values=posted.values), chosen=chosen,
+            request,
+            db,
+            login,
+            row=row,
+            form=FormState(values=posted.values),
+            chosen=chosen,
             preview=_preview(db, posted, row),
-        )  # fmt: skip
+        )
     try:
         parsed = parse_announcement_form(posted.values, chosen, get_settings().timezone)
         saved = save_announcement(
-            db, fields=parsed.fields, segments=parsed.segments,
-            announcement_id=row.id if row else None, actor_id=login.user.id,
+            db,
+            fields=parsed.fields,
+            segments=parsed.segments,
+            announcement_id=row.id if row else None,
+            actor_id=login.user.id,
             version=parsed.version,
-        )  # fmt: skip
+        )
     except NewsdeskError as exc:
         db.rollback()
         state = form_state(lang, exc, posted.values)
@@ -211,9 +229,13 @@ def _preview(db: Session, posted: PostedForm, row: Announcement | None) -> Any:
         posted.get("preview_language") if posted.get("preview_language") in ("de", "en") else "de"
     )
     return preview_announcement(
-        db, fields=fields, segment_slugs=posted.all("segments"), segment_slug=segment,
-        language=language, announcement_id=row.id if row else None,
-    )  # fmt: skip
+        db,
+        fields=fields,
+        segment_slugs=posted.all("segments"),
+        segment_slug=segment,
+        language=language,
+        announcement_id=row.id if row else None,
+    )
 
 
 @router.post("/announcements/preview", response_class=HTMLResponse)
@@ -226,6 +248,11 @@ def live_preview(
     try:
         result = _preview(db, posted, row)
     except NewsdeskError as exc:
-        return render(request, "announcements/_preview.html", login=login, preview=None,
-                      problem=explain(request_language(request, login), exc))  # fmt: skip
+        return render(
+            request,
+            "announcements/_preview.html",
+            login=login,
+            preview=None,
+            problem=explain(request_language(request, login), exc),
+        )
     return render(request, "announcements/_preview.html", login=login, preview=result, problem="")
