@@ -25,6 +25,7 @@ SOURCES = [
     (ROOT / "service", [("versioning.py", "python")]),
     (ROOT / "service" / "campaigns", [("campaign_form.py", "python"), ("scheduling.py", "python")]),
     (ROOT / "service" / "tracking", [("trends.py", "python")]),
+    (ROOT / "service" / "audience", [("segment_admin.py", "python")]),
 ]
 KEYWORDS = {"_": None, "N_": None, "gettext": (2,)}
 OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true"}}

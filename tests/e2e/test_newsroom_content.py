@@ -20,11 +20,10 @@ from sqlmodel import Session, select
 
 from service.demo.capture import MailCapture
 from service.demo.run import start_worker, stop_worker
-from service.demo.seed import seed as seed_demo
 from service.mail.dkim_keys import write_demo_key
-from service.models import Announcement, Campaign, Segment
-from service.settings import get_settings
+from service.models import Announcement, Campaign
 from tests.conftest import redis_url
+from tests.e2e.campaign_data import SentDemo
 from tests.e2e.conftest import DESKTOP, PHONE, ROOT, Account, Newsroom
 from tests.integration.live_stack import wait_for
 
@@ -34,12 +33,10 @@ TITLE_EN = "Travel grants for the lung conference"
 
 
 @pytest.fixture(scope="module")
-def world(live_engine: Any) -> None:
-    """The demo's segments, coordinators, announcements and subscribers, once per database."""
-    with Session(live_engine, expire_on_commit=False) as session:
-        if session.exec(select(Segment).where(Segment.slug == "everyone")).first() is None:
-            seed_demo(session, secret=get_settings().secret_bytes, subscribers=40)
-            session.commit()
+def world(sent_campaign: SentDemo) -> SentDemo:
+    """The demo world (segments, coordinators, announcements, subscribers), seeded once per
+    session by the shared fixture that also sends the demo campaign."""
+    return sent_campaign
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +95,7 @@ def _save_and_id(page: Any) -> int:
 
 
 def test_write_approve_schedule_send_and_measure(
-    world: None,
+    world: SentDemo,
     worker: MailCapture,
     newsroom: Newsroom,
     browser: Any,
@@ -198,7 +195,7 @@ def _sent_to(capture: MailCapture) -> int:
 
 
 def test_admin_cannot_approve_own_announcement(
-    world: None, newsroom: Newsroom, page: Any, make_user: Callable[..., Account],
+    world: SentDemo, newsroom: Newsroom, page: Any, make_user: Callable[..., Account],
     log_in: Callable[[Any, Account], None], axe_check: Callable[[Any], Any], seed: Session,
 ) -> None:  # fmt: skip
     admin = make_user("admin")
@@ -216,7 +213,7 @@ def test_admin_cannot_approve_own_announcement(
 
 
 def test_viewer_is_refused_every_write_action(
-    world: None, newsroom: Newsroom, page: Any, make_user: Callable[..., Account],
+    world: SentDemo, newsroom: Newsroom, page: Any, make_user: Callable[..., Account],
     log_in: Callable[[Any, Account], None], seed: Session,
 ) -> None:  # fmt: skip
     viewer = make_user("viewer")
@@ -246,7 +243,7 @@ def test_viewer_is_refused_every_write_action(
 
 
 def test_stale_form_is_refused_with_a_message(
-    world: None, newsroom: Newsroom, browser: Any, make_user: Callable[..., Account],
+    world: SentDemo, newsroom: Newsroom, browser: Any, make_user: Callable[..., Account],
     log_in: Callable[[Any, Account], None], seed: Session,
 ) -> None:  # fmt: skip
     first, second = make_user("editor"), make_user("editor")

@@ -127,6 +127,7 @@ def test_viewer_reaches_no_write_action(demo: Session) -> None:
         f"{new_id}/approve",
         f"{new_id}/reject",
         f"{new_id}/withdraw",
+        "preview",
     ):
         assert (
             viewer.post(

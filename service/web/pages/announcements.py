@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, col, select
 
 from service.accounts.errors import N_
+from service.accounts.permissions import allowed
 from service.audit import trail
 from service.content import approval
 from service.content.announcement_form import parse_announcement_form
@@ -22,6 +23,7 @@ from service.models import Announcement, Coordinator, Segment, User
 from service.settings import get_settings
 from service.web.content_forms import PostedForm, explain, form_state
 from service.web.deps import CurrentLogin, DbSession, require
+from service.web.errors import Forbidden
 from service.web.forms import FormState
 from service.web.i18n import Formats
 from service.web.templating import (
@@ -50,6 +52,17 @@ Reader = Annotated[User, Depends(require("announcement.read"))]
 Writer = Annotated[User, Depends(require("announcement.write"))]
 Submitter = Annotated[User, Depends(require("announcement.submit"))]
 Approver = Annotated[User, Depends(require("announcement.approve"))]
+
+
+def _previewer(login: CurrentLogin) -> User:
+    """Who writes or reviews announcements may render previews (a POST, so viewers may not)."""
+    role = login.user.role
+    if not (allowed(role, "announcement.write") or allowed(role, "announcement.approve")):
+        raise Forbidden("announcement.write")
+    return login.user
+
+
+Previewer = Annotated[User, Depends(_previewer)]
 STATES = (ApprovalState.DRAFT, ApprovalState.SUBMITTED, ApprovalState.APPROVED)
 
 
@@ -240,7 +253,7 @@ def _preview(db: Session, posted: PostedForm, row: Announcement | None) -> Any:
 
 @router.post("/announcements/preview", response_class=HTMLResponse)
 def live_preview(
-    request: Request, db: DbSession, login: CurrentLogin, _user: Reader, posted: PostedForm
+    request: Request, db: DbSession, login: CurrentLogin, _user: Previewer, posted: PostedForm
 ) -> HTMLResponse:
     """The htmx fragment: rendered edition in a sandboxed iframe and the lint findings."""
     announcement_id = posted.get("announcement_id")
