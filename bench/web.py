@@ -191,7 +191,9 @@ def main() -> None:
         "dashboard": "/newsroom/",
         "subscriber search, email prefix": "/newsroom/audience/subscribers?email=reader12345",
         "subscriber search, name contains": "/newsroom/audience/subscribers?name=Reader+99999",
-        "subscriber search, attribute": "/newsroom/audience/subscribers?attribute=career_stage&value=pi",
+        "subscriber search, attribute": (
+            "/newsroom/audience/subscribers?attribute=career_stage&value=pi"
+        ),
         "segment live count": f"/newsroom/audience/segments/count?rule={RULE}",
         "campaign report": f"/newsroom/reports/campaigns/{ids[-1]}",
     }
