@@ -7,7 +7,7 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from service.accounts.errors import N_
-from service.domain.errors import StaleWrite
+from service.errors import StaleWrite
 from service.models._common import as_utc, utcnow
 
 STALE = N_(

@@ -19,9 +19,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.audience.segments import dialect_of
-from service.domain.errors import InvalidInput
 from service.domain.segment_ast import ATTRIBUTES
 from service.domain.segment_rules import compile_rule
+from service.errors import InvalidInput
 from service.models import Subscriber
 
 MIN_CONTAINS = 3

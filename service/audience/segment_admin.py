@@ -10,8 +10,8 @@ from sqlmodel import Session, select
 
 from service.accounts.errors import N_, FormProblem
 from service.audience.segments import segment_count
-from service.domain.errors import InvalidInput
 from service.domain.segment_rules import validate_rule
+from service.errors import InvalidInput
 from service.models import Segment
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")

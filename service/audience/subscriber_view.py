@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from service.audience.ledger import history
-from service.domain.errors import NotFound
+from service.errors import NotFound
 from service.models import (
     ConsentEvent,
     Delivery,

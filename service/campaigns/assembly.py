@@ -15,8 +15,8 @@ from sqlmodel import Session, col, select
 
 from service.audience.segments import deliverable_condition
 from service.campaigns.picks import picked_filter
-from service.domain.errors import InvalidInput
 from service.domain.segment_rules import compile_rule
+from service.errors import InvalidInput
 from service.models import (
     Announcement,
     AnnouncementSegment,

@@ -12,7 +12,7 @@ from service.campaigns.assembly import announcements_for_key, candidate_announce
 from service.campaigns.editions import edition_input
 from service.campaigns.lifecycle import get_campaign
 from service.campaigns.preview import neutral_fill
-from service.domain.errors import NotFound
+from service.errors import NotFound
 from service.models import Edition
 from service.models._common import utcnow
 from service.rendering.edition import render_edition

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, delete, select
 
 from service.domain.approval_states import ApprovalState
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.models import Announcement, CampaignAnnouncement
 from service.models._common import as_utc
 

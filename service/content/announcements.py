@@ -17,7 +17,7 @@ from service.audit import record
 from service.campaigns.authoring import resolve_segments
 from service.content.snapshot import content_snapshot, segment_slugs
 from service.domain.approval_states import ApprovalAction, ApprovalState, next_approval
-from service.domain.errors import NotFound
+from service.errors import NotFound
 from service.models import Announcement, AnnouncementSegment, Coordinator
 from service.models._common import as_utc
 from service.versioning import bump, ensure_current

@@ -16,7 +16,7 @@ from service.accounts.errors import N_, field_problem
 from service.audit import record
 from service.content.snapshot import content_snapshot
 from service.domain.approval_states import ApprovalAction, next_approval
-from service.domain.errors import InvalidInput, NotAllowed, NotFound
+from service.errors import InvalidInput, NotAllowed, NotFound
 from service.models import Announcement
 from service.models._common import utcnow
 from service.settings import get_settings

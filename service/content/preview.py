@@ -19,7 +19,7 @@ from service.campaigns.editions import edition_input
 from service.campaigns.linting import lint_rendered
 from service.campaigns.preview import neutral_fill
 from service.domain.approval_states import ApprovalState
-from service.domain.errors import NotFound
+from service.errors import NotFound
 from service.models import Announcement, AnnouncementSegment, Campaign, Segment
 from service.models._common import utcnow
 from service.rendering.edition import render_edition

@@ -13,15 +13,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from service.domain.errors import InvalidTransition
+from service.errors import InvalidTransition
+from service.models.announcement import ApprovalState
 
-
-class ApprovalState(StrEnum):
-    """Only approved announcements reach an edition."""
-
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    APPROVED = "approved"
+__all__ = ["APPROVAL_TRANSITIONS", "ApprovalAction", "ApprovalState", "next_approval"]
 
 
 class ApprovalAction(StrEnum):

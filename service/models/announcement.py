@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlmodel import Field, SQLModel
 
-from service.domain.approval_states import ApprovalState
 from service.models._common import json_column, ts_column, utcnow
 
-__all__ = ["Announcement", "AnnouncementBase", "AnnouncementSegment", "ApprovalState"]
+
+class ApprovalState(StrEnum):
+    """Only approved announcements reach an edition (transitions: domain/approval_states.py)."""
+
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
 
 
 class AnnouncementBase(SQLModel):

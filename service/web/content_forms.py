@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from service.accounts.errors import FormProblem
-from service.domain.errors import Explained, NewsdeskError
+from service.errors import Explained, NewsdeskError
 from service.web.forms import FormState, from_problem
 from service.web.i18n import gettext
 

@@ -9,7 +9,7 @@ from service.audit import trail
 from service.content import approval
 from service.content.announcements import save_announcement
 from service.domain.approval_states import ApprovalState
-from service.domain.errors import InvalidInput, InvalidTransition, NotAllowed, StaleWrite
+from service.errors import InvalidInput, InvalidTransition, NotAllowed, StaleWrite
 from service.models import Announcement, Segment
 from service.settings import reset_settings
 from tests.db.newsroom_users import add_users

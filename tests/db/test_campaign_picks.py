@@ -14,7 +14,7 @@ from service.campaigns.picks import picked_ids
 from service.content.approval import withdraw
 from service.demo.seed import seed
 from service.domain.campaign_states import CampaignAction
-from service.domain.errors import InvalidInput, StaleWrite
+from service.errors import InvalidInput, StaleWrite
 from service.models import Announcement, Delivery
 from service.models._common import utcnow
 from service.settings import get_settings

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from service.audience.search import SubscriberQuery, conditions, search_subscribers
 from service.db import reset_engine
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.models import Subscriber
 from service.settings import reset_settings
 from tests.conftest import _fresh_schema, postgres_url

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from service.models import Campaign
 from service.models._common import utcnow
-from service.tracking.reports import campaign_report
+from service.reports.campaign import campaign_report
 from tests.e2e.campaign_data import SentDemo
 from tests.e2e.conftest import Account, Newsroom
 

@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from service.content import approval
 from service.content.snapshot import segment_slugs
-from service.domain.errors import NewsdeskError, NotAllowed, StaleWrite
+from service.errors import NewsdeskError, NotAllowed, StaleWrite
 from service.models import User
 from service.web.content_forms import PostedForm, form_state
 from service.web.deps import CurrentLogin, DbSession, require

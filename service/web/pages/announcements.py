@@ -18,7 +18,7 @@ from service.content.listing import list_announcements
 from service.content.preview import preview_announcement
 from service.content.snapshot import segment_slugs
 from service.domain.approval_states import ApprovalState, allowed_actions
-from service.domain.errors import NewsdeskError, NotAllowed
+from service.errors import NewsdeskError, NotAllowed
 from service.models import Announcement, Coordinator, Segment, User
 from service.settings import get_settings
 from service.web.content_forms import PostedForm, explain, form_state

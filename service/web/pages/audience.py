@@ -17,7 +17,7 @@ from service.audience.search import SubscriberQuery, search_subscribers
 from service.audience.segment_admin import create_segment, live_count
 from service.audience.subscriber_view import subscriber_view
 from service.audit import record
-from service.domain.errors import NewsdeskError
+from service.errors import NewsdeskError
 from service.models import Segment, Subscriber, Suppression, User
 from service.web.content_forms import PostedForm, explain, form_state
 from service.web.deps import CurrentLogin, DbSession, require

@@ -15,13 +15,14 @@ from service.campaigns.proofs import send_proofs
 from service.campaigns.recipient_counts import recipient_counts
 from service.campaigns.scheduling import schedule_in_zone
 from service.domain.campaign_states import CampaignAction, next_status
-from service.domain.errors import InvalidTransition, NewsdeskError, NotFound, StaleWrite
+from service.errors import InvalidTransition, NewsdeskError, NotFound, StaleWrite
 from service.models import User
 from service.web.content_forms import PostedForm, form_state
 from service.web.deps import CurrentLogin, DbSession, require
 from service.web.forms import FormState
 from service.web.pages.campaigns import campaign_page
 from service.web.templating import PREFIX, render, request_language
+from workers.publish import redispatch_campaign
 
 router = APIRouter()
 Scheduler = Annotated[User, Depends(require("campaign.schedule"))]
@@ -171,7 +172,5 @@ def run_action(
         )
     if action is CampaignAction.RESUME:
         db.commit()  # publish only after the state change is durable
-        from workers.tasks.campaigns import redispatch
-
-        redispatch.delay(campaign_id)
+        redispatch_campaign(campaign_id)
     return RedirectResponse(f"{PREFIX}/campaigns/{campaign_id}?done={name}", status_code=303)

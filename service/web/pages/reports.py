@@ -11,9 +11,9 @@ from markupsafe import Markup
 
 from service.accounts.errors import N_
 from service.models import User
-from service.tracking.report_views import bar_svg, series_svg
-from service.tracking.reports import campaign_report
-from service.tracking.trends import COMPLAINT_LIMIT, CampaignTrend, recent_trends
+from service.reports.campaign import campaign_report
+from service.reports.trends import COMPLAINT_LIMIT, CampaignTrend, recent_trends
+from service.reports.views import bar_svg, series_svg
 from service.web.deps import CurrentLogin, DbSession, require
 from service.web.templating import register_nav, render
 
