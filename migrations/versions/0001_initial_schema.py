@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 08:10:54.233423
+Create Date: 2026-12-01 08:14:50.356159
 """
 
 from collections.abc import Sequence
@@ -172,6 +172,13 @@ def upgrade() -> None:
             postgresql_ops={"name": "gin_trgm_ops"},
         )
         batch_op.create_index("ix_subscriber_status_id", ["status", "id"], unique=False)
+        batch_op.create_index(
+            "ix_subscriber_unsubscribed_at",
+            ["unsubscribed_at"],
+            unique=False,
+            postgresql_where=sa.text("unsubscribed_at IS NOT NULL"),
+            sqlite_where=sa.text("unsubscribed_at IS NOT NULL"),
+        )
 
     op.create_table(
         "suppression",
@@ -755,6 +762,11 @@ def downgrade() -> None:
 
     op.drop_table("suppression")
     with op.batch_alter_table("subscriber", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_subscriber_unsubscribed_at",
+            postgresql_where=sa.text("unsubscribed_at IS NOT NULL"),
+            sqlite_where=sa.text("unsubscribed_at IS NOT NULL"),
+        )
         batch_op.drop_index("ix_subscriber_status_id")
         batch_op.drop_index(
             "ix_subscriber_name_trgm",
