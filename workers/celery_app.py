@@ -43,6 +43,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         "newsdesk",
         broker=settings.broker_url,
         include=[
+            "workers.tasks.audience",
             "workers.tasks.campaigns",
             "workers.tasks.inbound",
             "workers.tasks.maintenance",

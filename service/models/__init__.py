@@ -19,6 +19,7 @@ from service.models.consent import ConsentEvent, ConsentEventKind, WithdrawalCha
 from service.models.coordinator import Coordinator, CoordinatorBase
 from service.models.dead_letter import DeadLetter
 from service.models.delivery import FINAL_DELIVERY_STATES, Delivery, DeliveryStatus
+from service.models.import_job import ImportJob, ImportStatus
 from service.models.inbound import (
     BounceScore,
     ComplaintEvent,
@@ -61,6 +62,8 @@ __all__ = [
     "Delivery",
     "DeliveryStatus",
     "Edition",
+    "ImportJob",
+    "ImportStatus",
     "InboundChannel",
     "InboundMessage",
     "InboundStatus",
