@@ -34,7 +34,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.inbound.acting",),
     ("service.inbound",),
     ("service.reports",),  # read campaigns, tracking and inbound
-    ("service.dashboard", "service.admin_overview"),  # newsroom read models over the above
+    ("service.dashboard",),  # the newsroom dashboard's read model over the above
     ("service.demo",),
     ("workers.celery_app",),
     ("workers.tasks",),
