@@ -14,6 +14,7 @@ from service.api.deps import SessionDep, require_admin
 from service.campaigns import authoring
 from service.campaigns.dispatch import status_counts
 from service.campaigns.lifecycle import get_campaign
+from service.campaigns.picks import picked_ids
 from service.domain.addresses import email_hash, normalise_email
 from service.domain.campaign_states import CampaignAction
 from service.domain.segment_rules import validate_rule
@@ -132,9 +133,13 @@ def create_campaign(body: CampaignIn, session: SessionDep) -> Any:
 
 @router.get("/campaigns/{campaign_id}", tags=["campaigns"])
 def read_campaign(campaign_id: int, session: SessionDep) -> dict[str, Any]:
-    """A campaign with its delivery counts."""
+    """A campaign with its picked announcements (empty: every approved one) and delivery counts."""
     campaign = get_campaign(session, campaign_id=campaign_id)
-    return {**campaign.model_dump(), "deliveries": status_counts(session, campaign_id=campaign_id)}
+    return {
+        **campaign.model_dump(),
+        "announcements": picked_ids(session, campaign_id=campaign_id),
+        "deliveries": status_counts(session, campaign_id=campaign_id),
+    }
 
 
 @router.patch("/campaigns/{campaign_id}", response_model=Campaign, tags=["campaigns"])

@@ -166,3 +166,17 @@ def test_production_refuses_an_open_admin_api(
     assert client.get("/api/campaigns").status_code == 401  # refused before touching the database
     assert client.get("/healthz").status_code == 200
     reset_settings()
+
+
+def test_campaign_carries_the_picked_announcements(client: TestClient) -> None:
+    ids = [a["id"] for a in client.get("/api/announcements").json()][:2]
+    created = client.post("/api/campaigns", json=_campaign(announcements=ids)).json()
+    shown = client.get(f"/api/campaigns/{created['id']}").json()
+    assert shown["announcements"] == sorted(ids)
+    cleared = client.patch(
+        f"/api/campaigns/{created['id']}", json={"announcements": [], "version": shown["version"]}
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert client.get(f"/api/campaigns/{created['id']}").json()["announcements"] == []
+    stale = client.patch(f"/api/campaigns/{created['id']}", json={"name": "x", "version": 1})
+    assert stale.status_code == 409 and "reload" in stale.json()["detail"]
