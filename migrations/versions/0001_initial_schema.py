@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 08:54:44.923809
+Create Date: 2026-12-01 08:59:46.821339
 """
 
 from collections.abc import Sequence
