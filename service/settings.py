@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     signup_per_ip_per_hour: int = Field(20, ge=1)  # public /subscribe form, per client address
     confirmations_per_address_per_day: int = Field(3, ge=1)  # DOI mails to one mailbox
     demo_mode: bool = False
+    import_dir: Path = VAR_DIR / "imports"  # files uploaded in the newsroom, and their reports
 
     from_name: str = "Munich-Chicago Health AI Partnership"
     from_address: str = "news@news.partnership.example.org"

@@ -179,6 +179,20 @@ def test_production_refuses_an_open_admin_api(
     reset_settings()
 
 
+def test_campaign_carries_the_picked_announcements(client: TestClient) -> None:
+    ids = [a["id"] for a in client.get("/api/announcements").json()][:2]
+    created = client.post("/api/campaigns", json=_campaign(announcements=ids)).json()
+    shown = client.get(f"/api/campaigns/{created['id']}").json()
+    assert shown["announcements"] == sorted(ids)
+    cleared = client.patch(
+        f"/api/campaigns/{created['id']}", json={"announcements": [], "version": shown["version"]}
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert client.get(f"/api/campaigns/{created['id']}").json()["announcements"] == []
+    stale = client.patch(f"/api/campaigns/{created['id']}", json={"name": "x", "version": 1})
+    assert stale.status_code == 409 and "reload" in stale.json()["detail"]
+
+
 def test_docs_work_offline_from_vendored_swagger_ui(client: TestClient) -> None:
     page = client.get("/docs")
     assert page.status_code == 200

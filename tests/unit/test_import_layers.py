@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.models",),  # tables and the enums typing their columns
     ("service.domain",),  # state machines, segment rules, address normalisation
     ("service.accounts", "service.audit"),  # newsroom users, roles, sessions; the audit log
+    ("service.versioning",),  # optimistic concurrency (names who changed a row)
     ("service.addressing",),  # tokens, sub-addresses, public URLs, edition-qualified links
     ("service.rendering",),
     ("service.mail", "service.webhooks"),  # outgoing mail; outgoing signed webhooks
