@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 
 from service.api.web_texts import texts
 from service.audience.transactional import send_transactional
+from service.rendering.brand import brand_for
 from service.settings import get_settings
 
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates" / "web")
@@ -24,13 +25,39 @@ def get_mail_sender() -> MailSender:
     return send_transactional
 
 
+def shown_language(request: Request, lang: str) -> str:
+    """The page's language: ?lang= (the switcher) over the subscriber's or the form's language."""
+    asked = request.query_params.get("lang")
+    return asked if asked in ("de", "en") else lang
+
+
+def chrome(lang: str, *, switch_url: str) -> dict[str, Any]:
+    """Brand header, legal footer and language switcher shared by every public page."""
+    settings = get_settings()
+    t = texts(lang)
+    labels = {k: t[k] for k in ("privacy", "imprint", "contact", "other_language", "language")}
+    return {
+        "brand": brand_for(settings, lang),
+        "labels": labels,
+        "switch_url": switch_url,
+        "other_lang": "en" if lang == "de" else "de",
+        "org": settings.org_legal_name,
+        "address": settings.org_postal_address,
+    }
+
+
 def page(
     request: Request, template: str, /, *, lang: str, status: int = 200, **ctx: Any
 ) -> HTMLResponse:
-    """Render a page in `lang` with the legal footer."""
+    """Render a page in `lang` (or the switcher's choice) with brand and legal footer."""
     settings = get_settings()
+    lang = shown_language(request, lang)
+    other = "en" if lang == "de" else "de"
     context = {"lang": lang, "t": texts(lang), "org": settings.org_legal_name}
     context |= {"address": settings.org_postal_address, **ctx}
+    # The bilingual 404 names no path: every bad token must get the very same page.
+    switch = "" if template == "not_found.html" else f"{request.url.path}?lang={other}"
+    context["chrome"] = chrome(lang, switch_url=switch)
     response = templates.TemplateResponse(request, template, context, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the URL is a credential

@@ -37,6 +37,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "expired": "This confirmation link has expired. Please subscribe again.",
         "confirm_button": "Confirm my subscription",
         "send_failed": "We could not send the confirmation email just now. Please try again later.",
+        "privacy": "Privacy policy",
+        "imprint": "Imprint",
+        "contact": "Contact",
+        "language": "Language",
+        "other_language": "Deutsch",
+        "privacy_notice": "How we handle your data is described in our privacy notice "
+        "(version {version}).",
+        "about_you": "About you (optional: it decides which announcements you receive)",
+        "choose": "Please choose",
+        "err_choice": "{field}: please choose one of the options offered.",
+        "err_too_long": "{field}: please use at most {max} characters.",
+        "err_text": "{field}: please do not use line breaks.",
+        "err_topic": "Topics: please choose from the topics offered.",
+        "err_email": "Please enter a valid email address.",
+        "err_lists": "Please choose at least one newsletter.",
     },
     "de": {
         "not_found_title": "Link ungültig",
@@ -74,6 +89,21 @@ TEXTS: dict[str, dict[str, str]] = {
         "confirm_button": "Abonnement bestätigen",
         "send_failed": "Die Bestätigungs-E-Mail konnte gerade nicht versendet werden. Bitte "
         "versuchen Sie es später erneut.",
+        "privacy": "Datenschutzerklärung",
+        "imprint": "Impressum",
+        "contact": "Kontakt",
+        "language": "Sprache",
+        "other_language": "English",
+        "privacy_notice": "Wie wir mit Ihren Daten umgehen, beschreiben unsere "
+        "Datenschutzhinweise (Version {version}).",
+        "about_you": "Über Sie (freiwillig: danach richtet sich, welche Meldungen Sie erhalten)",
+        "choose": "Bitte wählen",
+        "err_choice": "{field}: Bitte wählen Sie eine der angebotenen Möglichkeiten.",
+        "err_too_long": "{field}: Bitte höchstens {max} Zeichen verwenden.",
+        "err_text": "{field}: Bitte keine Zeilenumbrüche verwenden.",
+        "err_topic": "Themen: Bitte wählen Sie aus den angebotenen Themen.",
+        "err_email": "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
+        "err_lists": "Bitte wählen Sie mindestens einen Newsletter.",
     },
 }
 

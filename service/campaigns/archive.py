@@ -77,7 +77,9 @@ def archived_input(session: Session, *, campaign: Campaign, language: str) -> Ed
     )
 
 
-def archived_edition_html(session: Session, *, campaign_id: int, language: str) -> str:
+def archived_edition_html(
+    session: Session, *, campaign_id: int, language: str, switch_url: str = ""
+) -> str:
     """The browser page of a public edition: no name, tokens, reply links or pixel."""
     campaign = session.exec(
         select(Campaign).where(Campaign.id == campaign_id, _public_sent())
@@ -88,4 +90,4 @@ def archived_edition_html(session: Session, *, campaign_id: int, language: str) 
     if not spec.announcements:
         raise NotFound(f"edition {campaign_id} did not go out in language {language!r}")
     # An anonymous reader has no unsubscribe/preferences link: the footer leaves them out.
-    return render_web_view(spec, unsubscribe_url="", preferences_url="")
+    return render_web_view(spec, unsubscribe_url="", preferences_url="", switch_url=switch_url)

@@ -83,16 +83,17 @@ def edition_key_for(
 
 
 def subscriber_edition(
-    session: Session, *, campaign_id: int, subscriber_id: int
+    session: Session, *, campaign_id: int, subscriber_id: int, language: str | None = None
 ) -> SubscriberEdition:
-    """Which announcements, in which language, this subscriber gets from the campaign."""
+    """Which announcements, in which language (or `language`), the subscriber gets."""
     campaign = get_campaign(session, campaign_id=campaign_id)
     subscriber = session.get(Subscriber, subscriber_id)
     if subscriber is None:
         raise NotFound(f"subscriber {subscriber_id} does not exist")
     at = campaign.send_at or utcnow()
     key, plan = edition_key_for(session, campaign=campaign, subscriber_id=subscriber_id, at=at)
-    language, chosen = announcements_for_key(plan, key)
+    own_language, chosen = announcements_for_key(plan, key)
+    language = language or own_language
     spec = edition_input(
         session,
         campaign=campaign,
@@ -171,9 +172,18 @@ def subscriber_preview_html(session: Session, *, campaign_id: int, subscriber_id
     return subscriber_preview(session, campaign_id=campaign_id, subscriber_id=subscriber_id).html
 
 
-def web_view_html(session: Session, *, campaign_id: int, subscriber_id: int) -> str:
-    """The browser view behind a subscriber's "view in browser" link."""
-    edition = subscriber_edition(session, campaign_id=campaign_id, subscriber_id=subscriber_id)
+def web_view_html(
+    session: Session,
+    *,
+    campaign_id: int,
+    subscriber_id: int,
+    language: str | None = None,
+    path: str = "",
+) -> str:
+    """The browser view behind "view in browser"; `language` shows the other language."""
+    edition = subscriber_edition(
+        session, campaign_id=campaign_id, subscriber_id=subscriber_id, language=language
+    )
     urls = PublicUrls(get_settings())
     sid = edition.subscriber.id
     assert sid is not None
@@ -181,4 +191,5 @@ def web_view_html(session: Session, *, campaign_id: int, subscriber_id: int) -> 
         edition.spec,
         unsubscribe_url=urls.unsubscribe(sid, campaign_id),
         preferences_url=urls.preferences(sid),
+        switch_url=f"{path}?lang={'en' if edition.spec.language == 'de' else 'de'}" if path else "",
     )

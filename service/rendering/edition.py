@@ -27,7 +27,7 @@ from service.rendering.contract import (
     reply_key,
 )
 from service.rendering.environment import system_environment
-from service.rendering.i18n import ui_strings
+from service.rendering.i18n import locale_date, ui_strings
 
 LAYOUT = "email/layout.html.j2"
 DOCTYPE = "<!DOCTYPE html>"
@@ -87,6 +87,9 @@ def _allowed_hosts(edition: EditionInput) -> set[str]:
 def check_edition_input(edition: EditionInput) -> None:
     """Refuse input the templates cannot render safely, naming the announcement and field."""
     hosts = _allowed_hosts(edition)
+    logo = urlsplit(edition.brand.logo_url) if edition.brand.logo_url else None
+    if logo and (logo.scheme not in {"http", "https"} or (logo.hostname or "") not in hosts):
+        raise InvalidInput(f"brand logo {edition.brand.logo_url!r} is not on an allowed host")
     for a in edition.announcements:
         where = f"announcement {a.id} ({a.title!r})"
         if a.image_url:
@@ -121,7 +124,12 @@ def _refuse_placeholders(edition: EditionInput) -> None:
 
 def _context(edition: EditionInput, *, personal: bool, **urls: str) -> dict[str, Any]:
     """Template variables shared by the mail and the web view."""
+    issued = locale_date(edition.issued, edition.language) if edition.issued else ""
     return {
+        "brand": edition.brand,
+        "issued": issued,
+        "switch_url": "",
+        "other_lang": "en" if edition.language == "de" else "de",
         "lang": edition.language,
         "subject": edition.subject,
         "list_name": edition.list_name,
@@ -219,11 +227,14 @@ def render_edition(edition: EditionInput) -> RenderedEdition:
     )
 
 
-def render_web_view(edition: EditionInput, *, unsubscribe_url: str, preferences_url: str) -> str:
+def render_web_view(
+    edition: EditionInput, *, unsubscribe_url: str, preferences_url: str, switch_url: str = ""
+) -> str:
     """Browser archive page: no personal data, no placeholders, original links, no reply/pixel."""
     return render_jinja(
         edition,
         personal=False,
         unsubscribe_url=unsubscribe_url,
         preferences_url=preferences_url,
+        switch_url=switch_url,
     )
