@@ -12,7 +12,9 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from service.api.web_texts import texts
+from service.audience.profile import ProfileRefused, field_label
 from service.audience.transactional import send_transactional
+from service.domain.errors import InvalidInput
 from service.rendering.brand import brand_for
 from service.settings import get_settings
 
@@ -72,3 +74,25 @@ def not_found(request: Request) -> HTMLResponse:
 def client_ip(request: Request) -> str | None:
     """The peer address (proxies: run uvicorn with --proxy-headers)."""
     return request.client.host if request.client else None
+
+
+async def submitted_profile(request: Request) -> dict[str, str]:
+    """The configured profile fields of a submitted form (the field set is configuration)."""
+    form = await request.form()
+    fields = [f.attr for f in get_settings().profile_fields]
+    return {a: v for a in fields if isinstance(v := form.get(a), str)}
+
+
+def refusal_text(exc: InvalidInput, lang: str) -> str:
+    """An input refusal in the page's language (catalogue strings, never raw English)."""
+    t = texts(lang)
+    if isinstance(exc, ProfileRefused):
+        return exc.localised(t, field_label(get_settings(), exc.field, lang))
+    message = str(exc)
+    if "email" in message.split(":", 1)[0]:
+        return t["err_email"]
+    if message.startswith("lists: unknown"):
+        return t["err_unknown_list"]
+    if message.startswith("lists:"):
+        return t["err_lists"]
+    return message

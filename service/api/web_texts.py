@@ -52,6 +52,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_topic": "Topics: please choose from the topics offered.",
         "err_email": "Please enter a valid email address.",
         "err_lists": "Please choose at least one newsletter.",
+        "err_unknown_list": "Please choose from the newsletters offered.",
     },
     "de": {
         "not_found_title": "Link ungültig",
@@ -104,6 +105,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_topic": "Themen: Bitte wählen Sie aus den angebotenen Themen.",
         "err_email": "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
         "err_lists": "Bitte wählen Sie mindestens einen Newsletter.",
+        "err_unknown_list": "Bitte wählen Sie aus den angebotenen Newslettern.",
     },
 }
 
