@@ -93,7 +93,8 @@ def subscribe_submit(
 ) -> HTMLResponse:
     """Record the signup and send the confirmation request; the same answer for every address."""
     lang = language if language in ("de", "en") else "en"
-    kept = {"email": email, "name": name, "profile": raw_profile, "topics": set(topics)}
+    kept: dict[str, Any] = {"email": email, "name": name, "profile": raw_profile}
+    kept["topics"] = set(topics)
     if consent != "yes":
         return _subscribe_page(
             request, lang, status=422, error=texts(lang)["sub_need_consent"], **kept
