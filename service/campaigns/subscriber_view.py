@@ -22,6 +22,7 @@ from service.mail.tagged_addresses import reply_address
 from service.mail.tokens import codec
 from service.models import Announcement, Campaign, Delivery, Edition, Subscriber
 from service.models._common import utcnow
+from service.rendering import merge_tags
 from service.rendering.contract import (
     NAME,
     PIXEL,
@@ -142,7 +143,9 @@ def fill(text: str, values: dict[str, str], *, escape: bool) -> str:
 
     def value(match: object) -> str:
         key = match.group(0)[len(PLACEHOLDER_PREFIX) : -len(PLACEHOLDER_SUFFIX)]  # type: ignore[attr-defined]
-        found = values.get(key, "")
+        found = values.get(key)
+        if found is None:  # a merge tag of a title: the reader's name or the tag's fallback
+            found = merge_tags.value_for_key(key, values.get(NAME, "").strip()) or ""
         return html.escape(found) if escape else found
 
     return PLACEHOLDER_RE.sub(value, text)
@@ -192,4 +195,5 @@ def web_view_html(
         unsubscribe_url=urls.unsubscribe(sid, campaign_id),
         preferences_url=urls.preferences(sid),
         switch_url=f"{path}?lang={'en' if edition.spec.language == 'de' else 'de'}" if path else "",
+        name=edition.subscriber.name,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,6 +12,7 @@ import lxml.html
 from premailer import Premailer
 
 from service.domain.errors import InvalidInput
+from service.rendering import merge_tags
 from service.rendering.contract import (
     NAME,
     PIXEL,
@@ -102,6 +103,9 @@ def check_edition_input(edition: EditionInput) -> None:
         if a.cta_url and urlsplit(a.cta_url).scheme.lower() not in {"http", "https"}:
             raise InvalidInput(f"{where}: call-to-action URL must be http(s), got {a.cta_url!r}")
     _refuse_placeholders(edition)
+    merge_tags.tags_in(edition.subject)  # an unknown {{ ... }} is refused, naming it
+    for a in edition.announcements:
+        merge_tags.tags_in(a.title)
 
 
 def _refuse_placeholders(edition: EditionInput) -> None:
@@ -122,10 +126,31 @@ def _refuse_placeholders(edition: EditionInput) -> None:
             )
 
 
-def _context(edition: EditionInput, *, personal: bool, **urls: str) -> dict[str, Any]:
+def with_merge_tags(
+    edition: EditionInput, *, personal: bool, name: str | None
+) -> EditionInput:
+    """Merge tags in subject and titles as placeholders (mail) or filled (web view)."""
+
+    def convert(text: str) -> str:
+        return merge_tags.to_placeholders(text) if personal else merge_tags.render(text, name)
+
+    views = tuple(replace(a, title=convert(a.title)) for a in edition.announcements)
+    preheader = default_preheader(edition)
+    return replace(
+        edition, subject=convert(edition.subject), announcements=views, preheader=convert(preheader)
+    )
+
+
+def _context(
+    edition: EditionInput, *, personal: bool, merge_name: str | None = None, **urls: str
+) -> dict[str, Any]:
     """Template variables shared by the mail and the web view."""
     issued = locale_date(edition.issued, edition.language) if edition.issued else ""
+    # The reply subject sits URL-encoded in a mailto: link, so it carries fallbacks, not names.
+    reply_titles = [merge_tags.render(a.title, None) for a in edition.announcements]
+    edition = with_merge_tags(edition, personal=personal, name=merge_name)
     return {
+        "reply_titles": reply_titles,
         "brand": edition.brand,
         "issued": issued,
         "switch_url": "",
@@ -136,7 +161,7 @@ def _context(edition: EditionInput, *, personal: bool, **urls: str) -> dict[str,
         "org": edition.org,
         "announcements": edition.announcements,
         "intro_html": edition.intro_html,
-        "preheader": default_preheader(edition),
+        "preheader": edition.preheader,
         "preheader_spacer": PREHEADER_SPACER,
         "ui": ui_strings(edition.language),
         "ph": _Placeholders,
@@ -145,7 +170,9 @@ def _context(edition: EditionInput, *, personal: bool, **urls: str) -> dict[str,
     }
 
 
-def render_jinja(edition: EditionInput, *, personal: bool = True, **urls: str) -> str:
+def render_jinja(
+    edition: EditionInput, *, personal: bool = True, merge_name: str | None = None, **urls: str
+) -> str:
     """The edition as rendered by Jinja2, before inlining (the web view uses it as is)."""
     check_edition_input(edition)
     if personal:
@@ -154,7 +181,7 @@ def render_jinja(edition: EditionInput, *, personal: bool = True, **urls: str) -
             "preferences_url": _Placeholders.PREFSURL,
         }
     template = system_environment().get_template(LAYOUT)
-    return template.render(**_context(edition, personal=personal, **urls))
+    return template.render(**_context(edition, personal=personal, merge_name=merge_name, **urls))
 
 
 def inline_css(html: str) -> str:
@@ -228,13 +255,19 @@ def render_edition(edition: EditionInput) -> RenderedEdition:
 
 
 def render_web_view(
-    edition: EditionInput, *, unsubscribe_url: str, preferences_url: str, switch_url: str = ""
+    edition: EditionInput,
+    *,
+    unsubscribe_url: str,
+    preferences_url: str,
+    switch_url: str = "",
+    name: str | None = None,
 ) -> str:
-    """Browser archive page: no personal data, no placeholders, original links, no reply/pixel."""
+    """Browser page: no placeholders, original links, no reply/pixel; merge tags by `name`."""
     return render_jinja(
         edition,
         personal=False,
         unsubscribe_url=unsubscribe_url,
         preferences_url=preferences_url,
         switch_url=switch_url,
+        merge_name=name,
     )
