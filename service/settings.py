@@ -112,6 +112,7 @@ class Settings(BaseSettings):
         }
     )
     privacy_notice_version: str = Field("2026-11", max_length=32)  # shown at signup, in ledger
+    operator_language: str = Field("en", pattern="^(de|en)$")  # CLI and API advice for the team
 
     dkim_selector: str = "nd2026"
     dkim_domain: str = "news.partnership.example.org"

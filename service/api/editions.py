@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from service.api.deps import SessionDep, require_admin
 from service.campaigns import preview, proofs
+from service.campaigns.lint_report import group_findings, report_as_json
 from service.campaigns.linting import lint_campaign, lint_rendered, summary_header
 from service.campaigns.subscriber_view import subscriber_preview
 from service.rendering.edition import render_edition
@@ -56,11 +57,19 @@ def preview_campaign(
 
 
 @router.get("/lint")
-def lint(campaign_id: int, session: SessionDep) -> dict[str, Any]:
-    """Lint problems of every previewable edition; `ok` is false when scheduling would fail."""
+def lint(
+    campaign_id: int,
+    session: SessionDep,
+    all: bool = False,
+    lang: str | None = Query(None, pattern="^(de|en)$"),
+) -> dict[str, Any]:
+    """Findings grouped by rule with advice (`lang`), trivia only with `all`; `ok`: schedulable."""
     results = lint_campaign(session, campaign_id=campaign_id)
+    language = lang or get_settings().operator_language
+    report = group_findings(results, language=language, include_trivia=all)
     return {
         "ok": not any(r.errors for r in results),
+        **report_as_json(report),
         "editions": [
             {
                 "language": r.language,

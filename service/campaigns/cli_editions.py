@@ -97,19 +97,24 @@ def _render_preview(
 
 
 @editions_app.command("lint")
-def lint(campaign_id: int) -> None:
-    """Lint every edition the campaign can produce; exit 1 when an error would block scheduling."""
+def lint(
+    campaign_id: int,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="also show client-support details (nothing to do)")
+    ] = False,
+    ui: Annotated[str | None, typer.Option("--ui", help="language of the advice: de or en")] = None,
+) -> None:
+    """Lint every edition, grouped by rule with advice; exit 1 only when a mail would break."""
+    from service.campaigns.lint_report import group_findings, render_report
     from service.campaigns.linting import lint_campaign
+    from service.settings import get_settings
 
     with _session() as session:
         results = lint_campaign(session, campaign_id=campaign_id)
-    for result in results:
-        where = f"{result.language} / {result.segment or 'all announcements'}"
-        title = f"campaign {campaign_id}: {where}, announcements {list(result.announcement_ids)}"
-        console.print(problems_table(title, list(result.problems)))
-    errors = sum(len(r.errors) for r in results)
-    console.print(f"{len(results)} edition(s) linted, {errors} error(s)")
-    if errors:
+    language = ui if ui in ("de", "en") else get_settings().operator_language
+    report = group_findings(results, language=language, include_trivia=show_all)
+    console.print(render_report(report, language=language, campaign_id=campaign_id))
+    if report.blocking:
         raise typer.Exit(code=1)
 
 
