@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -10,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from service.api.deps import SessionDep, require_admin
 from service.campaigns import preview, proofs
+from service.campaigns.empty_reasons import empty_reasons
 from service.campaigns.lint_report import group_findings, report_as_json
 from service.campaigns.linting import lint_campaign, lint_rendered, summary_header
 from service.campaigns.subscriber_view import subscriber_preview
@@ -31,6 +33,15 @@ class TestSendIn(BaseModel):
     lang: str = Field("en", pattern="^(de|en)$")
 
 
+EMPTY_HEADER = "X-Newsdesk-Empty-Reasons"
+
+
+def empty_page(reasons: list[str]) -> str:
+    """A small page listing why the preview holds no announcement."""
+    items = "".join(f"<li>{html.escape(r)}</li>" for r in reasons)
+    return f"<!DOCTYPE html><html><meta charset=utf-8><title>0</title><ul>{items}</ul></html>"
+
+
 @router.get("/preview", response_class=HTMLResponse)
 def preview_campaign(
     campaign_id: int,
@@ -50,6 +61,11 @@ def preview_campaign(
         spec = preview.preview_input(
             session, campaign_id=campaign_id, segment_slug=segment, language=lang
         )
+        if not spec.announcements:  # say why instead of showing an empty edition
+            reasons = empty_reasons(
+                session, campaign_id=campaign_id, segment_slug=segment, language=lang
+            )
+            return HTMLResponse(empty_page(reasons), headers={EMPTY_HEADER: str(len(reasons))})
         rendered = render_edition(spec)
         html = preview.neutral_fill(rendered.html, rendered.links)
     header = summary_header(lint_rendered(spec, rendered))

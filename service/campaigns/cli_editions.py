@@ -67,6 +67,8 @@ def preview(
     _check_lang(lang)
     with _session() as session:
         html, spec, problems = _render_preview(session, campaign_id, segment, lang, subscriber)
+        if not spec.announcements:
+            _say_why_empty(session, campaign_id, segment, lang)
     label = f"subscriber {subscriber}" if subscriber is not None else segment or "all announcements"
     target = out or Path(f"campaign-{campaign_id}-{subscriber or segment or 'all'}-{lang}.html")
     target.write_text(html, encoding="utf-8")
@@ -74,6 +76,17 @@ def preview(
     console.print(
         problems_table(f"lint: campaign {campaign_id}, {label} ({spec.language})", problems)
     )
+
+
+def _say_why_empty(session: Session, campaign_id: int, segment: str | None, lang: str) -> None:
+    """No announcement in the preview: print why, exit 1."""
+    from service.campaigns.empty_reasons import empty_reasons
+
+    reasons = empty_reasons(session, campaign_id=campaign_id, segment_slug=segment, language=lang)
+    console.print(f"campaign {campaign_id}: nothing to preview ({segment or '*'}, {lang})")
+    for reason in reasons:
+        console.print(f"  · {reason}")
+    raise typer.Exit(code=1)
 
 
 def _render_preview(
