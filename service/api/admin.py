@@ -14,6 +14,7 @@ from service.api.deps import SessionDep, require_admin
 from service.campaigns import authoring
 from service.campaigns.dispatch import status_counts
 from service.campaigns.lifecycle import apply_action, get_campaign
+from service.content.coordinators import checked_fields
 from service.domain.addresses import email_hash, normalise_email
 from service.domain.campaign_states import CampaignAction
 from service.domain.segment_rules import validate_rule
@@ -91,7 +92,12 @@ class ScheduleIn(BaseModel):
 
 router = APIRouter(dependencies=[Depends(require_admin)])
 router.include_router(
-    crud_router(table=Coordinator, create=CoordinatorBase, prefix="/coordinators")
+    crud_router(
+        table=Coordinator,
+        create=CoordinatorBase,
+        prefix="/coordinators",
+        prepare=lambda _session, data: checked_fields(data),
+    )
 )
 router.include_router(
     crud_router(table=Segment, create=SegmentBase, prefix="/segments", prepare=_prepare_segment)

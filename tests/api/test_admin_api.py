@@ -166,3 +166,22 @@ def test_production_refuses_an_open_admin_api(
     assert client.get("/api/campaigns").status_code == 401  # refused before touching the database
     assert client.get("/healthz").status_code == 200
     reset_settings()
+
+
+def test_coordinator_address_is_validated_like_a_subscribers(client: TestClient) -> None:
+    """`not-an-email` is refused with a clear 422 on create and on update; addresses normalise."""
+    refused = client.post("/api/coordinators", json={"name": "Office", "email": "not-an-email"})
+    assert refused.status_code == 422
+    assert "coordinator invalid email address 'not-an-email'" in refused.json()["detail"]
+    created = client.post(
+        "/api/coordinators", json={"name": "Office", "email": "Stays.Office@Example.ORG"}
+    )
+    assert created.status_code == 201 and created.json()["email"] == "stays.office@example.org"
+    cid = created.json()["id"]
+    patched = client.patch(f"/api/coordinators/{cid}", json={"email": "a@@b"})
+    assert patched.status_code == 422 and "invalid email address" in patched.json()["detail"]
+    assert client.get(f"/api/coordinators/{cid}").json()["email"] == "stays.office@example.org"
+    bad_language = client.post(
+        "/api/coordinators", json={"name": "Büro", "email": "b@example.org", "language": "fr"}
+    )
+    assert bad_language.status_code == 422
