@@ -43,7 +43,9 @@ router = APIRouter(tags=["public"])
 CSRF_EXEMPT_PATHS = frozenset({"/u/{token}"})
 
 
-def _unsubscribe_target(session: Session, token: str) -> tuple[Subscriber, int, str | None] | None:
+def _unsubscribe_target(
+    session: Session, token: str, request: Request
+) -> tuple[Subscriber, int, str | None] | None:
     """(subscriber, campaign_id, list name or None for 'everything') for a genuine token."""
     decoded = decode_unsubscribe(token)
     sub = session.get(Subscriber, decoded[0]) if decoded else None
@@ -52,7 +54,8 @@ def _unsubscribe_target(session: Session, token: str) -> tuple[Subscriber, int, 
     campaign = session.get(Campaign, decoded[1])
     list_name = None
     if campaign is not None:
-        list_name = list_label(get_settings(), campaign.list_slug, sub.language, campaign.list_name)
+        shown = shown_language(request, sub.language)
+        list_name = list_label(get_settings(), campaign.list_slug, shown, campaign.list_name)
     return sub, decoded[1], list_name
 
 
@@ -60,7 +63,7 @@ def _unsubscribe_target(session: Session, token: str) -> tuple[Subscriber, int, 
 def unsubscribe_page(request: Request, token: str) -> HTMLResponse:
     """Show what the button would do; GET never changes anything (link scanners prefetch)."""
     with session_scope() as session:
-        target = _unsubscribe_target(session, token)
+        target = _unsubscribe_target(session, token, request)
         if target is None:
             return not_found(request)
         sub, _campaign_id, list_name = target
@@ -84,7 +87,7 @@ def one_click_unsubscribe(
 ) -> HTMLResponse:
     """RFC 8058 one-click: 200 with no redirect, idempotent, form-encoded or multipart."""
     with session_scope() as session:
-        target = _unsubscribe_target(session, token)
+        target = _unsubscribe_target(session, token, request)
         if target is None:
             return not_found(request)
         sub, campaign_id, list_name = target

@@ -62,8 +62,13 @@ def test_messy_export_report_matches_expectation(session: Session, tmp_path: Pat
             career_stage="clinician", topics=["lung"])  # fmt: skip
     maria = session.exec(select(Subscriber).where(Subscriber.name == "Maria Kowalski")).one()
     preferences.update(
-        session, subscriber=maria, lists=set(), topics={"lung"}, language="de",
-        tracking_consent=False, ip=None,
+        session,
+        subscriber=maria,
+        lists=set(),
+        topics={"lung"},
+        language="de",
+        tracking_consent=False,
+        ip=None,
     )  # fmt: skip  (the preference centre's own service call: she chose German)
     session.commit()
 
@@ -87,6 +92,9 @@ def test_messy_export_report_matches_expectation(session: Session, tmp_path: Pat
     assert forced == 1
     assert "rows 12 = created 0 + updated 1 + unchanged 6 + refused 5" in third
     session.expire_all()
-    assert session.exec(
-        select(Subscriber.language).where(Subscriber.email == "maria.kowalski@example.de")
-    ).one() == "en"
+    assert (
+        session.exec(
+            select(Subscriber.language).where(Subscriber.email == "maria.kowalski@example.de")
+        ).one()
+        == "en"
+    )
