@@ -100,7 +100,7 @@ def visible_text(html: str) -> str:
 def german_sources() -> set[str]:
     """German words with umlauts or ß in catalogues, settings defaults and demo content."""
     settings = get_settings()
-    texts = list(catalogue("de").values()) + [settings.org_postal_address]
+    texts = [*catalogue("de").values(), settings.org_postal_address]
     for item in [*content.ANNOUNCEMENTS, content.CAMPAIGN]:
         texts += [v for k, v in item.items() if k.endswith("_de") and isinstance(v, str)]
     texts += list(REASONS["de"].values())
