@@ -1,0 +1,1 @@
+"""Campaign reports: figures, their views, names of editions, per-segment figures."""
