@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -13,6 +12,7 @@ from sqlmodel import Session
 from service.audience.import_rows import ImportRow
 from service.audience.ledger import DOI_TEMPLATE_VERSION, consent_text
 from service.audience.pg_bulk import copy_rows, is_postgres, one_of
+from service.audience.seen_addresses import SeenAddresses
 from service.domain.addresses import email_hash
 from service.models.consent import ConsentEvent, ConsentEventKind
 from service.models.subscriber import Subscriber, SubscriberStatus
@@ -37,8 +37,7 @@ class BatchContext:
     dry_run: bool
     can_invite: bool
     overwrite: bool = False  # replace what subscribers chose themselves (language, preferences)
-    # 64-bit digest of each address -> first line: ~90 bytes per distinct address in memory
-    seen: dict[int, int] = field(default_factory=dict)
+    seen: SeenAddresses = field(default_factory=SeenAddresses)  # address -> its first line
 
 
 @dataclass
@@ -88,8 +87,7 @@ def write_batch(session: Session, rows: list[ImportRow], ctx: BatchContext) -> B
 
 def _duplicate(row: ImportRow, ctx: BatchContext) -> str | None:
     """The first row of an address wins; later ones are reported with that row's line."""
-    digest = int.from_bytes(hashlib.blake2b(row.email.encode(), digest_size=8).digest(), "big")
-    first = ctx.seen.setdefault(digest, row.line)
+    first = ctx.seen.first(row.email, row.line)
     return None if first == row.line else f"duplicate: same address as line {first}"
 
 
