@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from service.domain.errors import InvalidTransition
-
-
-class InquiryState(StrEnum):
-    """Lifecycle of a subscriber's question."""
-
-    NEW = "new"
-    FORWARDED = "forwarded"
-    ANSWERED = "answered"
-    CLOSED = "closed"
+from service.errors import InvalidTransition
+from service.models.inquiry import InquiryState
 
 
 class InquiryAction(StrEnum):

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from service.domain.inquiry_states import InquiryState
 from service.models._common import ts_column, utcnow
+
+
+class InquiryState(StrEnum):
+    """Lifecycle of a subscriber's question."""
+
+    NEW = "new"
+    FORWARDED = "forwarded"
+    ANSWERED = "answered"
+    CLOSED = "closed"
 
 
 class Inquiry(SQLModel, table=True):
@@ -18,7 +28,7 @@ class Inquiry(SQLModel, table=True):
     campaign_id: int | None = Field(default=None, index=True)
     announcement_id: int | None = Field(default=None, foreign_key="announcement.id")
     coordinator_id: int | None = Field(default=None, foreign_key="coordinator.id", index=True)
-    state: str = Field(default=InquiryState.NEW, max_length=16, index=True)
+    state: InquiryState = Field(default=InquiryState.NEW, sa_type=sa.String(16), index=True)
     text: str = ""
     language: str = Field(default="en", max_length=2)
     subject: str = Field(default="", max_length=500)

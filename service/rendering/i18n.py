@@ -7,7 +7,7 @@ from datetime import date, datetime
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 
 LANGUAGES = ("de", "en")
 

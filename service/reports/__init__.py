@@ -1,1 +1,1 @@
-"""Campaign reports: figures, their views, names of editions, per-segment figures."""
+"""Reports read campaigns, tracking and inbound; nothing below imports them."""
