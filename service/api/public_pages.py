@@ -14,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from service.api.web_texts import texts
 from service.audience.profile import ProfileRefused, field_label
 from service.audience.transactional import send_transactional
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.rendering.brand import brand_for
 from service.settings import get_settings
 

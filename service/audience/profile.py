@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from service.domain.errors import InvalidInput
 from service.domain.segment_ast import ATTRIBUTES
+from service.errors import InvalidInput
 from service.rendering.brand import topic_label
 from service.settings import ProfileField, Settings
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from service.domain.addresses import normalise_email
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.models import Coordinator
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.rendering.contract import placeholder
 
 FIELDS = {"first_name": "FN", "last_name": "LN", "name": "NM"}

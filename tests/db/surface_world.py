@@ -12,13 +12,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from service.addressing.link_tokens import make_preferences, make_unsubscribe
+from service.addressing.tokens import codec
 from service.audience.doi_mail import epoch_day
-from service.audience.token_port import make_confirm, make_preferences, make_unsubscribe
 from service.campaigns.assembly import build_plan
 from service.campaigns.editions import ensure_editions
 from service.demo.seed import seed
 from service.domain.campaign_states import CampaignStatus
-from service.mail.tokens import codec
 from service.models import Campaign, Edition, Subscriber
 from service.models._common import utcnow
 from service.settings import get_settings
@@ -60,7 +60,7 @@ def build_world(session: Session, *, subscribers: int = 60) -> World:
         assert reader.id is not None
         pages[language] = {
             "signup": f"/subscribe?lang={language}",
-            "confirm": f"/confirm/{make_confirm(reader.id, epoch_day(now))}",
+            "confirm": f"/confirm/{codec().confirm(reader.id, epoch_day(now))}",
             "preferences": f"/p/{make_preferences(reader.id)}",
             "unsubscribe": f"/u/{make_unsubscribe(reader.id, campaign.id)}",
             "archive": f"/archive/{language}",

@@ -16,13 +16,13 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service.addressing.link_tokens import make_preferences, make_unsubscribe
 from service.api.app import create_app
-from service.audience.token_port import make_preferences, make_unsubscribe
 from service.audience.withdrawal import unsubscribe_from_campaign
 from service.campaigns.assembly import build_plan
 from service.models import Campaign, Delivery, Subscriber, WithdrawalChannel
 from service.models._common import utcnow
-from service.tracking.reports import campaign_report
+from service.reports.campaign import campaign_report
 from tests.db.surface_world import build_world
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import dkim
 import pytest
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.mail.compose import EditionSkeleton, Recipient
 from service.rendering import merge_tags
 from service.rendering.edition import render_edition

@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Lowest first. Units in one tuple are peers: they must not import each other.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.errors",),  # the floor: every layer may raise these
+    ("service.settings_defaults",),  # default labels and form fields, plain data
     ("service.settings",),
     ("service.db", "service.migrate"),
     ("service.models",),  # tables and the enums typing their columns
