@@ -91,6 +91,10 @@ def refusal_text(exc: InvalidInput, lang: str) -> str:
     message = str(exc)
     if "email" in message.split(":", 1)[0]:
         return t["err_email"]
+    if message.startswith("name:"):
+        return t["err_text"].format(field=t["sub_name"])
+    if message.startswith("unsubscribed from everything"):
+        return t["prefs_unsubscribed"]
     if message.startswith("lists: unknown"):
         return t["err_unknown_list"]
     if message.startswith("lists:"):

@@ -14,6 +14,7 @@ from service.errors import NotFound
 from service.models import Campaign, Edition
 from service.models._common import as_utc, utcnow
 from service.models.campaign import CampaignStatus
+from service.rendering import merge_tags
 from service.rendering.contract import EditionInput
 from service.rendering.edition import render_web_view
 from service.settings import get_settings
@@ -53,8 +54,10 @@ def archive_entries(session: Session, *, language: str) -> list[ArchiveEntry]:
         spec = archived_input(session, campaign=campaign, language=language)
         sent_at = as_utc(campaign.finished_at or campaign.send_at or campaign.created_at)
         assert campaign.id is not None and sent_at is not None
-        titles = tuple(a.title for a in spec.announcements)
-        entries.append(ArchiveEntry(campaign.id, spec.subject, sent_at, titles))
+        # An anonymous reader: merge tags show their fallbacks.
+        titles = tuple(merge_tags.render(a.title, None) for a in spec.announcements)
+        subject = merge_tags.render(spec.subject, None)
+        entries.append(ArchiveEntry(campaign.id, subject, sent_at, titles))
     return entries
 
 
