@@ -195,7 +195,7 @@ class EditionSkeleton:
         values = header_values(meta, settings, boundary=self.boundary)
         self.h_from = H.fold("From", values["From"])
         self.h_subject = H.fold("Subject", values["Subject"])
-        # A subject with merge tags is compiled once; per recipient: join, fold (cached by name).
+        # A subject with merge tags is compiled once; per recipient: join, fold (cached per text).
         self.subject = merge_tags.compile_text(meta.subject)
         self._subject_cache: dict[str, bytes] = {}
         self.h_mime = H.fold("MIME-Version", "1.0") + H.fold("Content-Type", values["Content-Type"])
@@ -258,7 +258,8 @@ class EditionSkeleton:
         data = b"".join([head, b"\r\n", self.f_text, *text, self.f_html, *body_html, self.f_end])
         if self.signer is not None:
             canonical = [self.c_text, *c_text, self.c_html, *c_html, self.c_end]
-            subject_field = _field_tuple(h_subject)
+            constant = self.subject.constant
+            subject_field = self.const_fields["subject"] if constant else _field_tuple(h_subject)
             data = self._sign(variable, canonical, int(when.timestamp()), subject_field) + data
         envelope = verp_address(tok.verp(cid, sid), self.bounce_domain)
         return OutgoingMessage(envelope_from=envelope, rcpt=address, data=data, message_id=msg_id)
