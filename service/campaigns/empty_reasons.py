@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from service.campaigns.lifecycle import get_campaign
-from service.models import Announcement, AnnouncementSegment, ApprovalState, Segment
+from service.models import Announcement, AnnouncementSegment, ApprovalState, Campaign, Segment
 from service.models._common import as_utc, utcnow
 from service.rendering.i18n import locale_date
 from service.settings import get_settings
@@ -80,8 +80,8 @@ def empty_reasons(
     ui = ui if ui in REASONS else get_settings().operator_language
     texts = REASONS[ui]
     query = select(Announcement).order_by(col(Announcement.priority), col(Announcement.id))
-    if campaign.pinned_announcements:
-        query = query.where(col(Announcement.id).in_(campaign.pinned_announcements))
+    if chosen := _chosen_ids(campaign):
+        query = query.where(col(Announcement.id).in_(chosen))
     universe = list(session.exec(query))
     if not universe:
         return [texts["none"]]
@@ -95,6 +95,15 @@ def empty_reasons(
         title = a.title_de if language == "de" and a.title_de else a.title_en or a.slug
         lines.append(texts[key].format(title=title, **values))
     return lines
+
+
+def _chosen_ids(campaign: Campaign) -> list[int]:
+    """The announcements the team chose for the campaign ([]: every one is a candidate).
+
+    The one seam to the campaign<->announcement link: where picks replace pinned ids, this
+    becomes `picks.picked_ids(session, campaign_id=campaign.id)`.
+    """
+    return list(getattr(campaign, "pinned_announcements", None) or [])
 
 
 def _targeted(session: Session, segment_slug: str) -> set[int]:
