@@ -31,6 +31,7 @@ from service.models import TrackingEvent as TE
 from service.reports.edition_names import edition_names
 from service.reports.segments import SegmentStats, segment_stats
 from service.reports.unsubscribes import campaign_unsubscribes
+from service.settings import get_settings
 
 NO_EDITION = "(unknown)"  # anonymous opens carry no edition
 
@@ -257,8 +258,11 @@ def _series(session: Session, campaign_id: int) -> list[tuple[datetime, int, int
     return [(datetime.strptime(h, "%Y-%m-%d %H:%M"), o, c) for h, (o, c) in sorted(hours.items())]
 
 
-def campaign_report(session: Session, *, campaign_id: int, ui: str = "en") -> CampaignReport:
-    """The full report of one campaign."""
+def campaign_report(
+    session: Session, *, campaign_id: int, ui: str | None = None
+) -> CampaignReport:
+    """The full report of one campaign; edition names in `ui` (default: the team's language)."""
+    ui = ui or get_settings().operator_language
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise NotFound(f"campaign {campaign_id} does not exist")
