@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
@@ -16,9 +15,10 @@ from service.audience.profile import ProfileRefused, field_label
 from service.audience.transactional import send_transactional
 from service.errors import InvalidInput
 from service.rendering.brand import brand_for
+from service.resources import templates_dir
 from service.settings import get_settings
 
-templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates" / "web")
+templates = Jinja2Templates(directory=templates_dir() / "web")
 MailSender = Callable[[EmailMessage], None]
 
 

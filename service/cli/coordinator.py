@@ -18,9 +18,8 @@ def add(
     office: Annotated[str, typer.Option(help="office or programme")] = "",
     language: Annotated[str, typer.Option(help="de or en")] = "en",
 ) -> None:
-    """Add a coordinator; the address is checked like a subscriber's (exit 2 when invalid)."""
-    from rich.console import Console
-
+    """Add a coordinator; the address is checked like a subscriber's (exit 1 when invalid)."""
+    from service.cli.support import console, fail
     from service.content.coordinators import add_coordinator
     from service.db import session_scope
     from service.errors import InvalidInput
@@ -30,17 +29,16 @@ def add(
             row = add_coordinator(session, name=name, email=email, office=office, language=language)
             shown = f"coordinator {row.id}: {row.name} <{row.email}>"
     except InvalidInput as exc:
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=2) from None
-    Console().print(shown)
+        raise fail(str(exc)) from None
+    console.print(shown)
 
 
 @coordinator_app.command("list")
 def list_command() -> None:
     """Every coordinator with id, address, office and language."""
-    from rich.console import Console
     from rich.table import Table
 
+    from service.cli.support import console
     from service.content.coordinators import list_coordinators
     from service.db import session_scope
 
@@ -48,4 +46,4 @@ def list_command() -> None:
     with session_scope() as session:
         for c in list_coordinators(session):
             table.add_row(str(c.id), c.name, c.email, c.office, c.language)
-    Console().print(table)
+    console.print(table)

@@ -10,7 +10,7 @@ from tests.db.test_lint_report import _newsdesk
 
 def test_coordinator_address_is_checked_by_the_cli(session: Session) -> None:
     refused = _newsdesk("coordinator", "add", "Doctoral office", "not-an-email")
-    assert refused.returncode == 2
+    assert refused.returncode == 1  # a user error (cli.support.USER_ERROR)
     assert "invalid email address 'not-an-email'" in refused.stdout + refused.stderr
     assert session.exec(select(Coordinator)).first() is None
     added = _newsdesk("coordinator", "add", "Büro für Forschungsaufenthalte",
@@ -20,4 +20,4 @@ def test_coordinator_address_is_checked_by_the_cli(session: Session) -> None:
     listed = _newsdesk("coordinator", "list")
     assert "Büro für Forschungsaufenthalte" in listed.stdout
     bad_language = _newsdesk("coordinator", "add", "Office", "o@example.org", "--language", "fr")
-    assert bad_language.returncode == 2
+    assert bad_language.returncode == 1
