@@ -525,6 +525,101 @@ def upgrade() -> None:
             batch_op.f("ix_inquiry_subscriber_id"), ["subscriber_id"], unique=False
         )
 
+    op.create_table(
+        "login_failure",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("login_failure", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_login_failure_key"), ["key"], unique=False)
+
+    op.create_table(
+        "newsroom_user",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("totp_secret", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("disabled", sa.Boolean(), nullable=False),
+        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+        sa.Column("coordinator_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["coordinator_id"],
+            ["coordinator.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("newsroom_user", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_newsroom_user_coordinator_id"), ["coordinator_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_newsroom_user_email"), ["email"], unique=True)
+
+    op.create_table(
+        "api_token",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column(
+            "scopes",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["newsroom_user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_hash"),
+    )
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_token_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "audit_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("object_type", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("object_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column(
+            "detail",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["actor_id"], ["newsroom_user.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_audit_event_object", ["object_type", "object_id", "at"], unique=False
+        )
+
+    op.create_table(
+        "web_session",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("csrf_secret", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("pending_totp", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["newsroom_user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("id_hash"),
+    )
+    with op.batch_alter_table("web_session", schema=None) as batch_op:
+        batch_op.create_index("ix_web_session_expires", ["expires_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_web_session_user_id"), ["user_id"], unique=False)
+
     # ### end Alembic commands ###
 
     # The consent ledger is append-only on PostgreSQL (STANDARDS D2): a trigger refuses UPDATE
@@ -536,6 +631,28 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Revert this revision."""
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("web_session", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_web_session_user_id"))
+        batch_op.drop_index("ix_web_session_expires")
+
+    op.drop_table("web_session")
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_event_object")
+
+    op.drop_table("audit_event")
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_token_user_id"))
+
+    op.drop_table("api_token")
+    with op.batch_alter_table("newsroom_user", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_newsroom_user_email"))
+        batch_op.drop_index(batch_op.f("ix_newsroom_user_coordinator_id"))
+
+    op.drop_table("newsroom_user")
+    with op.batch_alter_table("login_failure", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_failure_key"))
+
+    op.drop_table("login_failure")
     with op.batch_alter_table("inquiry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inquiry_subscriber_id"))
         batch_op.drop_index(batch_op.f("ix_inquiry_state"))

@@ -27,6 +27,7 @@ from service.api.docs import mount_docs
 from service.errors import InvalidInput, InvalidTransition, NewsdeskError, NotFound
 from service.inbound.intake.webhook import make_inbound_router
 from service.settings import get_settings, is_production
+from service.web.mount import install_newsroom
 from workers.publish import process_inbound
 
 
@@ -54,6 +55,7 @@ def create_app() -> FastAPI:
     app.include_router(editions.router, prefix="/api")
     app.include_router(archive.router)
     app.include_router(inquiries.router, prefix="/api")
+    install_newsroom(app)  # /newsroom pages, their static files, GET / -> /newsroom/
 
     @app.exception_handler(IntegrityError)
     async def _conflict(_request: Request, exc: IntegrityError) -> JSONResponse:

@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.migrate",),  # Alembic; reads the revision over service.db
     ("service.models",),  # tables and the enums typing their columns
     ("service.domain",),  # state machines, segment rules, address normalisation
+    ("service.accounts", "service.audit"),  # newsroom users, roles, sessions; the audit log
     ("service.addressing",),  # tokens, sub-addresses, public URLs, edition-qualified links
     ("service.rendering",),
     ("service.mail", "service.webhooks"),  # outgoing mail; outgoing signed webhooks
@@ -43,8 +44,9 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("workers.tasks",),
     ("workers.publish",),
     ("service.api", "service.web", "service.cli"),  # entry points, independent of each other
+    ("service.api.app",),  # the ASGI app: composes the JSON API and the newsroom pages
 )
-ENTRY_POINTS = ("service.api", "service.web", "service.cli")
+ENTRY_POINTS = ("service.api", "service.web", "service.cli", "service.api.app")
 CELERY = ("celery", "kombu")
 ROOT_PACKAGES = ("service", "workers")  # their __init__ stays empty
 CELERY_ALLOWED = ("workers",)  # only workers/ builds, runs or publishes Celery messages
