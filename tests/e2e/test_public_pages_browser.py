@@ -27,7 +27,7 @@ from service.models import Campaign, Edition, Subscriber
 from service.models._common import utcnow
 from service.settings import get_settings
 from tests.db.surface_world import World, build_world
-from tests.e2e.test_browser_render import ARTIFACTS, DOCS, WIDTHS, browser  # noqa: F401
+from tests.e2e.test_browser_render import ARTIFACTS, DOCS, WIDTHS
 from tests.integration.smtp_servers import free_port
 
 PAGES = (
@@ -84,7 +84,7 @@ def _check_chrome(page: Any, language: str, name: str) -> None:
 
 
 def test_public_pages_carry_the_brand_and_fit(
-    browser: Any,  # noqa: F811
+    browser: Any,
     live: tuple[str, World],
 ) -> None:
     base, world = live
@@ -102,7 +102,7 @@ def test_public_pages_carry_the_brand_and_fit(
             page.close()
 
 
-def test_demo_editions_screenshots(browser: Any, live: tuple[str, World], session: Session) -> None:  # noqa: F811
+def test_demo_editions_screenshots(browser: Any, live: tuple[str, World], session: Session) -> None:
     """The largest German and English demo edition as a reader gets it (filled), both widths."""
     _base, world = live
     for language in ("de", "en"):
