@@ -1,9 +1,9 @@
 """Why a preview holds no items: each announcement that could have been in it, and what kept it out.
 
-The universe is the campaign's pinned announcements when it pins some, else every announcement
-(the same scope `assembly.candidate_announcements` filters). Reasons, in the team's language:
-still a draft, outside its validity window, targets none of the previewed segment, or has no
-text in the language while missing translations are omitted.
+The universe is the announcements the team picked for the campaign when it has picks, else every
+announcement (the same scope `assembly.candidate_announcements` filters). Reasons, in the
+team's language: still a draft, outside its validity window, targets none of the previewed
+segment, or has no text in the language while missing translations are omitted.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from service.campaigns.lifecycle import get_campaign
-from service.models import Announcement, AnnouncementSegment, ApprovalState, Campaign, Segment
+from service.campaigns.picks import picked_ids
+from service.models import Announcement, AnnouncementSegment, ApprovalState, Segment
 from service.models._common import as_utc, utcnow
 from service.rendering.i18n import locale_date
 from service.settings import get_settings
@@ -80,7 +81,7 @@ def empty_reasons(
     ui = ui if ui in REASONS else get_settings().operator_language
     texts = REASONS[ui]
     query = select(Announcement).order_by(col(Announcement.priority), col(Announcement.id))
-    if chosen := _chosen_ids(campaign):
+    if chosen := picked_ids(session, campaign_id=campaign.id):
         query = query.where(col(Announcement.id).in_(chosen))
     universe = list(session.exec(query))
     if not universe:
@@ -95,15 +96,6 @@ def empty_reasons(
         title = a.title_de if language == "de" and a.title_de else a.title_en or a.slug
         lines.append(texts[key].format(title=title, **values))
     return lines
-
-
-def _chosen_ids(campaign: Campaign) -> list[int]:
-    """The announcements the team chose for the campaign ([]: every one is a candidate).
-
-    The one seam to the campaign<->announcement link: where picks replace pinned ids, this
-    becomes `picks.picked_ids(session, campaign_id=campaign.id)`.
-    """
-    return list(getattr(campaign, "pinned_announcements", None) or [])
 
 
 def _targeted(session: Session, segment_slug: str) -> set[int]:

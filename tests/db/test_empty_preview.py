@@ -42,3 +42,19 @@ def test_empty_preview_names_each_reason(session: Session) -> None:
     assert "nothing to preview (pis, de)" in result.stdout
     assert "„München und Chicago unterzeichnen" not in result.stdout  # operator language: en
     assert "does not target the segment “pis”" in result.stdout
+
+
+def test_only_the_picked_announcements_are_explained(session: Session) -> None:
+    """With picks, the reasons name only the announcements the team chose for the campaign."""
+    from service.campaigns.empty_reasons import empty_reasons
+    from service.campaigns.picks import set_picks
+
+    campaign_id = _seeded(session)
+    mou = session.exec(select(Announcement).where(Announcement.slug == "mou-signed")).one()
+    assert mou.id is not None
+    mou.approval = ApprovalState.DRAFT
+    session.add(mou)
+    set_picks(session, campaign_id=campaign_id, announcement_ids=[mou.id])
+    session.commit()
+    reasons = empty_reasons(session, campaign_id=campaign_id, segment_slug=None, language="en")
+    assert len(reasons) == 1 and "is still a draft" in reasons[0]
