@@ -19,6 +19,14 @@ from service.models.inbound import (
     InboundStatus,
     SenderAlert,
 )
+from service.models.inbox import (
+    CannedAnswer,
+    CoordinatorAbsence,
+    InquiryMessage,
+    MessageKind,
+    MessageState,
+    TriageOwner,
+)
 from service.models.inquiry import AckLog, Inquiry
 from service.models.segment import Segment, SegmentBase
 from service.models.subscriber import Language, Subscriber, SubscriberBase, SubscriberStatus
@@ -38,10 +46,12 @@ __all__ = [
     "Campaign",
     "CampaignBase",
     "CampaignSegment",
+    "CannedAnswer",
     "ComplaintEvent",
     "ConsentEvent",
     "ConsentEventKind",
     "Coordinator",
+    "CoordinatorAbsence",
     "CoordinatorBase",
     "DeadLetter",
     "Delivery",
@@ -51,8 +61,11 @@ __all__ = [
     "InboundMessage",
     "InboundStatus",
     "Inquiry",
+    "InquiryMessage",
     "Language",
     "ListSubscription",
+    "MessageKind",
+    "MessageState",
     "Segment",
     "SegmentBase",
     "SenderAlert",
@@ -63,6 +76,7 @@ __all__ = [
     "SuppressionReason",
     "TrackingEvent",
     "TrackingKind",
+    "TriageOwner",
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookStatus",

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
-from service.domain.inquiry_states import InquiryState
-from service.models._common import ts_column, utcnow
+from service.domain.inquiry_states import InquiryState, RoutingReason
+from service.models._common import json_column, ts_column, utcnow
 
 
 class Inquiry(SQLModel, table=True):
@@ -29,6 +29,23 @@ class Inquiry(SQLModel, table=True):
     forwarded_at: datetime | None = Field(default=None, sa_column=ts_column())
     answered_at: datetime | None = Field(default=None, sa_column=ts_column())
     reminded_at: datetime | None = Field(default=None, sa_column=ts_column())
+    # How the router placed it, which announcements it proposes (ids, likeliest first), and for
+    # whom it was meant when an absence sent it to a substitute.
+    routed_by: str = Field(default=RoutingReason.TRIAGE, max_length=24)
+    proposals: list[int] = Field(default_factory=list, sa_column=json_column(nullable=False))
+    intended_coordinator_id: int | None = Field(default=None, foreign_key="coordinator.id")
+    # The response clock, in business seconds of the assignee's office calendar: `clock_used_s`
+    # were spent before `clock_started_at`; a stopped clock (waiting, answered) has no start.
+    target_s: int = 0
+    clock_used_s: float = 0.0
+    clock_started_at: datetime | None = Field(default=None, sa_column=ts_column())
+    due_at: datetime | None = Field(default=None, sa_column=ts_column(index=True))
+    first_answered_at: datetime | None = Field(default=None, sa_column=ts_column())
+    warned_at: datetime | None = Field(default=None, sa_column=ts_column())
+    escalated_at: datetime | None = Field(default=None, sa_column=ts_column())
+    escalated_to_id: int | None = Field(default=None, foreign_key="coordinator.id")
+    triaged_at: datetime | None = Field(default=None, sa_column=ts_column())
+    version: int = 1  # bumped by every change a form or an answer must not overwrite unseen
 
 
 class AckLog(SQLModel, table=True):

@@ -1,0 +1,42 @@
+"""Short mails the inbox sends to coordinators: follow-ups, warnings, escalations, held answers.
+
+Each carries the inquiry's answer address as Reply-To (replying answers the subscriber, like
+the hand-off) and a link to the thread in the newsroom.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formataddr, make_msgid
+
+from service.inbound.answer_tokens import ANSWER_PREFIX, encode_answer_token
+from service.models import Coordinator, Inquiry
+from service.settings import get_settings
+
+
+def thread_url(inquiry_id: int) -> str:
+    """Where the newsroom shows this inquiry."""
+    s = get_settings()
+    return f"{(s.newsroom_url or s.public_url).rstrip('/')}/inbox/inquiries/{inquiry_id}"
+
+
+def notice(
+    *, inquiry: Inquiry, to: Coordinator, subject: str, body: str, answerable: bool = True
+) -> EmailMessage:
+    """A notice about `inquiry` to one coordinator, threaded under the hand-off."""
+    s = get_settings()
+    msg = EmailMessage(policy=SMTP)
+    msg["From"] = formataddr((s.from_name, s.from_address))
+    msg["To"] = formataddr((" ".join(to.name.split()), to.email))
+    if answerable:
+        token = encode_answer_token(inquiry.id or 0, s.secret_bytes)
+        msg["Reply-To"] = f"{ANSWER_PREFIX}+{token}@{s.reply_domain}"
+    msg["Subject"] = " ".join(f"[Newsdesk inquiry #{inquiry.id}] {subject}".split())
+    msg["Message-ID"] = make_msgid(domain=s.message_id_domain)
+    msg["Auto-Submitted"] = "auto-generated"
+    if inquiry.handoff_message_id:
+        msg["In-Reply-To"] = inquiry.handoff_message_id
+        msg["References"] = inquiry.handoff_message_id
+    msg.set_content(f"{body}\n\n{thread_url(inquiry.id or 0)}\n")
+    return msg
