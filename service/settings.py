@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     )  # fmt: skip
     inquiry_target_hours: float = Field(16.0, gt=0, description="first answer: 2 working days")
     inquiry_warn_before_hours: float = Field(4.0, ge=0, description="warn this long before due")
+    inquiry_triage_after_hours: float = Field(
+        8.0, ge=0, description="after escalating to the deputy, this long overdue: to triage"
+    )
     inbox_clock_interval_s: float = Field(60.0, gt=0, description="beat period of the SLA check")
     triage_acknowledgement: bool = True  # acknowledge replies that land in triage
     newsroom_url: str | None = None  # base of links in inbox mails; None = public_url

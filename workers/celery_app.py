@@ -45,6 +45,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         include=[
             "workers.tasks.campaigns",
             "workers.tasks.inbound",
+            "workers.tasks.inbox",
             "workers.tasks.maintenance",
             "workers.tasks.tracking",
         ],
@@ -60,6 +61,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "newsdesk.send_batch": {"queue": "send"},
             "newsdesk.scan_due": {"queue": "default"},
             "newsdesk.process_inbound": {"queue": "inbound"},
+            "newsdesk.send_inquiry_answers": {"queue": "inbound"},
+            "newsdesk.inbox_clock": {"queue": "inbound"},
             "newsdesk.ingest_tracking": {"queue": "track"},
             "newsdesk.deliver_webhooks": {"queue": "track"},
         },
@@ -89,6 +92,12 @@ def make_celery(settings: Settings | None = None) -> Celery:
                 "options": {"expires": settings.tracking_ingest_interval_s * 5},
             },
             "deliver-webhooks": {"task": "newsdesk.deliver_webhooks", "schedule": 10.0},
+            # response targets: idempotent (each step stamped once), so a missed tick is harmless
+            "inbox-clock": {
+                "task": "newsdesk.inbox_clock",
+                "schedule": settings.inbox_clock_interval_s,
+                "options": {"expires": settings.inbox_clock_interval_s * 2},
+            },
         },
         timezone="UTC",
     )

@@ -141,9 +141,12 @@ def _queue(
     entry.state = MessageState.QUEUED
     entry.message_id = make_msgid(domain=get_settings().message_id_domain)
     inquiry.state = next_state(inquiry.state, InquiryAction.WAIT if wait else InquiryAction.ANSWER)
-    inquiry.first_answered_at = inquiry.first_answered_at or now
+    calendar = sla.calendar_of(session, inquiry)
+    if inquiry.first_answered_at is None:
+        inquiry.first_answered_at = now
+        inquiry.first_answer_s = sla.used_seconds(inquiry, calendar, now)
     inquiry.answered_at, inquiry.version = now, inquiry.version + 1
-    sla.follow_state(inquiry, sla.calendar_of(session, inquiry), now)
+    sla.follow_state(inquiry, calendar, now)
     session.add_all([entry, inquiry])
     session.flush()
     return entry

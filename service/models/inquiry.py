@@ -41,6 +41,7 @@ class Inquiry(SQLModel, table=True):
     clock_started_at: datetime | None = Field(default=None, sa_column=ts_column())
     due_at: datetime | None = Field(default=None, sa_column=ts_column(index=True))
     first_answered_at: datetime | None = Field(default=None, sa_column=ts_column())
+    first_answer_s: float | None = None  # business seconds the first answer took (figures)
     warned_at: datetime | None = Field(default=None, sa_column=ts_column())
     escalated_at: datetime | None = Field(default=None, sa_column=ts_column())
     escalated_to_id: int | None = Field(default=None, foreign_key="coordinator.id")

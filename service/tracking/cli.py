@@ -13,12 +13,14 @@ from rich.table import Table
 from service import webhooks
 from service.db import session_scope
 from service.domain.errors import NewsdeskError
+from service.inbox.cli import inbox_report
 from service.tracking.report_views import to_csv, to_html
 from service.tracking.reports import CampaignReport, campaign_report
 
 report_app = typer.Typer(help="Campaign reports: tables, CSV, HTML.", no_args_is_help=True)
 webhook_app = typer.Typer(help="Outgoing webhooks: list deliveries, replay.", no_args_is_help=True)
 console = Console()
+report_app.command("inbox")(inbox_report)
 
 
 def _load(campaign_id: int) -> CampaignReport:
