@@ -129,6 +129,10 @@ def _apply(
         return Outcome(kind=v.kind, action="unsubscribed")
     if v.kind == "inquiry":
         return _new_inquiry(session, row, v, target, subscriber, topics)
+    if v.kind == "unknown" and target is not None and not v.is_automatic:
+        # A person answered our mail but nothing of their own survived trimming (only quotes,
+        # or an attachment): still a question for somebody, never left unrouted.
+        return _new_inquiry(session, row, v, target, subscriber, topics)
     return Outcome(kind=v.kind, action="recorded")
 
 

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from service.domain.errors import InvalidInput, InvalidTransition, NotFound
 from service.domain.inquiry_states import InquiryAction, InquiryState, next_state
 from service.inbox import sla, thread
+from service.mail.compose import new_message_id
 from service.models import Inquiry, InquiryMessage, MessageKind, MessageState, Subscriber
 from service.settings import get_settings
 
@@ -136,10 +137,8 @@ def _queue(
     session: Session, inquiry: Inquiry, entry: InquiryMessage, now: datetime, wait: bool
 ) -> InquiryMessage:
     """The answer goes out: state, clock, first-answer time; the Message-ID is fixed now."""
-    from email.utils import make_msgid
-
     entry.state = MessageState.QUEUED
-    entry.message_id = make_msgid(domain=get_settings().message_id_domain)
+    entry.message_id = new_message_id(get_settings().message_id_domain)  # short: never folded
     inquiry.state = next_state(inquiry.state, InquiryAction.WAIT if wait else InquiryAction.ANSWER)
     calendar = sla.calendar_of(session, inquiry)
     if inquiry.first_answered_at is None:

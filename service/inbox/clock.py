@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -108,8 +108,8 @@ def add_business_seconds(calendar: OfficeCalendar, start: datetime, seconds: flo
         if closes <= lo:
             continue
         room = (closes - lo).total_seconds()
-        if remaining <= room:
-            return lo + timedelta(seconds=remaining)
+        if remaining <= room:  # in UTC: SQLite keeps the wall time and drops the offset
+            return (lo + timedelta(seconds=remaining)).astimezone(UTC)
         remaining -= room
     raise InvalidInput(f"calendar {calendar.name!r} has no working hours within {MAX_DAYS} days")
 
