@@ -1,4 +1,4 @@
-"""An absence window sends new inquiries, reminders and notices to the substitute; it ends on time."""
+"""An absence sends new inquiries, reminders and warnings to the substitute; it ends on time."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from service.domain.errors import InvalidInput
 from service.inbox.absence import set_absence
 from service.models import AckLog
 from tests.db.inbox_fixtures import InboxWorld, berlin
-from tests.db.inbox_fixtures import inbox as inbox  # noqa: F401 - fixture
+from tests.db.inbox_fixtures import inbox as inbox
 
 
 def _absent(inbox: InboxWorld, until_hour: int = 8) -> None:

@@ -19,9 +19,9 @@ from service.inbox.lifecycle import add_note, close, reopen
 from service.mail.dkim_keys import write_demo_key
 from service.models import InquiryMessage
 from service.settings import get_settings
-from tests.db.inbox_fixtures import DECODER, InboxWorld
-from tests.db.inbox_fixtures import inbox as inbox  # noqa: F401 - fixture
 from tests.db.inbound_fixtures import store
+from tests.db.inbox_fixtures import DECODER, InboxWorld
+from tests.db.inbox_fixtures import inbox as inbox
 
 WEB = Author("Rita (newsroom)", user_id=7)
 
@@ -52,8 +52,10 @@ def test_late_email_answer_after_a_browser_answer_is_held(inbox: InboxWorld) -> 
     assert "Rita (newsroom) answered" in told.get_content()
     held = inbox.session.exec(select(InquiryMessage).where(InquiryMessage.state == "held")).one()
     assert held.channel == "email" and held.author_coordinator_id == inbox.stays.id
-    released = confirm_held(inbox.session, entry_id=held.id, author=Author(
-        "Research stays", coordinator_id=inbox.stays.id), now=inbox.clock.now(), send=True)  # fmt: skip
+    stays = Author("Research stays", coordinator_id=inbox.stays.id)
+    released = confirm_held(
+        inbox.session, entry_id=held.id, author=stays, now=inbox.clock.now(), send=True
+    )
     assert released.state == "queued" and released.message_id
 
 

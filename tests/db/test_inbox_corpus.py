@@ -1,4 +1,4 @@
-"""No inquiry waits unrouted: 200 real corpus mails each end in an inbox, triage or a non-inquiry class."""
+"""No inquiry waits unrouted: 200 corpus mails each end in an inbox, triage or a non-inquiry class."""
 
 from __future__ import annotations
 
@@ -45,8 +45,10 @@ def corpus_jobs(session: Session) -> list[tuple[str, list[str], bytes]]:
             verp = f"bounces+{tok.verp(summary.campaign_id, sid)}@{s.bounce_domain}"
             jobs.append(("", [verp], path.read_bytes()))
             continue
-        to = f"reply+{tok.reply(summary.campaign_id, sid, rng.choice([0, *anns]))}@{s.reply_domain}"
-        raw = _wrap_reply(path.read_bytes(), sender=email, to=to) if body_only else path.read_bytes()
+        token = tok.reply(summary.campaign_id, sid, rng.choice([0, *anns]))
+        to = f"reply+{token}@{s.reply_domain}"
+        raw = path.read_bytes()
+        raw = _wrap_reply(raw, sender=email, to=to) if body_only else raw
         jobs.append((email, [to], raw))
     assert len(jobs) == 200, taken
     return jobs

@@ -6,7 +6,7 @@ from datetime import UTC
 
 from service.inbox.escalation import check_targets
 from tests.db.inbox_fixtures import InboxWorld, berlin
-from tests.db.inbox_fixtures import inbox as inbox  # noqa: F401 - fixture
+from tests.db.inbox_fixtures import inbox as inbox
 
 
 def _run_twice(inbox: InboxWorld, when) -> list:
