@@ -1,4 +1,4 @@
-"""No inquiry waits unrouted: 200 corpus mails each end in an inbox, triage or a non-inquiry class."""
+"""200 corpus mails, none lost: each end in an inbox, triage or a non-inquiry kind."""
 
 from __future__ import annotations
 
