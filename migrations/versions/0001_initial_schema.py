@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 07:39:05.336226
+Create Date: 2026-12-01 07:45:27.720063
 """
 
 from collections.abc import Sequence
@@ -147,6 +147,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("inboundmessage", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_inboundmessage_status"), ["status"], unique=False)
+
+    op.create_table(
+        "login_failure",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=400), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("login_failure", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_login_failure_key"), ["key"], unique=False)
 
     op.create_table(
         "segment",
@@ -431,6 +441,31 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("subscriber_id", "list_slug"),
     )
     op.create_table(
+        "newsroom_user",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("totp_secret", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("disabled", sa.Boolean(), nullable=False),
+        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+        sa.Column("coordinator_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["coordinator_id"],
+            ["coordinator.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("newsroom_user", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_newsroom_user_coordinator_id"), ["coordinator_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_newsroom_user_email"), ["email"], unique=True)
+
+    op.create_table(
         "senderalert",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("inbound_message_id", sa.Integer(), nullable=True),
@@ -528,6 +563,48 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("announcement_id", "segment_id"),
     )
     op.create_table(
+        "api_token",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column(
+            "scopes",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["newsroom_user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_hash"),
+    )
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_token_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "audit_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("object_type", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("object_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column(
+            "detail",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["actor_id"], ["newsroom_user.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_audit_event_object", ["object_type", "object_id", "at"], unique=False
+        )
+
+    op.create_table(
         "inquiry",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("subscriber_id", sa.Integer(), nullable=True),
@@ -605,6 +682,24 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "web_session",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("csrf_secret", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("pending_totp", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["newsroom_user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("id_hash"),
+    )
+    with op.batch_alter_table("web_session", schema=None) as batch_op:
+        batch_op.create_index("ix_web_session_expires", ["expires_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_web_session_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
         "inquirymessage",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("inquiry_id", sa.Integer(), nullable=False),
@@ -657,6 +752,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_inquirymessage_inquiry_id"))
 
     op.drop_table("inquirymessage")
+    with op.batch_alter_table("web_session", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_web_session_user_id"))
+        batch_op.drop_index("ix_web_session_expires")
+
+    op.drop_table("web_session")
     with op.batch_alter_table("inquiry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inquiry_subscriber_id"))
         batch_op.drop_index(batch_op.f("ix_inquiry_state"))
@@ -665,6 +765,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_inquiry_campaign_id"))
 
     op.drop_table("inquiry")
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_event_object")
+
+    op.drop_table("audit_event")
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_token_user_id"))
+
+    op.drop_table("api_token")
     op.drop_table("announcementsegment")
     with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
         batch_op.drop_index("ix_webhook_delivery_status_next")
@@ -681,6 +789,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_senderalert_campaign_id"))
 
     op.drop_table("senderalert")
+    with op.batch_alter_table("newsroom_user", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_newsroom_user_email"))
+        batch_op.drop_index(batch_op.f("ix_newsroom_user_coordinator_id"))
+
+    op.drop_table("newsroom_user")
     op.drop_table("list_subscription")
     with op.batch_alter_table("edition", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_edition_campaign_id"))
@@ -732,6 +845,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_segment_slug"))
 
     op.drop_table("segment")
+    with op.batch_alter_table("login_failure", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_login_failure_key"))
+
+    op.drop_table("login_failure")
     with op.batch_alter_table("inboundmessage", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inboundmessage_status"))
 

@@ -21,6 +21,7 @@ from service.api.deps import require_admin
 from service.domain.errors import InvalidInput, InvalidTransition, NewsdeskError, NotFound
 from service.inbound.webhook import make_inbound_router
 from service.settings import get_settings, is_production
+from service.web.mount import install_newsroom
 
 
 def enqueue_inbound(message_id: int) -> None:
@@ -47,6 +48,7 @@ def create_app() -> FastAPI:
     app.include_router(editions.router, prefix="/api")
     app.include_router(archive.router)
     app.include_router(inquiries.router, prefix="/api")
+    install_newsroom(app)  # /newsroom pages, their static files, GET / -> /newsroom/
 
     @app.exception_handler(NewsdeskError)
     async def _domain_error(_request: Request, exc: NewsdeskError) -> JSONResponse:

@@ -6,6 +6,8 @@ from service.models.announcement import (
     AnnouncementSegment,
     ApprovalState,
 )
+from service.models.api_token import ApiToken
+from service.models.audit import AuditEvent
 from service.models.campaign import Campaign, CampaignBase, CampaignSegment, Edition
 from service.models.consent import ConsentEvent, ConsentEventKind, WithdrawalChannel
 from service.models.coordinator import Coordinator, CoordinatorBase
@@ -28,11 +30,14 @@ from service.models.inbox import (
     TriageOwner,
 )
 from service.models.inquiry import AckLog, Inquiry
+from service.models.login_failure import LoginFailure
 from service.models.segment import Segment, SegmentBase
 from service.models.subscriber import Language, Subscriber, SubscriberBase, SubscriberStatus
 from service.models.subscription import ListSubscription
 from service.models.suppression import Suppression, SuppressionReason
 from service.models.tracking import TrackingEvent, TrackingKind
+from service.models.user import Role, UiLanguage, User
+from service.models.web_session import WebSession
 from service.models.webhook import WebhookDelivery, WebhookEndpoint, WebhookStatus
 
 __all__ = [
@@ -41,7 +46,9 @@ __all__ = [
     "Announcement",
     "AnnouncementBase",
     "AnnouncementSegment",
+    "ApiToken",
     "ApprovalState",
+    "AuditEvent",
     "BounceScore",
     "Campaign",
     "CampaignBase",
@@ -64,8 +71,10 @@ __all__ = [
     "InquiryMessage",
     "Language",
     "ListSubscription",
+    "LoginFailure",
     "MessageKind",
     "MessageState",
+    "Role",
     "Segment",
     "SegmentBase",
     "SenderAlert",
@@ -77,6 +86,9 @@ __all__ = [
     "TrackingEvent",
     "TrackingKind",
     "TriageOwner",
+    "UiLanguage",
+    "User",
+    "WebSession",
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookStatus",
