@@ -63,6 +63,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "newsdesk.process_inbound": {"queue": "inbound"},
             "newsdesk.send_inquiry_answers": {"queue": "inbound"},
             "newsdesk.inbox_clock": {"queue": "inbound"},
+            "newsdesk.notify_inquiry_holders": {"queue": "inbound"},
             "newsdesk.ingest_tracking": {"queue": "track"},
             "newsdesk.deliver_webhooks": {"queue": "track"},
         },

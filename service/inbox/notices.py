@@ -18,7 +18,7 @@ from service.settings import get_settings
 def thread_url(inquiry_id: int) -> str:
     """Where the newsroom shows this inquiry."""
     s = get_settings()
-    return f"{(s.newsroom_url or s.public_url).rstrip('/')}/inbox/inquiries/{inquiry_id}"
+    return f"{(s.newsroom_url or s.public_url).rstrip('/')}/newsroom/inbox/{inquiry_id}"
 
 
 def notice(

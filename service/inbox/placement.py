@@ -78,6 +78,23 @@ def assign(
     return mails
 
 
+def handoffs_for(session: Session, *, inquiry_id: int, now: datetime) -> list[EmailMessage]:
+    """Hand-offs to whoever holds the inquiry now (for entry points that send later)."""
+    inquiry = session.get(Inquiry, inquiry_id)
+    if inquiry is None:
+        return []
+    holder = session.get(Coordinator, inquiry.coordinator_id) if inquiry.coordinator_id else None
+    ann = session.get(Announcement, inquiry.announcement_id) if inquiry.announcement_id else None
+    mails = _handoffs(
+        session, inquiry, [holder] if holder else triage_owners(session, now=now), ann
+    )
+    if mails:
+        inquiry.handoff_message_id = str(mails[0]["Message-ID"])
+        session.add(inquiry)
+        session.flush()
+    return mails
+
+
 def _assignee(session: Session, coordinator_id: int | None, now: datetime) -> Coordinator | None:
     """The coordinator who answers now for `coordinator_id` (absences followed)."""
     if coordinator_id is None:

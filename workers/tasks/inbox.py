@@ -35,6 +35,21 @@ def inbox_clock() -> dict[str, int]:
     return {"notices": send_outgoing(mails)}
 
 
+@celery_app.task(name="newsdesk.notify_inquiry_holders", base=NewsdeskTask)
+def notify_inquiry_holders(inquiry_id: int) -> dict[str, int]:
+    """Hand-offs after a reassignment or a triage assignment made in the newsroom."""
+    from service.inbox.placement import handoffs_for
+
+    with session_scope() as session:
+        mails = handoffs_for(session, inquiry_id=inquiry_id, now=SystemClock().now())
+    return {"sent": send_outgoing(mails)}
+
+
+def enqueue_handoffs(inquiry_id: int) -> None:
+    """Publish the hand-off task; call after the commit that moved the inquiry."""
+    notify_inquiry_holders.delay(inquiry_id)
+
+
 def enqueue_answers(entry_ids: list[int]) -> None:
     """Publish the send task; call after the commit that queued the answers."""
     if entry_ids:
