@@ -128,6 +128,8 @@ class Settings(BaseSettings):
     )
     inbox_clock_interval_s: float = Field(60.0, gt=0, description="beat period of the SLA check")
     triage_acknowledgement: bool = True  # acknowledge replies that land in triage
+    # newsroom roles whose (enabled) users own triage besides the named owners, e.g. ["approver"]
+    triage_owner_roles: list[str] = Field(default_factory=list)
     newsroom_url: str | None = None  # base of links in inbox mails; None = public_url
     timezone: str = "Europe/Berlin"
     missing_translation: str = Field("fallback", pattern="^(fallback|omit)$")

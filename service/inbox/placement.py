@@ -36,9 +36,29 @@ def triage_owners(session: Session, *, now: datetime) -> list[Coordinator]:
     if legacy is not None and legacy not in ids:
         ids.append(legacy)
     answering = {answering_for(session, coordinator_id=i, now=now) for i in ids}
-    if not answering:
+    named = (
+        list(session.exec(select(Coordinator).where(col(Coordinator.id).in_(answering))))
+        if answering
+        else []
+    )
+    return named + _role_owners(session, {c.email.lower() for c in named})
+
+
+def _role_owners(session: Session, known: set[str]) -> list[Coordinator]:
+    """Users of the roles that own triage, as unsaved stand-ins (a name and an address)."""
+    from service.models import User
+
+    roles = get_settings().triage_owner_roles
+    if not roles:
         return []
-    return list(session.exec(select(Coordinator).where(col(Coordinator.id).in_(answering))))
+    users = session.exec(
+        select(User).where(col(User.role).in_(roles), col(User.disabled).is_(False))
+    )
+    return [
+        Coordinator(name=u.display_name, email=u.email)
+        for u in users
+        if u.email.lower() not in known
+    ]
 
 
 def assign(
