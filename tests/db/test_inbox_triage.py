@@ -10,7 +10,7 @@ from service.inbox.lifecycle import assign_announcement
 from service.models import Announcement, Coordinator
 from service.settings import get_settings
 from tests.db.inbox_fixtures import InboxWorld
-from tests.db.inbox_fixtures import inbox as inbox  # noqa: F401 - fixture
+from tests.db.inbox_fixtures import inbox as inbox
 
 
 def _conference(inbox: InboxWorld) -> Announcement:
