@@ -89,7 +89,7 @@ def context_factory(browser: Any) -> Iterator[Any]:
 
 
 def _reply(stack: InboxStack, *, subscriber: Subscriber, ann: Announcement | None, text: str,
-           message_id: str) -> str:  # fmt: skip
+           message_id: str, subject: str) -> str:  # fmt: skip
     """The subscriber replies to the newsletter item over SMTP; returns the subject."""
     with session_scope() as session:
         from service.models import Campaign
@@ -100,7 +100,6 @@ def _reply(stack: InboxStack, *, subscriber: Subscriber, ann: Announcement | Non
     msg = EmailMessage()
     msg["From"] = f"{subscriber.name} <{subscriber.email}>"
     msg["To"], msg["Message-ID"] = to, message_id
-    subject = f"AW: Partnerschafts-Newsletter {uuid.uuid4().hex[:6]}"
     msg["Subject"] = subject
     msg.set_content(f"{text}\n\nViele Grüße\n{subscriber.name}\n\n> Ursprüngliche Nachricht\n")
     stack.send_reply(msg.as_bytes(), mail_from=subscriber.email, rcpt=to)
@@ -143,6 +142,7 @@ def test_reply_over_smtp_is_answered_from_the_inbox_with_a_dkim_signed_threaded_
 ) -> None:
     subscriber, ann, owner, other = _world()
     subject = _reply(stack, subscriber=subscriber, ann=ann, message_id="<e2e-q1@uni.example>",
+                     subject="AW: Forschungsaufenthalte in Chicago – wie lange?",
                      text="Wie lange dauert ein Forschungsaufenthalt in Chicago?")  # fmt: skip
     inquiry = wait_for(lambda: _inquiry_for(subject), 30, "the worker to route the reply")
     assert inquiry.coordinator_id == owner.id and inquiry.routed_by == "reply_token"
@@ -199,6 +199,7 @@ def test_notes_close_reopen_reassign_and_triage_through_the_pages(
 ) -> None:
     subscriber, ann, owner, other = _world()
     subject = _reply(stack, subscriber=subscriber, ann=ann, message_id="<e2e-q2@uni.example>",
+                     subject="AW: Reisekosten beim Forschungsaufenthalt",
                      text="Gibt es Zuschüsse für die Reise?")  # fmt: skip
     inquiry = wait_for(lambda: _inquiry_for(subject), 30, "the worker to route the reply")
     before = len(_answers_to(stack, subscriber.email))
@@ -233,6 +234,7 @@ def test_notes_close_reopen_reassign_and_triage_through_the_pages(
 
     # Triage: an edition-level reply nobody's rule places; the admin assigns it in one click
     lost = _reply(stack, subscriber=subscriber, ann=None, message_id="<e2e-q3@uni.example>",
+                  subject="AW: Partnerschafts-Newsletter Dezember",
                   text="Wie funktioniert die Bewerbung für den Aufenthalt?")  # fmt: skip
     triaged = wait_for(lambda: _inquiry_for(lost), 30, "the worker to route the reply")
     assert triaged.coordinator_id is None and triaged.proposals

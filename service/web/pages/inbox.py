@@ -16,6 +16,7 @@ from service.accounts.permissions import allowed
 from service.domain.errors import NotFound
 from service.inbox import canned
 from service.inbox.clock import SystemClock
+from service.inbox.figures import inbox_figures
 from service.inbox.original import ORIGINAL_CSP, sanitised_original
 from service.inbox.queries import (
     canned_values,
@@ -73,7 +74,8 @@ def triage_page(request: Request, db: DbSession, login: CurrentLogin, _u: Triage
     announcements = list(db.exec(select(Announcement).order_by(Announcement.slug)))
     return render(
         request, "inbox/triage.html", login=login, lines=triage_queue(db, now=SystemClock().now()),
-        announcements=announcements, notice=request.query_params.get("done"), **labels(),
+        announcements=announcements, notice=request.query_params.get("done"),
+        figures=inbox_figures(db), **labels(),
     )  # fmt: skip
 
 
