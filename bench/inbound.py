@@ -3,8 +3,8 @@
 A corpus mix (/work/shared/corpus: bounces and complaints sent to bounces+VERP addresses,
 auto-replies and subscriber replies wrapped as mail to reply+TOKEN addresses, real tokens of
 a seeded demo campaign) is delivered over loopback SMTP by a separate client process to the
-real receiver (`service.inbound.smtp_receiver`, which stores each message in PostgreSQL before
-its 250). Stored ids go to worker processes that call the Celery task's function
+real receiver (`service.inbound.intake.smtp_receiver`, which stores each message in PostgreSQL
+before its 250). Stored ids go to worker processes that call the Celery task's function
 (`workers.tasks.inbound.process_inbound_message`: classify, suppress/score/route, build
 hand-offs, send them to a local SMTP sink) directly, without a broker between them. Each
 corpus file is used once, so no message repeats and no cache sees the same message twice.
@@ -66,7 +66,7 @@ def build_jobs(
     campaign_id: int, subscribers: list[tuple[int, str]], ann_ids: list[int]
 ) -> list[Job]:
     """One delivery per corpus file, addressed with genuine tokens of the seeded campaign."""
-    from service.mail.tokens import codec
+    from service.addressing.tokens import codec
     from service.settings import get_settings
 
     s, tok, rng = get_settings(), codec(), random.Random(7)
@@ -190,7 +190,7 @@ def _run(
 ) -> None:
     """Receive with the real SMTP receiver; wait until every message is processed."""
     from service.db import reset_engine
-    from service.inbound.smtp_receiver import InboundHandler, make_controller
+    from service.inbound.intake.smtp_receiver import InboundHandler, make_controller
 
     reset_engine()  # the forked workers have their own connections
     port = free_port()

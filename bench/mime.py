@@ -15,9 +15,9 @@ import dkim
 
 from service.mail.compose import EditionSkeleton, Recipient
 from service.mail.dkim_keys import generate_keypair
-from service.mail.reference_build import build_reference_message
 from service.settings import Settings
 from tests.mail_samples import sample_edition
+from tests.support.reference_build import build_reference_message
 
 
 def _cpu_ms(fn: Callable[[int], object], n: int) -> float:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from service.mail.tokens import TokenCodec
+from service.addressing.tokens import TokenCodec
 
 
 def main() -> None:

@@ -35,13 +35,13 @@ import sqlalchemy as sa
 from sqlmodel import SQLModel
 
 import service.models  # noqa: F401 - registers every table
+from service.addressing.links import qualified_link_index
+from service.addressing.tokens import codec
 from service.db import get_engine, reset_engine, session_scope
-from service.mail.tokens import codec
 from service.models import Campaign, Delivery, Edition, Subscriber
 from service.models._common import utcnow
 from service.settings import get_settings, reset_settings
 from service.tracking import ingest
-from service.tracking.links import qualified_link_index
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/nd_tracking_bench"
 LUA = Path(__file__).with_name("tracking_wrk.lua")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.mail.dkim_keys import dns_txt_record, zone_file_line
 from service.mail.dkim_sign import load_private_key
 from service.mail.relays import parse_relays

@@ -14,10 +14,10 @@ from sqlmodel import Session, col, select
 
 from service.campaigns.dispatch import status_counts
 from service.domain.campaign_states import CampaignStatus
-from service.inbound.inquiries import OPEN_STATES, per_coordinator
+from service.inbound.acting.inquiries import OPEN_STATES, per_coordinator
 from service.models import Campaign, Delivery
 from service.models._common import utcnow
-from service.tracking.reports import campaign_report
+from service.reports.campaign import campaign_report
 
 RATE_WINDOW = timedelta(minutes=1)
 

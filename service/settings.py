@@ -195,11 +195,6 @@ class Settings(BaseSettings):
         """The secret key as bytes for HMAC and encryption keys."""
         return self.secret_key.encode()
 
-    @property
-    def is_sqlite(self) -> bool:
-        """True when the database is the embedded SQLite file."""
-        return self.database_url.startswith("sqlite")
-
 
 def is_production(settings: Settings) -> bool:
     """Public name of the production test (the API uses it to insist on an admin token)."""

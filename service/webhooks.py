@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from service.db import session_scope
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.models import WebhookDelivery, WebhookEndpoint, WebhookStatus
 from service.models._common import utcnow
 from service.settings import Settings

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.domain.errors import InvalidInput, NewsdeskError
+from service.errors import InvalidInput, NewsdeskError
 
 
 def N_(message: str) -> str:

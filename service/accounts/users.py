@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from service.accounts.errors import N_, FormProblem, field_problem
 from service.accounts.passwords import check_strength, hash_password
 from service.domain.addresses import normalise_email
-from service.domain.errors import InvalidInput, NotFound
+from service.errors import InvalidInput, NotFound
 from service.models import Coordinator, Role, UiLanguage, User, WebSession
 from service.models._common import utcnow
 

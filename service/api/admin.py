@@ -29,6 +29,7 @@ from service.models import (
     SubscriberBase,
 )
 from service.settings import get_settings
+from workers.publish import redispatch_campaign
 
 
 class SubscriberCreate(SubscriberBase):
@@ -160,9 +161,7 @@ def _action(action: CampaignAction) -> Any:
         )
         if action is CampaignAction.RESUME:
             session.commit()  # publish only after the state change is durable
-            from workers.tasks.campaigns import redispatch
-
-            redispatch.delay(campaign_id)
+            redispatch_campaign(campaign_id)
         return campaign
 
     run.__doc__ = f"{action.value.capitalize()} the campaign."

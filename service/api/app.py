@@ -18,17 +18,11 @@ from service.api import (
     tracking,
 )
 from service.api.deps import require_admin
-from service.domain.errors import InvalidInput, InvalidTransition, NewsdeskError, NotFound
-from service.inbound.webhook import make_inbound_router
+from service.errors import InvalidInput, InvalidTransition, NewsdeskError, NotFound
+from service.inbound.intake.webhook import make_inbound_router
 from service.settings import get_settings, is_production
 from service.web.mount import install_newsroom
-
-
-def enqueue_inbound(message_id: int) -> None:
-    """Process a stored inbound message in a worker (published after the store committed)."""
-    from workers.tasks.inbound import process_inbound_message
-
-    process_inbound_message.delay(message_id)
+from workers.publish import process_inbound
 
 
 def create_app() -> FastAPI:
@@ -44,7 +38,7 @@ def create_app() -> FastAPI:
     app.include_router(announcements.router, prefix="/api")
     app.include_router(audience_api.router, prefix="/api", dependencies=[Depends(require_admin)])
     app.include_router(public.router)
-    app.include_router(make_inbound_router(after_stored=enqueue_inbound))
+    app.include_router(make_inbound_router(after_stored=process_inbound))
     app.include_router(editions.router, prefix="/api")
     app.include_router(archive.router)
     app.include_router(inquiries.router, prefix="/api")

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse, Response
 from lxml import etree
 
+from service.addressing.tokens import codec
 from service.api.deps import SessionDep
 from service.campaigns.archive import ArchiveEntry, archive_entries, archived_edition_html
 from service.campaigns.subscriber_view import web_view_html
-from service.domain.errors import NewsdeskError
-from service.mail.tokens import codec
+from service.errors import NewsdeskError
 from service.models._common import utcnow
 from service.rendering.contract import OrgIdentity
 from service.rendering.environment import system_environment

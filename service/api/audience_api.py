@@ -17,7 +17,7 @@ from service.audience.segments import segment_count, segment_sample
 from service.audience.subscribe import subscribe
 from service.audience.suppression import suppress
 from service.db import session_scope
-from service.domain.errors import InvalidInput, NewsdeskError, NotFound
+from service.errors import InvalidInput, NewsdeskError, NotFound
 from service.models.suppression import SuppressionReason
 
 router = APIRouter(prefix="/audience", tags=["audience"])

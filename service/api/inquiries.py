@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from service.api.deps import SessionDep, require_admin
-from service.inbound.inquiries import close_inquiry, list_inquiries
+from service.inbound.acting.inquiries import close_inquiry, list_inquiries
 
 router = APIRouter(tags=["inquiries"], dependencies=[Depends(require_admin)])
 

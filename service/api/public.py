@@ -13,6 +13,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
+from service.addressing.link_tokens import decode_preferences, decode_unsubscribe, make_preferences
 from service.api.public_pages import (
     MailSender,
     client_ip,
@@ -22,10 +23,9 @@ from service.api.public_pages import (
 )
 from service.api.public_signup import signup_router
 from service.audience import preferences
-from service.audience.token_port import decode_preferences, decode_unsubscribe, make_preferences
 from service.audience.withdrawal import leave_everything, unsubscribe_from_campaign
 from service.db import session_scope
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.models.campaign import Campaign
 from service.models.consent import WithdrawalChannel
 from service.models.subscriber import Subscriber

@@ -9,14 +9,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
+from service.addressing.link_tokens import decode_confirm, make_preferences
 from service.api.public_pages import MailSender, client_ip, get_mail_sender, not_found, page
 from service.api.web_texts import texts
 from service.audience.ledger import consent_text
 from service.audience.subscribe import ConfirmationExpired, confirm, subscribe
 from service.audience.throttle import signup_throttle
-from service.audience.token_port import decode_confirm, make_preferences
 from service.db import session_scope
-from service.domain.errors import InvalidInput, NotFound
+from service.errors import InvalidInput, NotFound
 from service.models.subscriber import Subscriber
 from service.settings import get_settings
 

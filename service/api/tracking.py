@@ -20,13 +20,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Red
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
+from service.addressing.tokens import codec
 from service.api.deps import SessionDep, require_admin
-from service.mail.tokens import codec
+from service.reports.campaign import campaign_report
+from service.reports.views import to_csv, to_html
 from service.settings import Settings, get_settings
 from service.tracking import buffer, ingest
 from service.tracking.classify import is_prefetch
-from service.tracking.report_views import to_csv, to_html
-from service.tracking.reports import campaign_report
 from service.tracking.targets import link_targets
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from service.audience.token_port import make_confirm
+from service.addressing.urls import PublicUrls
 from service.models.subscriber import Subscriber
 from service.settings import get_settings
 
@@ -35,8 +35,7 @@ def epoch_day(moment: datetime) -> int:
 
 def confirm_url(subscriber_id: int, now: datetime) -> str:
     """The single-use confirmation link."""
-    base = get_settings().public_url.rstrip("/")
-    return f"{base}/confirm/{make_confirm(subscriber_id, epoch_day(now))}"
+    return PublicUrls(get_settings()).confirm(subscriber_id, epoch_day(now))
 
 
 def build_confirmation(subscriber: Subscriber, *, now: datetime) -> EmailMessage:

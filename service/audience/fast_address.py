@@ -12,7 +12,7 @@ import re
 from functools import lru_cache
 
 from service.domain.addresses import FORBIDDEN_CHARS, normalise_email
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 
 _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
 _ASCII_DOMAIN = re.compile(r"[A-Za-z0-9.-]+\Z")

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
 from service.audience.suppression import hash_of, suppress
-from service.domain.errors import InvalidInput, NotFound
+from service.errors import InvalidInput, NotFound
 from service.models.consent import ledger_erasure
 from service.models.subscriber import Subscriber
 from service.models.suppression import Suppression, SuppressionReason

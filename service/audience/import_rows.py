@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from service.audience.fast_address import normalise_fast
-from service.domain.errors import InvalidInput
 from service.domain.segment_ast import ATTRIBUTES
+from service.errors import InvalidInput
 from service.models.subscriber import Language
 
 FIELDS = ("email", "name", "language", "consent_date", "consent_source", "consent_text")

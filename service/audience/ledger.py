@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from service import webhooks
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.models._common import utcnow
 from service.models.consent import ConsentEvent, ConsentEventKind, WithdrawalChannel
 

@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from service.audience.ledger import record
 from service.audience.withdrawal import GONE, memberships, set_membership
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.models._common import utcnow
 from service.models.consent import ConsentEventKind, WithdrawalChannel
 from service.models.subscriber import Language, Subscriber

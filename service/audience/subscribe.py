@@ -9,13 +9,13 @@ from email.message import EmailMessage
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from service.addressing.link_tokens import decode_confirm
 from service.audience import ledger
 from service.audience.doi_mail import build_confirmation, epoch_day
 from service.audience.suppression import SELF_LIFTABLE, lift_by_consent, suppression_of
-from service.audience.token_port import decode_confirm
 from service.audience.withdrawal import set_membership
 from service.domain.addresses import email_hash, normalise_email
-from service.domain.errors import InvalidInput, NewsdeskError, NotFound
+from service.errors import InvalidInput, NewsdeskError, NotFound
 from service.models._common import utcnow
 from service.models.consent import ConsentEvent, ConsentEventKind, ledger_erasure
 from service.models.subscriber import Language, Subscriber, SubscriberStatus

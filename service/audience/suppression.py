@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.domain.addresses import email_hash, normalise_email
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.models.subscriber import Subscriber
 from service.models.suppression import Suppression, SuppressionReason
 from service.settings import get_settings
@@ -63,15 +61,6 @@ def is_suppressed(
 def suppression_of(session: Session, *, email_hash_: str) -> Suppression | None:
     """The suppression entry for a hash, if any."""
     return session.exec(select(Suppression).where(Suppression.email_hash == email_hash_)).first()
-
-
-def suppressed_among(session: Session, *, hashes: Iterable[str]) -> set[str]:
-    """Which of `hashes` are suppressed (one query per batch, for import and dispatch)."""
-    wanted = list(set(hashes))
-    if not wanted:
-        return set()
-    stmt = select(Suppression.email_hash).where(col(Suppression.email_hash).in_(wanted))
-    return set(session.exec(stmt))
 
 
 def lift_by_consent(session: Session, *, email_hash_: str) -> bool:

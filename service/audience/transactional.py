@@ -6,6 +6,7 @@ import smtplib
 import ssl
 from email.message import EmailMessage
 
+from service.addressing.subaddresses import bounce_mailbox
 from service.settings import get_settings
 
 
@@ -13,7 +14,7 @@ def send_transactional(msg: EmailMessage) -> None:
     """Deliver `msg` now; STARTTLS/implicit TLS and login as settings.smtp_url says."""
     settings = get_settings()
     target = settings.smtp
-    envelope_from = f"bounces@{settings.bounce_domain}"
+    envelope_from = bounce_mailbox(settings.bounce_domain)
     context = ssl.create_default_context()
     timeout = settings.smtp_timeout_s
     smtp = (

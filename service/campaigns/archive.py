@@ -10,10 +10,10 @@ from sqlmodel import Session, col, select
 
 from service.campaigns.assembly import planned_announcements
 from service.campaigns.editions import edition_input
-from service.domain.campaign_states import CampaignStatus
-from service.domain.errors import NotFound
+from service.errors import NotFound
 from service.models import Campaign, Edition
 from service.models._common import as_utc, utcnow
+from service.models.campaign import CampaignStatus
 from service.rendering.contract import EditionInput
 from service.rendering.edition import render_web_view
 from service.settings import get_settings

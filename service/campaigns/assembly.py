@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.audience.segments import deliverable_condition
-from service.domain.errors import InvalidInput
 from service.domain.segment_rules import compile_rule
+from service.errors import InvalidInput
 from service.models import (
     Announcement,
     AnnouncementSegment,

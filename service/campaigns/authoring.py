@@ -9,14 +9,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session, col, delete, select
 
 from service.campaigns.assembly import candidate_announcements
+from service.campaigns.complaint_gate import complaint_gate
 from service.campaigns.editions import INTRO_VARIABLES
 from service.campaigns.lifecycle import apply_action, get_campaign
 from service.campaigns.linting import blocking_errors, lint_campaign
-from service.domain.campaign_states import CampaignAction, CampaignStatus
-from service.domain.errors import InvalidInput
-from service.inbound.complaint_rates import complaint_gate
+from service.domain.campaign_states import CampaignAction
+from service.errors import InvalidInput
 from service.models import Campaign, CampaignSegment, Segment
 from service.models._common import utcnow
+from service.models.campaign import CampaignStatus
 from service.rendering.environment import validate_template
 
 PAST_TOLERANCE = timedelta(seconds=60)

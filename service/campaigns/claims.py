@@ -15,6 +15,7 @@ from service.models import (
     Subscriber,
 )
 from service.models._common import table_of, utcnow
+from service.models.campaign import CampaignStatus, TrackingMode
 
 D = table_of(Delivery)
 S = table_of(Subscriber)
@@ -35,19 +36,19 @@ class Claimed:
 
 def tracking_for(mode: str, consent: bool) -> tuple[bool, bool]:
     """(tracked, aggregate): per-person only with consent (D4), counts without identity if set."""
-    if mode == "aggregate":
+    if mode == TrackingMode.AGGREGATE:
         return True, True
-    return mode == "consent" and consent, False
+    return mode == TrackingMode.CONSENT and consent, False
 
 
-def campaign_state(conn: Connection, campaign_id: int) -> tuple[str, str]:
+def campaign_state(conn: Connection, campaign_id: int) -> tuple[CampaignStatus, TrackingMode]:
     """The campaign's status and tracking mode, read fresh."""
     row = conn.execute(
         sa.select(table_of(Campaign).c.status, table_of(Campaign).c.tracking).where(
             table_of(Campaign).c.id == campaign_id
         )
     ).one()
-    return row[0], row[1]
+    return CampaignStatus(row[0]), TrackingMode(row[1])
 
 
 def claim_chunk(

@@ -10,9 +10,9 @@ from sqlmodel import Session, col
 
 from service.campaigns.assembly import build_plan
 from service.campaigns.lifecycle import get_campaign
-from service.domain.campaign_states import CampaignStatus
 from service.models import Delivery, DeliveryStatus, Subscriber
 from service.models._common import table_of, utcnow
+from service.models.campaign import CampaignStatus
 
 
 @dataclass(frozen=True)

@@ -7,10 +7,11 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from service.domain.campaign_states import CampaignAction, CampaignStatus, next_status, sources_of
-from service.domain.errors import NotFound
+from service.domain.campaign_states import CampaignAction, next_status, sources_of
+from service.errors import NotFound
 from service.models import Campaign
 from service.models._common import rowcount, table_of, utcnow
+from service.models.campaign import CampaignStatus
 
 
 def get_campaign(session: Session, *, campaign_id: int, lock: bool = False) -> Campaign:

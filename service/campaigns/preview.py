@@ -10,7 +10,7 @@ from service.campaigns.assembly import candidate_announcements
 from service.campaigns.editions import edition_input
 from service.campaigns.lifecycle import get_campaign
 from service.campaigns.subscriber_view import fill
-from service.domain.errors import NotFound
+from service.errors import NotFound
 from service.models import AnnouncementSegment, Segment
 from service.models._common import utcnow
 from service.rendering.contract import (
@@ -84,13 +84,3 @@ def neutral_fill(text: str, links: tuple[str, ...]) -> str:
     cut = slice(len(PLACEHOLDER_PREFIX), -len(PLACEHOLDER_SUFFIX))
     keys = {found[cut] for found in PLACEHOLDER_RE.findall(text)}
     return fill(text, {key: _neutral_value(key, links) for key in keys}, escape=False)
-
-
-def preview_html(
-    session: Session, *, campaign_id: int, segment_slug: str | None, language: str
-) -> str:
-    """Preview HTML for the API and CLI."""
-    rendered = preview_rendered(
-        session, campaign_id=campaign_id, segment_slug=segment_slug, language=language
-    )
-    return neutral_fill(rendered.html, rendered.links)

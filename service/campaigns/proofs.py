@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from service.campaigns.lifecycle import get_campaign
 from service.campaigns.preview import preview_input
 from service.domain.addresses import email_hash, normalise_email
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.models import Suppression
 from service.rendering.edition import render_edition
 from service.settings import Settings, get_settings

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import col, select
 
 from service.campaigns.dispatch import status_counts
 from service.campaigns.lifecycle import get_campaign
 from service.db import session_scope
-from service.domain.errors import NotFound
+from service.errors import NotFound
 from service.models import Campaign, DeadLetter
 from service.models._common import utcnow
 
@@ -90,15 +90,20 @@ def dead_letters() -> list[DeadLetter]:
         )  # type: ignore[union-attr,arg-type]
 
 
-def replay_dead_letter(letter_id: int) -> str:
-    """Send a dead letter's task again (after the commit marking it replayed)."""
-    from workers.celery_app import celery_app
+class DeadCall(NamedTuple):
+    """A failed task call to publish again."""
 
+    task: str
+    args: list[Any]
+    kwargs: dict[str, Any]
+
+
+def mark_dead_letter_replayed(letter_id: int) -> DeadCall:
+    """Mark a dead letter replayed and commit; the caller then publishes the returned call."""
     with session_scope() as session:
         letter = session.get(DeadLetter, letter_id)
         if letter is None:
             raise NotFound(f"dead letter {letter_id} does not exist")
         letter.replayed_at = utcnow()
         task, args = letter.task, letter.args
-    celery_app.send_task(task, args=args.get("args", []), kwargs=args.get("kwargs", {}))
-    return task
+    return DeadCall(task, list(args.get("args", [])), dict(args.get("kwargs", {})))

@@ -14,9 +14,9 @@ from service.campaigns.editions import ensure_editions
 from service.campaigns.fanout import FanoutStep, fan_out_chunk
 from service.campaigns.lifecycle import finish_if_complete, get_campaign, start_due
 from service.db import session_scope
-from service.domain.campaign_states import CampaignStatus
 from service.models import Campaign
 from service.models._common import utcnow
+from service.models.campaign import CampaignStatus
 from service.settings import Settings
 
 

@@ -28,13 +28,14 @@ from service.campaigns.claims import (
 from service.campaigns.marks import SentMarker, mark_result
 from service.campaigns.skeletons import SKELETONS
 from service.db import get_engine, session_scope
-from service.domain.campaign_states import CampaignAction, CampaignStatus
-from service.domain.errors import InvalidInput
+from service.domain.campaign_states import CampaignAction
+from service.errors import InvalidInput
 from service.mail.compose import EditionSkeleton, OutgoingMessage, Recipient
 from service.mail.smtp_pool import SendResult
 from service.models import (
     DeliveryStatus,
 )
+from service.models.campaign import CampaignStatus
 from service.settings import Settings
 
 
@@ -251,7 +252,7 @@ def _tally(result: BatchResult, outcome: str, delivery_id: int) -> None:
 
 def _pause(campaign_id: int, reason: str) -> None:
     from service.campaigns.lifecycle import apply_action
-    from service.domain.errors import InvalidTransition
+    from service.errors import InvalidTransition
 
     try:
         with session_scope() as session:

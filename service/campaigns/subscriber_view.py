@@ -14,12 +14,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from service.addressing.subaddresses import reply_address
+from service.addressing.tokens import codec
+from service.addressing.urls import PublicUrls
 from service.campaigns.assembly import announcements_for_key, build_plan
 from service.campaigns.editions import edition_input
 from service.campaigns.lifecycle import get_campaign
-from service.domain.errors import NotFound
-from service.mail.tagged_addresses import reply_address
-from service.mail.tokens import codec
+from service.errors import NotFound
 from service.models import Announcement, Campaign, Delivery, Edition, Subscriber
 from service.models._common import utcnow
 from service.rendering.contract import (
@@ -39,7 +40,6 @@ from service.rendering.contract import (
 )
 from service.rendering.edition import render_edition, render_web_view
 from service.settings import get_settings
-from service.tracking.urls import PublicUrls
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, delete, select
 
 from service.campaigns.authoring import resolve_segments
-from service.domain.errors import InvalidInput, NotFound
+from service.errors import InvalidInput, NotFound
 from service.models import Announcement, AnnouncementSegment, ApprovalState, Coordinator
 from service.models._common import as_utc
 

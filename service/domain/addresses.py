@@ -8,7 +8,7 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 
 FORBIDDEN_CHARS = ("\r", "\n", "\x00")
 

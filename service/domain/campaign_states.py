@@ -4,18 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from service.domain.errors import InvalidTransition
-
-
-class CampaignStatus(StrEnum):
-    """Lifecycle of a campaign."""
-
-    DRAFT = "draft"
-    SCHEDULED = "scheduled"
-    SENDING = "sending"
-    PAUSED = "paused"
-    SENT = "sent"
-    CANCELLED = "cancelled"
+from service.errors import InvalidTransition
+from service.models.campaign import CampaignStatus
 
 
 class CampaignAction(StrEnum):
@@ -45,9 +35,6 @@ TRANSITIONS: dict[tuple[CampaignStatus, CampaignAction], CampaignStatus] = {
     (S.SENDING, A.CANCEL): S.CANCELLED,
     (S.PAUSED, A.CANCEL): S.CANCELLED,
 }
-
-ACTIVE_STATES = frozenset({S.SENDING})
-FINAL_STATES = frozenset({S.SENT, S.CANCELLED})
 
 
 def next_status(current: str, action: CampaignAction) -> CampaignStatus:

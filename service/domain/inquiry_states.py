@@ -14,17 +14,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from service.domain.errors import InvalidTransition
+from service.errors import InvalidTransition
+from service.models.inquiry import InquiryState, RoutingReason
 
-
-class InquiryState(StrEnum):
-    """Lifecycle of a subscriber's question."""
-
-    NEW = "new"
-    FORWARDED = "forwarded"  # open: with a coordinator or in triage, waiting for our answer
-    WAITING = "waiting"  # we asked the subscriber something; the response clock is stopped
-    ANSWERED = "answered"
-    CLOSED = "closed"
+__all__ = [
+    "CLOCK_RUNS",
+    "OPEN_STATES",
+    "InquiryAction",
+    "InquiryState",
+    "RoutingReason",
+    "next_state",
+]
 
 
 class InquiryAction(StrEnum):
@@ -36,18 +36,6 @@ class InquiryAction(StrEnum):
     SUBSCRIBER_REPLIED = "subscriber_replied"
     CLOSE = "close"
     REOPEN = "reopen"
-
-
-class RoutingReason(StrEnum):
-    """How the router placed an inquiry (shown in the inbox)."""
-
-    REPLY_TOKEN = "reply_token"  # the reply+ address named the announcement
-    QUOTED_SECTION = "quoted_section"  # the quote named exactly one announcement
-    NAMED_ANNOUNCEMENT = "named_announcement"  # the subscriber's own words named it
-    TOPIC_RULE = "topic_rule"
-    TRIAGE = "triage"  # no rule could place it
-    THREAD = "thread"  # a follow-up in an existing thread
-    ASSIGNED = "assigned"  # a person assigned or reassigned it
 
 
 S, A = InquiryState, InquiryAction

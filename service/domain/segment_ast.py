@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.models.subscriber import Language
 
 # The fixed attribute registry: name -> "str" (one value) or "list" (list of strings).

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
-from service.domain.errors import InvalidInput
 from service.domain.segment_ast import (
     AllOf,
     AnyOf,
@@ -31,6 +30,7 @@ from service.domain.segment_ast import (
     Not,
     SubscribedBetween,
 )
+from service.errors import InvalidInput
 from service.models.subscriber import Subscriber
 from service.models.tracking import TrackingEvent, TrackingKind
 

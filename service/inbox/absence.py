@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from service.domain.errors import InvalidInput, NotFound
+from service.errors import InvalidInput, NotFound
 from service.models import Coordinator, CoordinatorAbsence
 from service.models._common import as_utc
 

@@ -9,10 +9,10 @@ from email.utils import format_datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from service.inbound.handoff import build_answer
-from service.inbound.tokens import REPLY_PREFIX
+from service.addressing.subaddresses import reply_address
+from service.addressing.tokens import codec
 from service.inbox import thread
-from service.mail.tokens import codec
+from service.inbox.handoff import build_answer
 from service.models import Inquiry, InquiryMessage, MessageKind, MessageState, Subscriber
 from service.models._common import utcnow
 from service.settings import get_settings
@@ -40,7 +40,7 @@ def answer_message(session: Session, *, entry: InquiryMessage) -> EmailMessage:
     token = codec().reply(
         inquiry.campaign_id or 0, subscriber.id or 0, inquiry.announcement_id or 0
     )
-    msg["Reply-To"] = f"{REPLY_PREFIX}+{token}@{get_settings().reply_domain}"
+    msg["Reply-To"] = reply_address(token, get_settings().reply_domain)
     return msg
 
 

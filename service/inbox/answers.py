@@ -14,8 +14,8 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from service.domain.errors import InvalidInput, InvalidTransition, NotFound
 from service.domain.inquiry_states import InquiryAction, InquiryState, next_state
+from service.errors import InvalidInput, InvalidTransition, NotFound
 from service.inbox import sla, thread
 from service.mail.compose import new_message_id
 from service.models import Inquiry, InquiryMessage, MessageKind, MessageState, Subscriber

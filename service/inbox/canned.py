@@ -10,7 +10,7 @@ import re
 
 from sqlmodel import Session, col, select
 
-from service.domain.errors import InvalidInput, NotFound
+from service.errors import InvalidInput, NotFound
 from service.models import CannedAnswer
 from service.models._common import utcnow
 

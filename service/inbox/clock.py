@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.models._common import as_utc, utcnow
 from service.settings import get_settings
 

@@ -8,8 +8,8 @@ from email.utils import parseaddr
 
 from sqlmodel import Session, func, select
 
-from service.domain.errors import InvalidInput, InvalidTransition
-from service.inbound.classify import InboundVerdict
+from service.errors import InvalidInput, InvalidTransition
+from service.inbound.reading.classify import InboundVerdict
 from service.inbox.answer_mail import answer_message
 from service.inbox.answers import Author, answer
 from service.inbox.intake import Received

@@ -10,14 +10,14 @@ from email.parser import BytesHeaderParser
 from sqlmodel import Session, col, select
 
 from service.domain.inquiry_states import InquiryAction, InquiryState, RoutingReason, next_state
-from service.inbound.acknowledge import maybe_acknowledge
-from service.inbound.classify import InboundVerdict
-from service.inbound.parse import POLICY, all_headers, body_text, parse_message
-from service.inbound.routing import ReplyTarget, TopicRules, route_with_reason
+from service.inbound.reading.classify import InboundVerdict
+from service.inbound.reading.parse import POLICY, all_headers, body_text, parse_message
 from service.inbox import sla, thread
+from service.inbox.acknowledge import maybe_acknowledge
 from service.inbox.notices import notice
 from service.inbox.placement import assign
 from service.inbox.proposals import propose
+from service.inbox.routing import ReplyTarget, TopicRules, route_with_reason
 from service.models import (
     Coordinator,
     InboundMessage,

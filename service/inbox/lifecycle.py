@@ -11,8 +11,8 @@ from email.message import EmailMessage
 
 from sqlmodel import Session
 
-from service.domain.errors import InvalidInput, NotFound
 from service.domain.inquiry_states import InquiryAction, RoutingReason, next_state
+from service.errors import InvalidInput, NotFound
 from service.inbox import sla, thread
 from service.inbox.answers import Author, locked
 from service.inbox.placement import assign

@@ -10,7 +10,8 @@ from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formataddr, make_msgid
 
-from service.inbound.answer_tokens import ANSWER_PREFIX, encode_answer_token
+from service.addressing.mailbox_tokens import encode_answer_token
+from service.addressing.subaddresses import answer_address
 from service.models import Coordinator, Inquiry
 from service.settings import get_settings
 
@@ -31,7 +32,7 @@ def notice(
     msg["To"] = formataddr((" ".join(to.name.split()), to.email))
     if answerable:
         token = encode_answer_token(inquiry.id or 0, s.secret_bytes)
-        msg["Reply-To"] = f"{ANSWER_PREFIX}+{token}@{s.reply_domain}"
+        msg["Reply-To"] = answer_address(token, s.reply_domain)
     msg["Subject"] = " ".join(f"[Newsdesk inquiry #{inquiry.id}] {subject}".split())
     msg["Message-ID"] = make_msgid(domain=s.message_id_domain)
     msg["Auto-Submitted"] = "auto-generated"

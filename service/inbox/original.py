@@ -11,7 +11,7 @@ import html
 
 import nh3
 
-from service.inbound.parse import parse_message, part_text, walk_safely
+from service.inbound.reading.parse import parse_message, part_text, walk_safely
 
 # Served with the frame: nothing may load, nothing may run; inline styles only.
 ORIGINAL_CSP = (

@@ -13,11 +13,11 @@ from email.message import EmailMessage
 
 from sqlmodel import Session, col, select
 
-from service.domain.errors import InvalidInput
 from service.domain.inquiry_states import InquiryAction, RoutingReason, next_state
-from service.inbound.handoff import build_handoff
+from service.errors import InvalidInput
 from service.inbox import sla, thread
 from service.inbox.absence import answering_for
+from service.inbox.handoff import build_handoff
 from service.models import (
     Announcement,
     Coordinator,

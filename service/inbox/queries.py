@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from service.domain.errors import NotFound
 from service.domain.inquiry_states import OPEN_STATES
+from service.errors import NotFound
 from service.inbox import sla, thread
 from service.models import (
     Announcement,

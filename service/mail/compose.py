@@ -5,7 +5,7 @@ splits, quoted-printable encoding and DKIM canonicalisation of constant lines, t
 constant header fields, the multipart structure. `message_for(recipient)` then computes the
 recipient's tokens, fills the placeholder lines, assembles the bytes and signs them. No
 EmailMessage, Jinja2 or premailer runs per recipient. The result is byte-identical to
-`service.mail.reference_build.build_reference_message` (EmailMessage, policy SMTP), which the
+`tests.support.reference_build.build_reference_message` (EmailMessage, policy SMTP), which the
 tests check.
 """
 
@@ -20,17 +20,17 @@ from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.utils import format_datetime
 
-from service.domain.errors import InvalidInput
+from service.addressing.links import qualified_link_index
+from service.addressing.subaddresses import reply_address, unsubscribe_mailto_address, verp_address
+from service.addressing.tokens import TOKEN_LENGTH, TokenCodec, codec
+from service.addressing.urls import PublicUrls
+from service.errors import InvalidInput
 from service.mail import headers as H
 from service.mail.body_template import BodyTemplate
 from service.mail.dkim_keys import load_signer
 from service.mail.dkim_sign import DkimSigner, body_hash, relaxed_lines, split_headers
-from service.mail.tagged_addresses import reply_address, unsubscribe_mailto_address, verp_address
-from service.mail.tokens import TOKEN_LENGTH, TokenCodec, codec
 from service.rendering.contract import NAME, PIXEL, PREFSURL, UNSUBURL, WEBURL, RenderedEdition
 from service.settings import Settings
-from service.tracking.links import qualified_link_index
-from service.tracking.urls import PublicUrls
 
 PART_HEADERS = (
     'Content-Type: text/{}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
@@ -197,7 +197,7 @@ class EditionSkeleton:
         self.s_message_id = H.Slot(
             "Message-ID", "<{}@" + self.message_id_domain + ">", "a" * _MESSAGE_ID_RANDOM
         )
-        self.s_reply_to = H.Slot("Reply-To", "reply+{}@" + self.reply_domain, _SAMPLE_TOKEN)
+        self.s_reply_to = H.Slot("Reply-To", reply_address("{}", self.reply_domain), _SAMPLE_TOKEN)
         self.const_fields = {
             name: _field_tuple(folded)
             for name, folded in (

@@ -9,7 +9,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.mail.dkim_sign import MIN_RSA_BITS, DkimSigner, load_private_key
 from service.settings import Settings
 

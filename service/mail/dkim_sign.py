@@ -19,7 +19,7 @@ from typing import Literal
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 
 MIN_RSA_BITS = 2048
 

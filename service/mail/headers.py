@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from email.policy import SMTP
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 
 HEADER_POLICY = SMTP  # headers folded at 78 columns, CRLF
 PART_POLICY = SMTP.clone(max_line_length=76)  # quoted-printable lines are limited to 76 (RFC 2045)
@@ -71,11 +71,6 @@ class Slot:
     def render(self, variable: str) -> bytes:
         """The folded field for one recipient."""
         return self.prefix + variable.encode("ascii") + self.suffix
-
-
-def to_field(address: str) -> bytes:
-    """'To: address' for a plain dot-atom address (what the stdlib emits unchanged)."""
-    return b"To: " + address.encode("ascii") + b"\r\n"
 
 
 def ascii_address(address: str) -> str:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.settings import Settings
 
 log = logging.getLogger(__name__)

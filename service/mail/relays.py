@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urlsplit
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.settings import Settings, SmtpTarget
 
 

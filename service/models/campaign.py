@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from service.domain.campaign_states import CampaignStatus
 from service.models._common import json_column, ts_column, utcnow
+
+
+class CampaignStatus(StrEnum):
+    """Lifecycle of a campaign."""
+
+    DRAFT = "draft"
+    SCHEDULED = "scheduled"
+    SENDING = "sending"
+    PAUSED = "paused"
+    SENT = "sent"
+    CANCELLED = "cancelled"
+
+
+class TrackingMode(StrEnum):
+    """Campaign.tracking values: how much a campaign may record about opens and clicks."""
+
+    CONSENT = "consent"  # per subscriber, only with tracking consent
+    AGGREGATE = "aggregate"  # counts without identity, for everyone
+    OFF = "off"
 
 
 class CampaignBase(SQLModel):
@@ -23,7 +42,7 @@ class CampaignBase(SQLModel):
     list_slug: str = Field(default="newsletter", max_length=64)
     list_name: str = Field(default="Partnership Newsletter", max_length=200)
     timezone: str = Field(default="Europe/Berlin", max_length=64)
-    tracking: str = Field(default="consent", max_length=16)
+    tracking: TrackingMode = Field(default=TrackingMode.CONSENT, sa_type=sa.String(16))
     # Shown in the public web archive and Atom feed once sent (without personal data).
     public_archive: bool = False
 
@@ -34,7 +53,7 @@ class Campaign(CampaignBase, table=True):
     __table_args__ = (sa.Index("ix_campaign_status_send_at", "status", "send_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    status: str = Field(default=CampaignStatus.DRAFT, max_length=16)
+    status: CampaignStatus = Field(default=CampaignStatus.DRAFT, sa_type=sa.String(16))
     send_at: datetime | None = Field(default=None, sa_column=ts_column())
     pinned_announcements: list[int] | None = Field(default=None, sa_column=json_column())
     status_reason: str | None = None

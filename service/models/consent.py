@@ -19,7 +19,7 @@ from sqlalchemy.orm import ORMExecuteState, object_session
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, Session, SQLModel
 
-from service.domain.errors import NewsdeskError
+from service.errors import NewsdeskError
 from service.models._common import json_column, ts_column, utcnow
 
 

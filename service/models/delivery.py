@@ -38,7 +38,7 @@ class Delivery(SQLModel, table=True):
     campaign_id: int = Field(foreign_key="campaign.id", ondelete="CASCADE")
     subscriber_id: int = Field(foreign_key="subscriber.id", index=True, ondelete="CASCADE")
     edition_key: str = Field(max_length=80)
-    status: str = Field(default=DeliveryStatus.QUEUED, max_length=16)
+    status: DeliveryStatus = Field(default=DeliveryStatus.QUEUED, sa_type=sa.String(16))
     message_id: str | None = Field(default=None, max_length=200, index=True)
     attempts: int = 0
     last_error: str | None = None

@@ -37,7 +37,7 @@ class InboundMessage(SQLModel, table=True):
     channel: str = Field(default=InboundChannel.SMTP, max_length=8)
     envelope_from: str = Field(default="", max_length=998)
     envelope_to: list[str] = Field(default_factory=list, sa_column=json_column(nullable=False))
-    status: str = Field(default=InboundStatus.RECEIVED, max_length=16, index=True)
+    status: InboundStatus = Field(default=InboundStatus.RECEIVED, sa_type=sa.String(16), index=True)
     quarantine_reason: str | None = Field(default=None, max_length=2000)
     verdict: dict[str, Any] | None = Field(default=None, sa_column=json_column())
     processed_at: datetime | None = Field(default=None, sa_column=ts_column())

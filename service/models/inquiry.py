@@ -3,11 +3,34 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from service.domain.inquiry_states import InquiryState, RoutingReason
 from service.models._common import json_column, ts_column, utcnow
+
+
+class InquiryState(StrEnum):
+    """Lifecycle of a subscriber's question (transitions: service/domain/inquiry_states.py)."""
+
+    NEW = "new"
+    FORWARDED = "forwarded"  # open: with a coordinator or in triage, waiting for our answer
+    WAITING = "waiting"  # we asked the subscriber something; the response clock is stopped
+    ANSWERED = "answered"
+    CLOSED = "closed"
+
+
+class RoutingReason(StrEnum):
+    """How the router placed an inquiry (shown in the inbox)."""
+
+    REPLY_TOKEN = "reply_token"  # the reply+ address named the announcement
+    QUOTED_SECTION = "quoted_section"  # the quote named exactly one announcement
+    NAMED_ANNOUNCEMENT = "named_announcement"  # the subscriber's own words named it
+    TOPIC_RULE = "topic_rule"
+    TRIAGE = "triage"  # no rule could place it
+    THREAD = "thread"  # a follow-up in an existing thread
+    ASSIGNED = "assigned"  # a person assigned or reassigned it
 
 
 class Inquiry(SQLModel, table=True):
@@ -18,7 +41,7 @@ class Inquiry(SQLModel, table=True):
     campaign_id: int | None = Field(default=None, index=True)
     announcement_id: int | None = Field(default=None, foreign_key="announcement.id")
     coordinator_id: int | None = Field(default=None, foreign_key="coordinator.id", index=True)
-    state: str = Field(default=InquiryState.NEW, max_length=16, index=True)
+    state: InquiryState = Field(default=InquiryState.NEW, sa_type=sa.String(16), index=True)
     text: str = ""
     language: str = Field(default="en", max_length=2)
     subject: str = Field(default="", max_length=500)

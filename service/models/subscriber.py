@@ -58,7 +58,7 @@ class Subscriber(SubscriberBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320, unique=True, index=True)
     email_hash: str = Field(max_length=64, index=True)
-    status: str = Field(default=SubscriberStatus.UNCONFIRMED, max_length=16)
+    status: SubscriberStatus = Field(default=SubscriberStatus.UNCONFIRMED, sa_type=sa.String(16))
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
     confirmed_at: datetime | None = Field(default=None, sa_column=ts_column())
     unsubscribed_at: datetime | None = Field(default=None, sa_column=ts_column())

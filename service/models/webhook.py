@@ -44,7 +44,7 @@ class WebhookDelivery(SQLModel, table=True):
     endpoint_id: int = Field(foreign_key="webhook_endpoint.id", index=True, ondelete="CASCADE")
     event_type: str = Field(max_length=32)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))
-    status: str = Field(default=WebhookStatus.PENDING, max_length=16)
+    status: WebhookStatus = Field(default=WebhookStatus.PENDING, sa_type=sa.String(16))
     attempts: int = 0
     last_status_code: int | None = None
     last_error: str | None = Field(default=None, max_length=1000)

@@ -11,7 +11,7 @@ import html2text
 import lxml.html
 from premailer import Premailer
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.rendering.contract import (
     NAME,
     PIXEL,

@@ -20,7 +20,7 @@ from jinja2 import (
 )
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from service.domain.errors import TemplateProblem
+from service.errors import TemplateProblem
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 # Names the sandbox must refuse even when reached through an allowed object, checked statically so

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 
 LANGUAGES = ("de", "en")
 

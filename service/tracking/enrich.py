@@ -18,10 +18,10 @@ from sqlmodel import Session
 
 from service.models import Campaign, Delivery, Edition, Subscriber, TrackingEvent
 from service.models._common import as_utc
+from service.models.campaign import TrackingMode
 from service.settings import Settings
 from service.tracking.buffer import RawEvent
 from service.tracking.classify import Verdict, classify_click, classify_open
-from service.tracking.links import TrackingMode
 
 Pair = tuple[int, int]
 
@@ -116,7 +116,9 @@ def rows_for(
 ) -> list[dict[str, Any]]:
     """TrackingEvent rows for a batch; events of unknown campaigns or untracked ones are dropped."""
     modes = _campaign_modes(session, {e.campaign_id for _, e in events})
-    kept = [(i, e) for i, e in events if modes.get(e.campaign_id, TrackingMode.OFF) != "off"]
+    kept = [
+        (i, e) for i, e in events if modes.get(e.campaign_id, TrackingMode.OFF) != TrackingMode.OFF
+    ]
     consenting = _consenting(session, {e.subscriber_id for _, e in kept if e.subscriber_id})
     who = {i: _identity(e, modes[e.campaign_id], consenting) for i, e in kept}
     pairs = {(e.campaign_id, s) for i, e in kept if (s := who[i]) is not None}

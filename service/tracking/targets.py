@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from service.addressing.links import split_link_index
 from service.db import get_engine
 from service.models import Delivery, Edition
-from service.tracking.links import split_link_index
 
 _RELOAD_EVERY_S = 1.0
 _SUBSCRIBER_CACHE = 200_000

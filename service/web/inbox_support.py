@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from service.accounts.permissions import allowed
-from service.domain.errors import NewsdeskError, NotFound
+from service.errors import NewsdeskError, NotFound
 from service.inbox.answers import Author
 from service.inbox.queries import may_open
 from service.models import Inquiry, User

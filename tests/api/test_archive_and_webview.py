@@ -9,13 +9,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service.addressing.tokens import codec
 from service.api.app import create_app
 from service.campaigns.editions import ensure_editions
 from service.campaigns.fanout import fan_out_chunk
 from service.campaigns.lifecycle import apply_action, get_campaign
 from service.demo.seed import seed
 from service.domain.campaign_states import CampaignAction
-from service.mail.tokens import codec
 from service.models import Delivery, Subscriber
 from service.models._common import utcnow
 from service.settings import get_settings

@@ -14,10 +14,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service.addressing.tokens import codec
 from service.api import app as app_module
 from service.demo.capture import MailCapture
 from service.demo.seed import seed
-from service.mail.tokens import codec
 from service.models import Coordinator, InboundMessage, Inquiry, Subscriber
 from service.settings import get_settings
 from tests.db.inbound_fixtures import dsn
@@ -34,7 +34,7 @@ def client(session: Session, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
     office = session.exec(select(Coordinator).where(Coordinator.name == "Partnership Office")).one()
     monkeypatch.setattr(get_settings(), "triage_coordinator_id", office.id)
     published: list[int] = []
-    monkeypatch.setattr(app_module, "enqueue_inbound", published.append)
+    monkeypatch.setattr(app_module, "process_inbound", published.append)
     with MailCapture(tmp_path / "maildir") as capture:
         monkeypatch.setattr(get_settings(), "smtp_url", f"smtp://127.0.0.1:{capture.port}")
         with TestClient(app_module.create_app()) as test_client:

@@ -8,9 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service.addressing.tokens import codec
 from service.api.app import create_app
 from service.demo.seed import seed
-from service.mail.tokens import codec
 from service.models import Subscriber, SubscriberStatus
 from service.settings import get_settings
 

@@ -7,7 +7,7 @@ from email.message import EmailMessage
 
 from sqlmodel import Session
 
-from service.inbound.routing import ReplyTarget
+from service.addressing.mailbox_tokens import ReplyTarget
 from service.models import Announcement, Coordinator, InboundMessage, Subscriber, SubscriberStatus
 
 BOUNCE_DOMAIN = "bounces.news.partnership.example.org"
@@ -17,7 +17,7 @@ REPLY_DOMAIN = "reply.news.partnership.example.org"
 class TestTokenDecoder:
     """Decodes the readable test tokens `c<campaign>s<subscriber>[a<announcement>]`.
 
-    The production decoder (service/mail/tokens.py) verifies HMACs; the routing logic under
+    The production decoder (service/addressing/tokens.py) verifies HMACs; the routing logic under
     test only needs the ids, so tests mint readable tokens.
     """
 

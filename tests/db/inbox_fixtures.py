@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import Session
 
-from service.inbound import effects
-from service.inbound.processing import Outcome, process_inbound
+from service.inbound.acting import effects
+from service.inbound.acting.processing import Outcome, process_inbound
 from service.inbox.clock import FixedClock
 from service.models import Coordinator, Inquiry, TriageOwner
 from tests.db.inbound_fixtures import REPLY_DOMAIN, TestTokenDecoder, reply, store, world

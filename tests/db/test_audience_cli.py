@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from service.audience.cli import audience_app
+from service.cli.audience import audience_app
 from service.models import Subscriber, Suppression
 
 runner = CliRunner()

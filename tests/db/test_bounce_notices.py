@@ -10,8 +10,8 @@ from freezegun import freeze_time
 from sqlmodel import Session, select
 
 from service.domain.addresses import email_hash, normalise_email
-from service.inbound import effects
-from service.inbound.bounce_notices import due_bounce_notices
+from service.inbound.acting import effects
+from service.inbound.acting.bounce_notices import due_bounce_notices
 from service.models import BounceScore, Subscriber, Suppression
 from service.settings import get_settings
 from tests.db.inbound_fixtures import world

@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlmodel import Session, select
 from typer.testing import CliRunner
 
-from service.campaigns.cli_editions import editions_app
+from service.cli.edition import editions_app
 from service.demo.seed import seed
 from service.models import Announcement, Subscriber, SubscriberStatus
 from service.settings import get_settings

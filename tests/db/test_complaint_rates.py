@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from service.inbound.complaint_rates import campaign_rates, complaint_gate, daily_rates
-from service.inbound.processing import process_inbound
+from service.campaigns.complaint_gate import campaign_rates, complaint_gate, daily_rates
+from service.inbound.acting.processing import process_inbound
 from service.models import (
     BounceScore,
     Campaign,

@@ -18,7 +18,7 @@ from service.campaigns.subscriber_view import subscriber_edition, subscriber_pre
 from service.demo.seed import seed
 from service.domain.addresses import email_hash
 from service.domain.campaign_states import CampaignAction
-from service.domain.errors import NotFound
+from service.errors import NotFound
 from service.models import Delivery, Subscriber, SubscriberStatus
 from service.models._common import utcnow
 from service.settings import get_settings, reset_settings

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from service.audience.importer import import_file
 from service.audience.suppression import suppress
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.models import ConsentEvent, Subscriber
 
 CSV_TEXT = """email,name,language,career_stage,topics,consent_date,consent_source,unused

@@ -8,8 +8,8 @@ import pytest
 from sqlmodel import Session, select
 
 from service.domain.addresses import email_hash, normalise_email
-from service.inbound import effects
-from service.inbound.processing import process_inbound
+from service.inbound.acting import effects
+from service.inbound.acting.processing import process_inbound
 from service.models import (
     BounceScore,
     InboundMessage,
@@ -234,7 +234,7 @@ def test_apple_opt_out_unsubscribes_rather_than_blocklists(session: Session) -> 
 def test_reminders_for_unanswered_inquiries(session: Session) -> None:
     from datetime import UTC
 
-    from service.inbound.reminders import due_reminders
+    from service.inbound.acting.reminders import due_reminders
 
     sub, stays, _, ann = world(session)
     to = f"reply+c1s{sub.id}a{ann.id}@{REPLY_DOMAIN}"

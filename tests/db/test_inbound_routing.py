@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from service.inbound.routing import ReplyTarget, route_announcement
+from service.addressing.mailbox_tokens import ReplyTarget
+from service.inbox.routing import route_announcement
 from service.models import Announcement, Coordinator
 from tests.db.inbound_fixtures import world
 

@@ -6,10 +6,10 @@ from email.message import EmailMessage
 
 from sqlmodel import Session, select
 
-from service.audience.token_port import make_unsubscribe
-from service.inbound.processing import process_inbound
-from service.inbound.token_decoder import MailTokenDecoder
-from service.mail.tagged_addresses import unsubscribe_mailto_address
+from service.addressing.link_tokens import make_unsubscribe
+from service.addressing.mailbox_tokens import MailTokenDecoder
+from service.addressing.subaddresses import unsubscribe_mailto_address
+from service.inbound.acting.processing import process_inbound
 from service.models import ConsentEvent, Inquiry, ListSubscription
 from service.settings import get_settings
 from tests.db.inbound_fixtures import store

@@ -13,7 +13,7 @@ RAW = b"From: ada@uni.example\r\nTo: reply+t@reply.example\r\nSubject: Frage\r\n
 
 
 def _client(enqueued: list[int]):
-    from service.inbound.webhook import make_inbound_router
+    from service.inbound.intake.webhook import make_inbound_router
 
     app = FastAPI()
     app.include_router(make_inbound_router(after_stored=enqueued.append))

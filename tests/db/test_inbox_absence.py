@@ -7,7 +7,7 @@ from datetime import UTC, timedelta
 import pytest
 from sqlmodel import select
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.inbox.absence import set_absence
 from service.models import AckLog
 from tests.db.inbox_fixtures import InboxWorld, berlin
@@ -48,7 +48,7 @@ def test_absence_reroutes_new_inquiries_and_ends_on_time(inbox: InboxWorld) -> N
 
 
 def test_reminders_and_warnings_go_to_the_substitute(inbox: InboxWorld) -> None:
-    from service.inbound.reminders import due_reminders
+    from service.inbound.acting.reminders import due_reminders
     from service.inbox.escalation import check_targets
 
     held = inbox.ask("Vorher gestellt")  # with stays, Wed 3 June 15:00, due Mon 15:00

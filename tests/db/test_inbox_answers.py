@@ -10,8 +10,8 @@ import pytest
 from sqlmodel import select
 
 from service.demo.capture import MailCapture
-from service.domain.errors import InvalidInput, InvalidTransition
-from service.inbound.processing import process_inbound
+from service.errors import InvalidInput, InvalidTransition
+from service.inbound.acting.processing import process_inbound
 from service.inbox import canned
 from service.inbox.answer_mail import queued
 from service.inbox.answers import Author, answer, confirm_held

@@ -9,12 +9,12 @@ import pytest
 from sqlmodel import Session, select
 
 from bench.inbound import _wrap_reply, corpus_files
+from service.addressing.mailbox_tokens import MailTokenDecoder
+from service.addressing.tokens import codec
 from service.demo.seed import seed
-from service.inbound.processing import process_inbound
-from service.inbound.token_decoder import MailTokenDecoder
+from service.inbound.acting.processing import process_inbound
 from service.inbox.clock import SystemClock
 from service.inbox.queries import inbox_for, triage_queue
-from service.mail.tokens import codec
 from service.models import Announcement, Coordinator, InboundMessage, Inquiry, Subscriber
 from service.settings import get_settings
 from tests.unit.corpus_figures import corpus_available

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from service.api.app import create_app
 from service.cli import app as cli_app
-from service.inbound.processing import process_inbound
+from service.inbound.acting.processing import process_inbound
 from service.models import Inquiry
 from tests.db.inbound_fixtures import REPLY_DOMAIN, TestTokenDecoder, reply, store, world
 

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from freezegun import freeze_time
 from sqlmodel import Session, select
 
+from service.addressing.link_tokens import make_preferences, make_unsubscribe
 from service.api.public import CSRF_EXEMPT_PATHS, router
 from service.audience.segments import audience_condition
-from service.audience.token_port import make_preferences, make_unsubscribe
 from service.models import ConsentEvent, ListSubscription, Subscriber, Suppression
 from tests.db.public_helpers import add_campaign, add_subscriber, ledger_count, make_client
 

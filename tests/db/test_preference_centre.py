@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from service.audience.token_port import make_preferences, make_unsubscribe
+from service.addressing.link_tokens import make_preferences, make_unsubscribe
 from service.models import ConsentEvent, ListSubscription, Subscriber, Suppression
 from tests.db.public_helpers import add_subscriber, ledger_count, make_client
 

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from service.campaigns.authoring import schedule
 from service.demo.seed import seed
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.settings import get_settings
 from tests.db.test_complaint_rates import _campaign, _complaints
 

@@ -12,10 +12,10 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from service.api.app import create_app
+from service.cli.report import report_app
 from service.models import Announcement, Delivery, Subscriber, Suppression, TrackingEvent
-from service.tracking.cli import report_app
-from service.tracking.report_views import to_csv, to_html
-from service.tracking.reports import campaign_report
+from service.reports.campaign import campaign_report
+from service.reports.views import to_csv, to_html
 from tests.tracking_data import LINKS_EN, sent_campaign
 
 T0 = datetime(2026, 3, 2, 9, 15, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from service import webhooks
-from service.inbound.processing import process_inbound
+from service.inbound.acting.processing import process_inbound
 from service.models import ConsentEvent, WebhookDelivery
 from tests.db.inbound_fixtures import (
     BOUNCE_DOMAIN,

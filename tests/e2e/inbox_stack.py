@@ -27,7 +27,7 @@ from sqlalchemy.engine import make_url
 from service.db import reset_engine
 from service.demo.capture import MailCapture, free_port
 from service.demo.run import start_worker, stop_worker
-from service.inbound.smtp_receiver import InboundHandler, make_controller
+from service.inbound.intake.smtp_receiver import InboundHandler, make_controller
 from service.mail.dkim_keys import write_demo_key
 from service.migrate import upgrade
 from service.settings import get_settings, reset_settings

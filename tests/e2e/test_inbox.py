@@ -22,10 +22,10 @@ import pytest
 from sqlmodel import Session, select
 
 from service.accounts.users import create_user
+from service.addressing.tokens import codec
 from service.db import session_scope
 from service.demo.seed import seed
 from service.inbox import canned
-from service.mail.tokens import codec
 from service.models import Announcement, Coordinator, Inquiry, Subscriber
 from service.settings import get_settings
 from tests.conftest import postgres_url, redis_url

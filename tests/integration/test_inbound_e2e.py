@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from service.addressing.tokens import codec
 from service.campaigns.authoring import schedule
 from service.db import session_scope
 from service.demo.capture import free_port
 from service.demo.seed import seed
-from service.inbound.smtp_receiver import InboundHandler, make_controller
-from service.mail.tokens import codec
+from service.inbound.intake.smtp_receiver import InboundHandler, make_controller
 from service.models import (
     Announcement,
     Campaign,

@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import Session, select
 
 from service.db import get_engine
-from service.inbound.imap_poller import ImapTarget, poll_imap
+from service.inbound.intake.imap_poller import ImapTarget, poll_imap
 from service.models import InboundMessage
 from tests.conftest import require_service
 
@@ -129,7 +129,7 @@ def test_poll_stores_once_and_never_deletes(db_url: str, dovecot: int) -> None:
 
 
 def test_bad_imap_url_is_a_clear_error() -> None:
-    from service.domain.errors import InvalidInput
+    from service.errors import InvalidInput
 
     with pytest.raises(InvalidInput, match="IMAP URL"):
         ImapTarget.from_url("http://example.org")

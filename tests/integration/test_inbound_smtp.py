@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from service.db import get_engine
-from service.inbound.smtp_receiver import InboundHandler, make_controller
+from service.inbound.intake.smtp_receiver import InboundHandler, make_controller
 from service.models import InboundMessage
 from service.settings import get_settings
 

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import redis
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.mail.rate_limit import (
     LocalRateLimiter,
     RateLimiter,

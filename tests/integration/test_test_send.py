@@ -89,7 +89,7 @@ def test_suppressed_addresses_never_get_a_test_send(
 def test_cli_test_send(world: tuple[TestClient, int, MailCapture]) -> None:
     from typer.testing import CliRunner
 
-    from service.campaigns.cli_editions import editions_app
+    from service.cli.edition import editions_app
 
     _client, campaign_id, capture = world
     result = CliRunner().invoke(

@@ -6,14 +6,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service.addressing.links import personal_tracking, qualified_link_index
+from service.addressing.tokens import codec
+from service.addressing.urls import PublicUrls
 from service.api.app import create_app
 from service.api.tracking import GIF
-from service.mail.tokens import codec
 from service.models import TrackingEvent
 from service.settings import get_settings, reset_settings
 from service.tracking import ingest
-from service.tracking.links import personal_tracking, qualified_link_index
-from service.tracking.urls import PublicUrls
 from tests.tracking_data import LINKS_DE, LINKS_EN, sent_campaign, tracking_env
 
 __all__ = ["tracking_env"]
@@ -97,7 +97,7 @@ def test_forged_and_unknown_click_tokens_get_404(session: Session, tracking_env:
 
 def codec_for_other_secret():  # type: ignore[no-untyped-def]
     """A codec under another secret: its tokens must not verify here."""
-    from service.mail.tokens import TokenCodec
+    from service.addressing.tokens import TokenCodec
 
     return TokenCodec(b"another-secret-entirely-0123456789")
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service.addressing.tokens import codec
 from service.api.app import create_app
 from service.campaigns.authoring import schedule
 from service.campaigns.lifecycle import start_due
@@ -21,7 +22,6 @@ from service.campaigns.sender import send_range
 from service.demo.capture import MailCapture
 from service.demo.seed import seed
 from service.mail.smtp_pool import SmtpPool
-from service.mail.tokens import codec
 from service.models import Campaign, Edition, Subscriber, TrackingEvent
 from service.models._common import table_of, utcnow
 from service.settings import get_settings, reset_settings

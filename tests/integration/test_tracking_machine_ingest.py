@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from service.addressing.links import qualified_link_index
+from service.addressing.tokens import codec
 from service.api.app import create_app
-from service.mail.tokens import codec
 from service.models import TrackingEvent
 from service.settings import get_settings
 from service.tracking import ingest
-from service.tracking.links import qualified_link_index
 from tests.tracking_data import sent_campaign, tracking_env
 
 __all__ = ["tracking_env"]

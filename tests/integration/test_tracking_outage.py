@@ -16,13 +16,13 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, func, select
 
 from service import webhooks
+from service.addressing.links import qualified_link_index
+from service.addressing.tokens import codec
 from service.api.app import create_app
 from service.db import get_engine, reset_engine, session_scope
-from service.mail.tokens import codec
 from service.models import TrackingEvent, WebhookDelivery
 from service.settings import get_settings, reset_settings
 from service.tracking import buffer, ingest
-from service.tracking.links import qualified_link_index
 from tests.conftest import _fresh_schema, postgres_url
 from tests.tracking_data import sent_campaign, tracking_env
 

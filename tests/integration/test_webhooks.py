@@ -14,11 +14,11 @@ from sqlmodel import Session, select
 from typer.testing import CliRunner
 
 from service import webhooks
+from service.cli.webhook import webhook_app
 from service.db import session_scope
 from service.models import WebhookDelivery
 from service.models._common import as_utc, utcnow
 from service.settings import get_settings
-from service.tracking.cli import webhook_app
 
 SECRET = "receiver-secret-0123456789"
 

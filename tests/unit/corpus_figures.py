@@ -10,8 +10,8 @@ from email.message import EmailMessage
 from functools import lru_cache
 from pathlib import Path
 
-from service.inbound.classify import classify_message
-from service.inbound.reply_text import visible_text
+from service.inbound.reading.classify import classify_message
+from service.inbound.reading.reply_text import visible_text
 from tests.conftest import CORPUS as _CONFTEST_CORPUS
 from tests.unit.reply_assertions import EXPECTED, TIMED_ONLY
 

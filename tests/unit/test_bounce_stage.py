@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.inbound.bounce_rules import diagnose
-from service.inbound.smtp_stage import smtp_stage
+from service.inbound.reading.bounce_rules import diagnose
+from service.inbound.reading.smtp_stage import smtp_stage
 
 POSTFIX_RCPT = (
     "<ada@example.org>: host mx.example.org[192.0.2.1] said: 550 5.1.1 <ada@example.org>:\n"

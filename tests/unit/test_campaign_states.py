@@ -9,7 +9,7 @@ from service.domain.campaign_states import (
     next_status,
     sources_of,
 )
-from service.domain.errors import InvalidTransition
+from service.errors import InvalidTransition
 
 
 @pytest.mark.parametrize(("state", "action"), list(TRANSITIONS))

@@ -13,13 +13,13 @@ from pathlib import Path
 import dkim
 import pytest
 
-from service.domain.errors import InvalidInput
+from service.addressing.tokens import codec
+from service.errors import InvalidInput
 from service.mail.compose import EditionSkeleton, Recipient
 from service.mail.dkim_keys import generate_keypair
-from service.mail.reference_build import build_reference_message
-from service.mail.tokens import codec
 from service.settings import Settings
 from tests.mail_samples import sample_edition
+from tests.support.reference_build import build_reference_message
 
 NOW = datetime(2026, 11, 26, 15, 40, 7, tzinfo=UTC)
 MSG_ID = "<abcdefghijklmnopqrstuvwx@news.partnership.example.org>"

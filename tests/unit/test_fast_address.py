@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from service.audience.fast_address import normalise_fast
 from service.domain.addresses import normalise_email
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 
 ATEXT = "abcXYZ019!#$%&'*+/=?^_`{|}~-"
 locals_ = st.from_regex(

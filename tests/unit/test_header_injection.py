@@ -10,7 +10,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.mail.compose import EditionSkeleton, Recipient
 from service.settings import Settings
 from tests.mail_samples import sample_edition

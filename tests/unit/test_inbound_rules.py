@@ -6,10 +6,10 @@ from email.message import EmailMessage
 
 import pytest
 
-from service.inbound.bounce_rules import diagnose
-from service.inbound.classify import classify_files, classify_message
-from service.inbound.loop_guard import may_auto_respond
-from service.inbound.tokens import extract_token
+from service.addressing.subaddresses import extract_token
+from service.inbound.reading.bounce_rules import diagnose
+from service.inbound.reading.classify import classify_files, classify_message
+from service.inbound.reading.loop_guard import may_auto_respond
 
 OWN = ["news@news.partnership.example.org"]
 
@@ -146,6 +146,6 @@ def test_huge_attachment_and_deep_nesting_do_not_crash() -> None:
     ],
 )
 def test_dash_sign_off_ends_the_reply(body: str, visible: str) -> None:
-    from service.inbound.reply_text import visible_text
+    from service.inbound.reading.reply_text import visible_text
 
     assert visible_text(body) == visible

@@ -14,7 +14,7 @@ import lxml.html
 import pytest
 from lxml.cssselect import CSSSelector
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.rendering import edition as edition_module
 from service.rendering.contract import (
     AnnouncementView,

@@ -6,7 +6,7 @@ import pytest
 from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 
-from service.domain.errors import TemplateProblem
+from service.errors import TemplateProblem
 from service.rendering.environment import (
     render_user_template,
     sandboxed_environment,

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.dialects import postgresql, sqlite
 
-from service.domain.errors import InvalidInput
 from service.domain.segment_rules import compile_rule, evaluate_rule, validate_rule
+from service.errors import InvalidInput
 from service.models.subscriber import Subscriber
 from tests.segment_strategies import NOW, revalue, rules
 

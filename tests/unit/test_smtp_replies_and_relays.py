@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.domain.errors import InvalidInput
+from service.errors import InvalidInput
 from service.mail.relays import RelaySet, parse_relays
 from service.mail.smtp_pool import dot_stuff
 from service.mail.smtp_replies import classify_reply

@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.domain.errors import InvalidInput
-from service.mail.tagged_addresses import parse_tagged, reply_address, verp_address
-from service.mail.tokens import TOKEN_LENGTH, Kind, TokenCodec
+from service.addressing.subaddresses import parse_tagged, reply_address, verp_address
+from service.addressing.tokens import TOKEN_LENGTH, Kind, TokenCodec
+from service.addressing.urls import PublicUrls
+from service.errors import InvalidInput
 from service.settings import Settings
-from service.tracking.urls import PublicUrls
 
 CODEC = TokenCodec(b"unit-test-secret-0123456789abcdef")
 OTHER = TokenCodec(b"another-secret-0123456789abcdefgh")
@@ -125,6 +125,6 @@ def test_tokens_never_expire() -> None:
 def test_fast_base32_equals_the_stdlib(raw: bytes) -> None:
     import base64
 
-    from service.mail.tokens import b32_lower
+    from service.addressing.tokens import b32_lower
 
     assert b32_lower(raw) == base64.b32encode(raw).decode("ascii").lower()

@@ -6,16 +6,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from service.domain.errors import InvalidInput
-from service.tracking.buffer import RawEvent, from_fields, to_fields
-from service.tracking.enrich import _burst_sizes
-from service.tracking.links import (
+from service.addressing.links import (
     EDITION_BASE,
     MAX_EDITION_ID,
     qualified_link_index,
     split_link_index,
     token_subscriber,
 )
+from service.errors import InvalidInput
+from service.tracking.buffer import RawEvent, from_fields, to_fields
+from service.tracking.enrich import _burst_sizes
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)

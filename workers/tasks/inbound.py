@@ -7,11 +7,11 @@ from email.message import EmailMessage
 
 from sqlalchemy.exc import OperationalError
 
+from service.addressing.mailbox_tokens import MailTokenDecoder
 from service.db import session_scope
-from service.domain.errors import NotFound
-from service.inbound.outbox import send_outgoing
-from service.inbound.processing import process_inbound, quarantine_after_error
-from service.inbound.token_decoder import MailTokenDecoder
+from service.errors import NotFound
+from service.inbound.acting.outbox import send_outgoing
+from service.inbound.acting.processing import process_inbound, quarantine_after_error
 from workers.celery_app import celery_app
 from workers.tasks.base import NewsdeskTask
 
@@ -54,7 +54,7 @@ def mark_answers_sent(mails: list[EmailMessage]) -> None:
 @celery_app.task(name="newsdesk.bounce_notices", base=NewsdeskTask)
 def send_bounce_notices() -> dict[str, int]:
     """The daily F3 run: notices to bounce-disabled subscribers, removal when they ran out."""
-    from service.inbound.bounce_notices import due_bounce_notices
+    from service.inbound.acting.bounce_notices import due_bounce_notices
 
     with session_scope() as session:
         mails = due_bounce_notices(session)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.db import session_scope
-from service.inbound.outbox import send_outgoing
+from service.inbound.acting.outbox import send_outgoing
 from service.inbox.answer_mail import answer_message, mark_sent, queued
 from service.inbox.clock import SystemClock
 from service.inbox.escalation import check_targets
@@ -43,14 +43,3 @@ def notify_inquiry_holders(inquiry_id: int) -> dict[str, int]:
     with session_scope() as session:
         mails = handoffs_for(session, inquiry_id=inquiry_id, now=SystemClock().now())
     return {"sent": send_outgoing(mails)}
-
-
-def enqueue_handoffs(inquiry_id: int) -> None:
-    """Publish the hand-off task; call after the commit that moved the inquiry."""
-    notify_inquiry_holders.delay(inquiry_id)
-
-
-def enqueue_answers(entry_ids: list[int]) -> None:
-    """Publish the send task; call after the commit that queued the answers."""
-    if entry_ids:
-        send_inquiry_answers.delay(entry_ids)

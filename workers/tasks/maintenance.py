@@ -5,8 +5,8 @@ from __future__ import annotations
 from service.audience.retention import apply_retention
 from service.audience.subscribe import purge_unconfirmed
 from service.db import session_scope
-from service.inbound.outbox import send_outgoing
-from service.inbound.reminders import due_reminders
+from service.inbound.acting.outbox import send_outgoing
+from service.inbound.acting.reminders import due_reminders
 from workers.celery_app import celery_app
 from workers.tasks.base import NewsdeskTask
 

@@ -13,10 +13,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import select
 
 from service.accounts.permissions import allowed
-from service.domain.errors import NotFound
+from service.errors import NotFound
 from service.inbox import canned
 from service.inbox.clock import SystemClock
-from service.inbox.figures import inbox_figures
 from service.inbox.original import ORIGINAL_CSP, sanitised_original
 from service.inbox.queries import (
     canned_values,
@@ -26,6 +25,7 @@ from service.inbox.queries import (
     triage_queue,
 )
 from service.models import Announcement, Coordinator, User
+from service.reports.inbox import inbox_figures
 from service.web.deps import CurrentLogin, DbSession, require
 from service.web.inbox_support import (
     INBOX_NOTICES,

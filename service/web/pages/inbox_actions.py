@@ -15,7 +15,7 @@ from sqlmodel import select
 from starlette.background import BackgroundTask
 
 from service.accounts.permissions import allowed
-from service.domain.errors import NewsdeskError, NotFound
+from service.errors import NewsdeskError, NotFound
 from service.inbox import answers, lifecycle
 from service.inbox.clock import SystemClock
 from service.inbox.queries import thread_view
@@ -38,16 +38,16 @@ def _back(inquiry_id: int, done: str, task: BackgroundTask | None = None) -> Red
 
 def _publish_answers(entry_ids: list[int]) -> None:
     """After the commit: the worker sends them through the outbox."""
-    from workers.tasks.inbox import enqueue_answers
+    from workers.publish import send_inquiry_answers
 
-    enqueue_answers(entry_ids)
+    send_inquiry_answers(entry_ids)
 
 
 def _publish_handoffs(inquiry_id: int) -> None:
     """After the commit: the worker mails the new holder (same outbox as every mail)."""
-    from workers.tasks.inbox import enqueue_handoffs
+    from workers.publish import notify_inquiry_holders
 
-    enqueue_handoffs(inquiry_id)
+    notify_inquiry_holders(inquiry_id)
 
 
 def _handoff_task(inquiry_id: int, mails: list) -> BackgroundTask | None:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
-from service.domain.errors import InvalidInput, NewsdeskError
+from service.errors import InvalidInput, NewsdeskError
 from service.inbox import absence, canned
 from service.inbox.clock import SystemClock
 from service.models import Coordinator, TriageOwner, User

@@ -1,0 +1,1 @@
+"""What names a subscriber, campaign or inquiry from outside: tokens, sub-addresses, URLs."""

@@ -1,0 +1,5 @@
+"""The `newsdesk` command line (`newsdesk = "service.cli:app"`)."""
+
+from service.cli.main import app
+
+__all__ = ["app"]

@@ -1,0 +1,145 @@
+"""`newsdesk edition ...`: preview, lint and test-send a campaign's editions from the shell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from service.errors import NewsdeskError
+
+if TYPE_CHECKING:  # imported for annotations only: `newsdesk --help` stays fast
+    from sqlmodel import Session
+
+    from service.rendering.contract import EditionInput
+    from service.rendering.lint import LintProblem
+
+editions_app = typer.Typer(
+    help="Editions: preview, lint and test-send what a campaign will send.", no_args_is_help=True
+)
+console = Console()
+errors_console = Console(stderr=True)
+LangOption = Annotated[str, typer.Option("--lang", help="de or en")]
+SegmentOption = Annotated[str | None, typer.Option("--segment", help="segment slug")]
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A session whose user errors become a clear message and exit code 2."""
+    from service.db import session_scope
+
+    try:
+        with session_scope() as session:
+            yield session
+    except NewsdeskError as exc:
+        errors_console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from None
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in ("de", "en"):
+        errors_console.print(f"[bold red]error:[/] --lang must be de or en, got {lang!r}")
+        raise typer.Exit(code=2)
+
+
+def problems_table(title: str, problems: list[LintProblem]) -> Table:
+    """Lint problems as a rich table, errors first."""
+    table = Table("level", "code", "message", title=title, show_lines=False)
+    for p in problems:
+        style = "bold red" if p.level == "error" else "yellow"
+        table.add_row(f"[{style}]{p.level}[/]", p.code, p.message)
+    return table
+
+
+@editions_app.command("preview")
+def preview(
+    campaign_id: int,
+    segment: SegmentOption = None,
+    lang: LangOption = "en",
+    subscriber: Annotated[
+        int | None, typer.Option("--subscriber", help="render exactly as this subscriber gets it")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="HTML file to write")] = None,
+) -> None:
+    """Write the edition's HTML to a file and print its lint problems."""
+    _check_lang(lang)
+    with _session() as session:
+        html, spec, problems = _render_preview(session, campaign_id, segment, lang, subscriber)
+    label = f"subscriber {subscriber}" if subscriber is not None else segment or "all announcements"
+    target = out or Path(f"campaign-{campaign_id}-{subscriber or segment or 'all'}-{lang}.html")
+    target.write_text(html, encoding="utf-8")
+    console.print(f"wrote {target} ({len(html.encode())} bytes, {len(spec.announcements)} items)")
+    console.print(
+        problems_table(f"lint: campaign {campaign_id}, {label} ({spec.language})", problems)
+    )
+
+
+def _render_preview(
+    session: Session, campaign_id: int, segment: str | None, lang: str, subscriber: int | None
+) -> tuple[str, EditionInput, list[LintProblem]]:
+    """The preview HTML (a segment's or one subscriber's), its input and its lint problems."""
+    from service.campaigns import preview as previews
+    from service.campaigns.linting import lint_rendered
+    from service.campaigns.subscriber_view import subscriber_preview
+    from service.rendering.edition import render_edition
+
+    if subscriber is not None:
+        shown = subscriber_preview(session, campaign_id=campaign_id, subscriber_id=subscriber)
+        return shown.html, shown.spec, lint_rendered(shown.spec, shown.rendered)
+    spec = previews.preview_input(
+        session, campaign_id=campaign_id, segment_slug=segment, language=lang
+    )
+    rendered = render_edition(spec)
+    html = previews.neutral_fill(rendered.html, rendered.links)
+    return html, spec, lint_rendered(spec, rendered)
+
+
+@editions_app.command("lint")
+def lint(campaign_id: int) -> None:
+    """Lint every edition the campaign can produce; exit 1 when an error would block scheduling."""
+    from service.campaigns.linting import lint_campaign
+
+    with _session() as session:
+        results = lint_campaign(session, campaign_id=campaign_id)
+    for result in results:
+        where = f"{result.language} / {result.segment or 'all announcements'}"
+        title = f"campaign {campaign_id}: {where}, announcements {list(result.announcement_ids)}"
+        console.print(problems_table(title, list(result.problems)))
+    errors = sum(len(r.errors) for r in results)
+    console.print(f"{len(results)} edition(s) linted, {errors} error(s)")
+    if errors:
+        raise typer.Exit(code=1)
+
+
+@editions_app.command("test-send")
+def test_send(
+    campaign_id: int,
+    addresses: Annotated[list[str], typer.Argument(help="where to send the [TEST] edition")],
+    segment: SegmentOption = None,
+    lang: LangOption = "en",
+) -> None:
+    """Send the segment's edition to each ADDRESS with the subject marked [TEST]."""
+    from service.campaigns.proofs import send_proofs
+
+    _check_lang(lang)
+    with _session() as session:
+        results = send_proofs(
+            session,
+            campaign_id=campaign_id,
+            addresses=addresses,
+            segment_slug=segment,
+            language=lang,
+        )
+    table = Table("address", "result", "detail", title=f"test send of campaign {campaign_id}")
+    for r in results:
+        table.add_row(
+            r.address, "[green]accepted[/]" if r.accepted else "[red]refused[/]", r.detail
+        )
+    console.print(table)
+    if not all(r.accepted for r in results):
+        raise typer.Exit(code=1)

@@ -1,0 +1,30 @@
+"""The `newsdesk` command line: one module per noun, each a thin layer over service/."""
+
+from __future__ import annotations
+
+import typer
+
+from service.cli.audience import audience_app
+from service.cli.campaign import campaign_app
+from service.cli.db import db_app
+from service.cli.deadletter import deadletter_app
+from service.cli.demo import demo
+from service.cli.dkim import dkim_app
+from service.cli.edition import editions_app
+from service.cli.inbound import inbound_app
+from service.cli.report import report_app
+from service.cli.services import api, beat, worker
+from service.cli.webhook import webhook_app
+
+app = typer.Typer(help="Newsdesk: newsletters and mailing automation.", no_args_is_help=True)
+for command in (demo, worker, beat, api):
+    app.command()(command)
+app.add_typer(db_app, name="db")
+app.add_typer(campaign_app, name="campaign")
+app.add_typer(dkim_app, name="dkim")
+app.add_typer(deadletter_app, name="deadletter")
+app.add_typer(inbound_app, name="inbound")
+app.add_typer(audience_app, name="audience")
+app.add_typer(editions_app, name="edition")
+app.add_typer(report_app, name="report")
+app.add_typer(webhook_app, name="webhook")

@@ -1,0 +1,1 @@
+"""Acting: what a classified message changes (suppression, scores, inquiries, hand-offs, outbox)."""

@@ -1,0 +1,1 @@
+"""Reports read campaigns, tracking and inbound; nothing below imports them."""

@@ -1,0 +1,1 @@
+"""Test-only helpers (moved out of production code reached only by tests)."""
