@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 08:17:28.336851
+Create Date: 2026-12-01 08:24:23.110416
 """
 
 from collections.abc import Sequence

@@ -23,7 +23,8 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent, so a 2xx means committed.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 # (method pattern, path pattern, action); first match wins, anything else needs user.manage.
 API_ACTIONS: list[tuple[str, str, str]] = [

@@ -14,6 +14,7 @@ from service.cli.edition import editions_app
 from service.cli.inbound import inbound_app
 from service.cli.report import report_app
 from service.cli.services import api, beat, worker
+from service.cli.user import user_app
 from service.cli.webhook import webhook_app
 
 app = typer.Typer(help="Newsdesk: newsletters and mailing automation.", no_args_is_help=True)
@@ -28,3 +29,4 @@ app.add_typer(audience_app, name="audience")
 app.add_typer(editions_app, name="edition")
 app.add_typer(report_app, name="report")
 app.add_typer(webhook_app, name="webhook")
+app.add_typer(user_app, name="user")

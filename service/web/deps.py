@@ -18,7 +18,7 @@ from sqlmodel import Session
 from service.accounts.permissions import ALL_ACTIONS, allowed
 from service.accounts.sessions import Login, load_session
 from service.db import session_scope
-from service.models import User
+from service.models import User, WebSession
 from service.settings import get_settings
 from service.web.errors import CsrfFailed, Forbidden, LoginRequired
 
@@ -35,14 +35,24 @@ def get_db() -> Iterator[Session]:
         yield session
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+# scope="function": commit before the response is sent (a redirect must see the write,
+# and a failed commit must not follow a 2xx already on the wire).
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 def optional_login(request: Request, db: DbSession) -> Login | None:
     """The logged-in state behind the session cookie, or None."""
     login = load_session(db, raw=request.cookies.get(SESSION_COOKIE))
-    request.state.login = login  # error pages render the nav from it
+    request.state.login = snapshot(login)  # refusal pages render after the rollback
     return login
+
+
+def snapshot(login: Login | None) -> Login | None:
+    """A copy detached from the session: a rollback expires the live objects, not these."""
+    if login is None:
+        return None
+    user = User.model_validate(login.user.model_dump())
+    return Login(user=user, web_session=WebSession.model_validate(login.web_session.model_dump()))
 
 
 OptionalLogin = Annotated[Login | None, Depends(optional_login)]

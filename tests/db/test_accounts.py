@@ -172,3 +172,36 @@ def test_audit_trail_lists_an_objects_events_newest_first_with_the_actor(session
         ("campaign.schedule", "Ed Itor"),
     ]
     assert rows[1][0].detail == {"send_at": "tomorrow"}
+
+
+def test_daily_upkeep_deletes_sessions_past_their_expiry(session: Session) -> None:
+    from workers.tasks.maintenance import daily_upkeep
+
+    user = _user(session)
+    old, live = (
+        sessions.start_session(session, user=user),
+        sessions.start_session(session, user=user),
+    )
+    row = session.exec(select(WebSession).where(WebSession.id_hash == sessions._digest(old))).one()
+    row.expires_at = utcnow() - timedelta(minutes=1)
+    session.commit()
+    assert daily_upkeep.run()["web_sessions"] == 1
+    session.expire_all()
+    assert [r.id_hash for r in session.exec(select(WebSession))] == [sessions._digest(live)]
+
+
+def test_demo_accounts_one_per_role_that_can_log_in(session: Session) -> None:
+    from service.demo.accounts import create_demo_accounts
+    from service.models import Role
+
+    accounts = create_demo_accounts(session)
+    assert [a.role for a in accounts] == [r.value for r in Role]
+    assert accounts[0].line() == f"login: admin admin@newsroom.example.org {accounts[0].password}"
+    assert create_demo_accounts(session) == accounts  # a second demo run keeps them
+    session.commit()
+    for account in accounts:
+        raw, pending = password_step(
+            session, email=account.email, password=account.password, client_ip=None
+        )
+        login = sessions.load_session(session, raw=raw)
+        assert not pending and login is not None and login.user.role == account.role
