@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Depends
 from sqlmodel import Session
 
 from service.accounts.permissions import allowed
@@ -9,6 +12,7 @@ from service.errors import NewsdeskError, NotFound
 from service.inbox.answers import Author
 from service.inbox.queries import may_open
 from service.models import Inquiry, User
+from service.web.deps import CurrentLogin
 from service.web.errors import Forbidden
 from service.web.i18n import gettext
 from service.web.templating import N_
@@ -40,6 +44,19 @@ INBOX_NOTICES = {
     "waiting": N_("The inquiry waits for the subscriber; its clock is stopped."),
     "discarded": N_("The held answer has been discarded."),
 }
+
+
+INBOX_ACTIONS = ("inquiry.answer_own", "inquiry.answer_all", "inquiry.triage")
+
+
+def inbox_user(login: CurrentLogin) -> User:
+    """A dependency: roles without any inbox action (viewer, editor) get 403 before anything."""
+    if not any(allowed(login.user.role, action) for action in INBOX_ACTIONS):
+        raise Forbidden("inquiry.answer_own")
+    return login.user
+
+
+InboxUser = Annotated[User, Depends(inbox_user)]
 
 
 def sees_everything(user: User) -> bool:

@@ -31,6 +31,7 @@ from service.web.inbox_support import (
     INBOX_NOTICES,
     ROUTING_LABELS,
     STATE_LABELS,
+    InboxUser,
     may_answer,
     open_inquiry,
     sees_everything,
@@ -50,7 +51,7 @@ def labels() -> dict[str, Any]:
 
 
 @router.get("/inbox", response_class=HTMLResponse)
-def inbox_page(request: Request, db: DbSession, login: CurrentLogin) -> Response:
+def inbox_page(request: Request, db: DbSession, login: CurrentLogin, _iu: InboxUser) -> Response:
     """A coordinator's own inquiries (admins: everybody's open ones), oldest due first."""
     user, now = login.user, SystemClock().now()
     if user.coordinator_id is not None and allowed(user.role, "inquiry.answer_own"):
@@ -81,7 +82,12 @@ def triage_page(request: Request, db: DbSession, login: CurrentLogin, _u: Triage
 
 @router.get("/inbox/{inquiry_id}", response_class=HTMLResponse)
 def thread_page(
-    request: Request, db: DbSession, login: CurrentLogin, inquiry_id: int, canned_id: int = 0
+    request: Request,
+    db: DbSession,
+    login: CurrentLogin,
+    _iu: InboxUser,
+    inquiry_id: int,
+    canned_id: int = 0,
 ) -> Response:
     """The thread: the reply on top, the original on demand, notes, the answer box."""
     try:
@@ -124,7 +130,7 @@ def thread_context(
 
 
 @router.get("/inbox/{inquiry_id}/original", response_class=HTMLResponse)
-def original_page(db: DbSession, login: CurrentLogin, inquiry_id: int) -> Response:
+def original_page(db: DbSession, login: CurrentLogin, _iu: InboxUser, inquiry_id: int) -> Response:
     """The full original, sanitised, in a frame that may load and run nothing."""
     try:
         open_inquiry(db, login.user, inquiry_id)

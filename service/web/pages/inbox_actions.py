@@ -22,7 +22,7 @@ from service.inbox.queries import thread_view
 from service.models import Coordinator, InquiryMessage, MessageState, User
 from service.web.deps import CurrentLogin, DbSession
 from service.web.errors import Forbidden
-from service.web.inbox_support import author_of, error_text, open_inquiry, require_answer
+from service.web.inbox_support import InboxUser, author_of, error_text, open_inquiry, require_answer
 from service.web.pages.inbox import labels, not_found, thread_context
 from service.web.templating import PREFIX, render, request_language
 
@@ -57,7 +57,7 @@ def _handoff_task(inquiry_id: int, mails: list) -> BackgroundTask | None:
 
 @router.post("/inbox/{inquiry_id}/answer", response_class=HTMLResponse)
 def post_answer(
-    request: Request, db: DbSession, login: CurrentLogin, inquiry_id: int,
+    request: Request, db: DbSession, login: CurrentLogin, _iu: InboxUser, inquiry_id: int,
     body: Annotated[str, Form()] = "", subject: Annotated[str, Form()] = "",
     language: Annotated[str, Form()] = "", seen_entry_id: Annotated[int, Form()] = 0,
     wait: Annotated[str, Form()] = "",
@@ -89,7 +89,8 @@ def post_answer(
 
 @router.post("/inbox/{inquiry_id}/held/{entry_id}")
 def post_held(
-    request: Request, db: DbSession, login: CurrentLogin, inquiry_id: int, entry_id: int,
+    request: Request, db: DbSession, login: CurrentLogin, _iu: InboxUser,
+    inquiry_id: int, entry_id: int,
     decision: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     """The author of a held answer sends it anyway or discards it."""
@@ -114,7 +115,7 @@ def post_held(
 
 @router.post("/inbox/{inquiry_id}/note")
 def post_note(
-    request: Request, db: DbSession, login: CurrentLogin, inquiry_id: int,
+    request: Request, db: DbSession, login: CurrentLogin, _iu: InboxUser, inquiry_id: int,
     note: Annotated[str, Form()] = "",
 ) -> Response:  # fmt: skip
     """An internal note, never mailed."""
@@ -153,7 +154,12 @@ def _may_move(user: User, inquiry) -> bool:
 
 @router.get("/inbox/{inquiry_id}/confirm/{action}", response_class=HTMLResponse)
 def confirm_page(
-    request: Request, db: DbSession, login: CurrentLogin, inquiry_id: int, action: str
+    request: Request,
+    db: DbSession,
+    login: CurrentLogin,
+    _iu: InboxUser,
+    inquiry_id: int,
+    action: str,
 ) -> Response:
     """Ask before closing, reopening or reassigning."""
     try:
@@ -179,7 +185,8 @@ def _check_move(user: User, inquiry, action: str) -> None:
 
 @router.post("/inbox/{inquiry_id}/{action}", response_class=HTMLResponse)
 def post_move(
-    request: Request, db: DbSession, login: CurrentLogin, inquiry_id: int, action: str,
+    request: Request, db: DbSession, login: CurrentLogin, _iu: InboxUser,
+    inquiry_id: int, action: str,
     version: Annotated[int, Form()] = 0, note: Annotated[str, Form()] = "",
     coordinator_id: Annotated[int, Form()] = 0, announcement_id: Annotated[int, Form()] = 0,
 ) -> Response:  # fmt: skip
