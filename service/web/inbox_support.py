@@ -117,6 +117,9 @@ SERVICE_MESSAGES = [
     N_("only the author of a held answer can release or discard it"),
 ]
 SERVICE_MESSAGES += [
+    N_("choose one of the configured office calendars"),
+    N_("the response target must be a number of business hours above 0"),
+    N_("the deputy must be another coordinator"),
     N_("enter the start and end as date and time"),
     N_("your account is not linked to a coordinator"),
 ]

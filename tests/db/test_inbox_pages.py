@@ -156,3 +156,36 @@ def test_triage_one_click_and_canned_admin(inbox: InboxWorld) -> None:
     coordinator, _ = _client(inbox, "coordinator", inbox.stays.id)
     assert coordinator.get("/newsroom/canned-answers").status_code == 403
     assert coordinator.get("/newsroom/absence").status_code == 200
+
+
+def test_admin_sets_calendar_target_and_deputy(inbox: InboxWorld) -> None:
+    admin, csrf = _client(inbox, "admin", None)
+    assert admin.get("/newsroom/inbox-settings").status_code == 200
+    url = f"/newsroom/inbox-settings/{inbox.stays.id}"
+    bad = admin.post(url, data={"csrf_token": csrf, "calendar": "munich", "target_hours": "x"})
+    assert bad.status_code == 422 and "business hours above 0" in bad.text
+    self_deputy = admin.post(
+        url, data={"csrf_token": csrf, "calendar": "munich", "deputy_id": str(inbox.stays.id)}
+    )
+    assert self_deputy.status_code == 422 and "another coordinator" in self_deputy.text
+    ok = admin.post(
+        url,
+        data={
+            "csrf_token": csrf,
+            "calendar": "chicago",
+            "target_hours": "8",
+            "deputy_id": str(inbox.chicago.id),
+        },
+    )
+    assert ok.status_code == 303
+    inbox.session.expire_all()
+    row = inbox.session.get(type(inbox.stays), inbox.stays.id)
+    assert (row.calendar, row.response_target_hours, row.deputy_id) == (
+        "chicago",
+        8.0,
+        inbox.chicago.id,
+    )
+    coordinator, _ = _client(inbox, "coordinator", inbox.stays.id)
+    assert coordinator.get("/newsroom/inbox-settings").status_code == 403
+    outcome = inbox.ask("Neue Frage mit kürzerer Frist")
+    assert inbox.inquiry(outcome.inquiry_id).target_s == 8 * 3600

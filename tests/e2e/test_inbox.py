@@ -248,7 +248,7 @@ def test_notes_close_reopen_reassign_and_triage_through_the_pages(
     with Session(_engine()) as session:
         placed = session.get(Inquiry, triaged.id)
         assert placed is not None and placed.coordinator_id is not None
-    for path in ("/newsroom/canned-answers", "/newsroom/inbox"):
+    for path in ("/newsroom/canned-answers", "/newsroom/inbox", "/newsroom/inbox-settings"):
         admin.goto(stack.url(path))
         axe_check(admin)
     page.goto(stack.url("/newsroom/absence"))
