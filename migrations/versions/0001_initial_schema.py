@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 08:24:23.110416
+Create Date: 2026-12-01 08:56:35.764185
 """
 
 from collections.abc import Sequence

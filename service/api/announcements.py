@@ -10,6 +10,7 @@ from sqlmodel import Field, select
 
 from service.api.deps import SessionDep, require_admin
 from service.content.announcements import save_announcement, segment_slugs, set_approval
+from service.errors import InvalidInput
 from service.models import Announcement, AnnouncementBase, ApprovalState
 
 
@@ -32,6 +33,12 @@ def _out(session: SessionDep, row: Announcement) -> dict[str, Any]:
     return {**row.model_dump(), "segments": segment_slugs(session, announcement_id=row.id)}
 
 
+def _no_approval_here(fields: dict[str, Any]) -> None:
+    """Approval moves only through its own actions, so no write can skip review."""
+    if "approval" in fields:
+        raise InvalidInput("approval is changed only by POST /approve and /withdraw")
+
+
 @router.get("")
 def list_announcements(session: SessionDep) -> list[dict[str, Any]]:
     """All announcements by priority."""
@@ -41,7 +48,8 @@ def list_announcements(session: SessionDep) -> list[dict[str, Any]]:
 
 @router.post("", status_code=201)
 def create_announcement(body: AnnouncementIn, session: SessionDep) -> dict[str, Any]:
-    """Create an announcement."""
+    """Create an announcement; it starts as a draft (approval only through /approve)."""
+    _no_approval_here(body.model_dump(exclude_unset=True))
     row = save_announcement(
         session, fields=body.model_dump(exclude={"segments"}), segments=body.segments
     )
@@ -61,7 +69,8 @@ def read_announcement(announcement_id: int, session: SessionDep) -> dict[str, An
 def update_announcement(
     announcement_id: int, body: dict[str, Any], session: SessionDep
 ) -> dict[str, Any]:
-    """Change fields of an announcement (validated like a create)."""
+    """Change fields of an announcement (validated like a create; approval is not a field)."""
+    _no_approval_here(body)
     checked = AnnouncementIn.model_validate({**read_announcement(announcement_id, session), **body})
     fields = checked.model_dump(exclude={"segments"}, include=set(body) - {"segments"})
     row = save_announcement(

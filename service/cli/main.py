@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from service.cli.audience import audience_app
@@ -14,10 +16,44 @@ from service.cli.edition import editions_app
 from service.cli.inbound import inbound_app
 from service.cli.report import report_app
 from service.cli.services import api, beat, worker
+from service.cli.support import console
 from service.cli.user import user_app
 from service.cli.webhook import webhook_app
 
 app = typer.Typer(help="Newsdesk: newsletters and mailing automation.", no_args_is_help=True)
+
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            console.print(f"newsdesk {version('newsdesk')}")
+        except PackageNotFoundError:
+            console.print("newsdesk (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Check the settings once, so a bad one is one clear line (exit 1), not a traceback."""
+    from pydantic import ValidationError
+
+    from service.settings import get_settings
+
+    try:
+        get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            console.print(f"[bold red]configuration error:[/] {error['msg']}")
+        raise typer.Exit(1) from None
+
+
 for command in (demo, worker, beat, api):
     app.command()(command)
 app.add_typer(db_app, name="db")

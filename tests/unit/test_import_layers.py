@@ -17,8 +17,12 @@ ROOT = Path(__file__).resolve().parents[2]
 # Lowest first. Units in one tuple are peers: they must not import each other.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.errors",),  # the floor: every layer may raise these
+    ("service.resources",),  # where shipped files (templates, migrations) are found
+    ("service.production",),  # what production mode refuses (called by settings)
     ("service.settings",),
-    ("service.db", "service.migrate"),
+    ("service.metrics", "service.logs"),  # Prometheus counters; JSON log lines
+    ("service.db",),
+    ("service.migrate",),  # Alembic; reads the revision over service.db
     ("service.models",),  # tables and the enums typing their columns
     ("service.domain",),  # state machines, segment rules, address normalisation
     ("service.accounts", "service.audit"),  # newsroom users, roles, sessions; the audit log
@@ -35,6 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.inbound",),
     ("service.reports",),  # read campaigns, tracking and inbound
     ("service.demo",),
+    ("workers.fs_broker", "workers.beat_lock", "workers.observe"),  # transport, one beat, metrics
     ("workers.celery_app",),
     ("workers.tasks",),
     ("workers.publish",),
