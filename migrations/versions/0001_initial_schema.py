@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 08:56:35.764185
+Create Date: 2026-12-01 09:10:15.849807
 """
 
 from collections.abc import Sequence
