@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 09:10:49.470046
+Create Date: 2026-12-01 09:18:46.819438
 """
 
 from collections.abc import Sequence
