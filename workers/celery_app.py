@@ -82,6 +82,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         "newsdesk",
         broker=broker_url(settings),
         include=[
+            "workers.tasks.audience",
             "workers.tasks.campaigns",
             "workers.tasks.inbound",
             "workers.tasks.inbox",

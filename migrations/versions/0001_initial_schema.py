@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 09:18:46.819438
+Create Date: 2026-12-01 09:22:58.278433
 """
 
 from collections.abc import Sequence
@@ -42,44 +42,6 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("email_hash"),
     )
-    op.create_table(
-        "campaign",
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("subject_en", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-        sa.Column("subject_de", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-        sa.Column("intro_en", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("intro_de", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("list_slug", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("list_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("timezone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("tracking", sa.String(length=16), nullable=False),
-        sa.Column("public_archive", sa.Boolean(), nullable=False),
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("send_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column(
-            "pinned_announcements",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=True,
-        ),
-        sa.Column("status_reason", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column(
-            "plan_announcement_ids",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=True,
-        ),
-        sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("fanout_done", sa.Boolean(), nullable=False),
-        sa.Column("fanout_cursor", sa.Integer(), nullable=False),
-        sa.Column("consecutive_errors", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("campaign", schema=None) as batch_op:
-        batch_op.create_index("ix_campaign_status_send_at", ["status", "send_at"], unique=False)
-
     op.create_table(
         "cannedanswer",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -204,7 +166,34 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_subscriber_email"), ["email"], unique=True)
         batch_op.create_index(batch_op.f("ix_subscriber_email_hash"), ["email_hash"], unique=False)
+        batch_op.create_index(
+            "ix_subscriber_email_pattern",
+            ["email"],
+            unique=False,
+            postgresql_ops={"email": "text_pattern_ops"},
+        )
+        batch_op.create_index(
+            "ix_subscriber_email_trgm",
+            ["email"],
+            unique=False,
+            postgresql_using="gin",
+            postgresql_ops={"email": "gin_trgm_ops"},
+        )
+        batch_op.create_index(
+            "ix_subscriber_name_trgm",
+            ["name"],
+            unique=False,
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        )
         batch_op.create_index("ix_subscriber_status_id", ["status", "id"], unique=False)
+        batch_op.create_index(
+            "ix_subscriber_unsubscribed_at",
+            ["unsubscribed_at"],
+            unique=False,
+            postgresql_where=sa.text("unsubscribed_at IS NOT NULL"),
+            sqlite_where=sa.text("unsubscribed_at IS NOT NULL"),
+        )
 
     op.create_table(
         "suppression",
@@ -233,39 +222,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
-        "announcement",
-        sa.Column("title_en", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
-        sa.Column("title_de", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
-        sa.Column("summary_en", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("summary_de", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("body_en", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("body_de", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("topic", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("priority", sa.Integer(), nullable=False),
-        sa.Column("cta_url", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
-        sa.Column("cta_label_en", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
-        sa.Column("cta_label_de", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
-        sa.Column("image_url", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
-        sa.Column("image_alt_en", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
-        sa.Column("image_alt_de", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
-        sa.Column("approval", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("coordinator_id", sa.Integer(), nullable=True),
-        sa.Column("response_target_hours", sa.Float(), nullable=True),
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("slug", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
-        sa.Column("valid_from", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("valid_until", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["coordinator_id"],
-            ["coordinator.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("announcement", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_announcement_slug"), ["slug"], unique=True)
-
-    op.create_table(
         "bouncescore",
         sa.Column("subscriber_id", sa.Integer(), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),
@@ -276,18 +232,6 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["subscriber_id"], ["subscriber.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("subscriber_id"),
-    )
-    op.create_table(
-        "campaignsegment",
-        sa.Column("campaign_id", sa.Integer(), nullable=False),
-        sa.Column("segment_id", sa.Integer(), nullable=False),
-        sa.Column("exclude", sa.Boolean(), nullable=False),
-        sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(
-            ["segment_id"],
-            ["segment.id"],
-        ),
-        sa.PrimaryKeyConstraint("campaign_id", "segment_id"),
     )
     op.create_table(
         "complaintevent",
@@ -368,6 +312,298 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "list_subscription",
+        sa.Column("subscriber_id", sa.Integer(), nullable=False),
+        sa.Column("list_slug", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["subscriber_id"], ["subscriber.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("subscriber_id", "list_slug"),
+    )
+    op.create_table(
+        "newsroom_user",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("totp_secret", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("disabled", sa.Boolean(), nullable=False),
+        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+        sa.Column("coordinator_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["coordinator_id"],
+            ["coordinator.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("newsroom_user", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_newsroom_user_coordinator_id"), ["coordinator_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_newsroom_user_email"), ["email"], unique=True)
+
+    op.create_table(
+        "senderalert",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("inbound_message_id", sa.Integer(), nullable=True),
+        sa.Column("campaign_id", sa.Integer(), nullable=True),
+        sa.Column("status_code", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.Column("detail", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["inbound_message_id"],
+            ["inboundmessage.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("senderalert", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_senderalert_campaign_id"), ["campaign_id"], unique=False
+        )
+
+    op.create_table(
+        "triageowner",
+        sa.Column("coordinator_id", sa.Integer(), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["coordinator_id"],
+            ["coordinator.id"],
+        ),
+        sa.PrimaryKeyConstraint("coordinator_id"),
+    )
+    op.create_table(
+        "webhook_delivery",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("endpoint_id", sa.Integer(), nullable=False),
+        sa.Column("event_type", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column(
+            "payload",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_status_code", sa.Integer(), nullable=True),
+        sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["endpoint_id"], ["webhook_endpoint.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_webhook_delivery_endpoint_id"), ["endpoint_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_webhook_delivery_status_next", ["status", "next_attempt_at"], unique=False
+        )
+
+    op.create_table(
+        "announcement",
+        sa.Column("title_en", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+        sa.Column("title_de", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+        sa.Column("summary_en", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("summary_de", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("body_en", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("body_de", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("topic", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("cta_url", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+        sa.Column("cta_label_en", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+        sa.Column("cta_label_de", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+        sa.Column("image_url", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+        sa.Column("image_alt_en", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+        sa.Column("image_alt_de", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+        sa.Column("approval", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("coordinator_id", sa.Integer(), nullable=True),
+        sa.Column("response_target_hours", sa.Float(), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("slug", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("valid_from", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("valid_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("submitted_by_id", sa.Integer(), nullable=True),
+        sa.Column("reject_reason", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("approved_by_id", sa.Integer(), nullable=True),
+        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "approved_snapshot",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.ForeignKeyConstraint(["approved_by_id"], ["newsroom_user.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(
+            ["coordinator_id"],
+            ["coordinator.id"],
+        ),
+        sa.ForeignKeyConstraint(["created_by_id"], ["newsroom_user.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["submitted_by_id"], ["newsroom_user.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["updated_by_id"], ["newsroom_user.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("announcement", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_announcement_slug"), ["slug"], unique=True)
+
+    op.create_table(
+        "api_token",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column(
+            "scopes",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["newsroom_user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("token_hash"),
+    )
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_api_token_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "audit_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("actor_id", sa.Integer(), nullable=True),
+        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("object_type", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("object_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column(
+            "detail",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["actor_id"], ["newsroom_user.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_audit_event_object", ["object_type", "object_id", "at"], unique=False
+        )
+
+    op.create_table(
+        "campaign",
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("subject_en", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("subject_de", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("intro_en", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("intro_de", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("list_slug", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("list_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("timezone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("tracking", sa.String(length=16), nullable=False),
+        sa.Column("public_archive", sa.Boolean(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("send_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("status_reason", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column(
+            "plan_announcement_ids",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("fanout_done", sa.Boolean(), nullable=False),
+        sa.Column("fanout_cursor", sa.Integer(), nullable=False),
+        sa.Column("consecutive_errors", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+        sa.Column("updated_by_id", sa.Integer(), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["updated_by_id"], ["newsroom_user.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("campaign", schema=None) as batch_op:
+        batch_op.create_index("ix_campaign_status_send_at", ["status", "send_at"], unique=False)
+
+    op.create_table(
+        "import_job",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("filename", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("path", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column("report_path", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column("invite", sa.Boolean(), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("rows_done", sa.Integer(), nullable=False),
+        sa.Column("bytes_done", sa.Integer(), nullable=False),
+        sa.Column("bytes_total", sa.Integer(), nullable=False),
+        sa.Column(
+            "result",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["created_by_id"], ["newsroom_user.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "web_session",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("id_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("csrf_secret", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("pending_totp", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["user_id"], ["newsroom_user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("id_hash"),
+    )
+    with op.batch_alter_table("web_session", schema=None) as batch_op:
+        batch_op.create_index("ix_web_session_expires", ["expires_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_web_session_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "announcementsegment",
+        sa.Column("announcement_id", sa.Integer(), nullable=False),
+        sa.Column("segment_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["announcement_id"], ["announcement.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["segment_id"],
+            ["segment.id"],
+        ),
+        sa.PrimaryKeyConstraint("announcement_id", "segment_id"),
+    )
+    op.create_table(
+        "campaignannouncement",
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("announcement_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["announcement_id"], ["announcement.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("campaign_id", "announcement_id"),
+    )
+    op.create_table(
+        "campaignsegment",
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("segment_id", sa.Integer(), nullable=False),
+        sa.Column("exclude", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["segment_id"],
+            ["segment.id"],
+        ),
+        sa.PrimaryKeyConstraint("campaign_id", "segment_id"),
+    )
+    op.create_table(
         "delivery",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("campaign_id", sa.Integer(), nullable=False),
@@ -430,179 +666,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("edition", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_edition_campaign_id"), ["campaign_id"], unique=False)
-
-    op.create_table(
-        "list_subscription",
-        sa.Column("subscriber_id", sa.Integer(), nullable=False),
-        sa.Column("list_slug", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["subscriber_id"], ["subscriber.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("subscriber_id", "list_slug"),
-    )
-    op.create_table(
-        "newsroom_user",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
-        sa.Column("display_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("password_hash", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("totp_secret", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
-        sa.Column("disabled", sa.Boolean(), nullable=False),
-        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
-        sa.Column("coordinator_id", sa.Integer(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("password_changed_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["coordinator_id"],
-            ["coordinator.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("newsroom_user", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_newsroom_user_coordinator_id"), ["coordinator_id"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_newsroom_user_email"), ["email"], unique=True)
-
-    op.create_table(
-        "senderalert",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("inbound_message_id", sa.Integer(), nullable=True),
-        sa.Column("campaign_id", sa.Integer(), nullable=True),
-        sa.Column("status_code", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
-        sa.Column("detail", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["inbound_message_id"],
-            ["inboundmessage.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("senderalert", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_senderalert_campaign_id"), ["campaign_id"], unique=False
-        )
-
-    op.create_table(
-        "tracking_event",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("event_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
-        sa.Column("campaign_id", sa.Integer(), nullable=False),
-        sa.Column("subscriber_id", sa.Integer(), nullable=True),
-        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
-        sa.Column("link_index", sa.Integer(), nullable=True),
-        sa.Column("edition_key", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
-        sa.Column("machine", sa.Boolean(), nullable=False),
-        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("user_agent", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
-        sa.Column("ip", sqlmodel.sql.sqltypes.AutoString(length=45), nullable=True),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(["subscriber_id"], ["subscriber.id"], ondelete="SET NULL"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("event_id", name="uq_tracking_event_event_id"),
-    )
-    with op.batch_alter_table("tracking_event", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_tracking_event_campaign_kind", ["campaign_id", "kind"], unique=False
-        )
-        batch_op.create_index(
-            "ix_tracking_event_subscriber_kind_time",
-            ["subscriber_id", "kind", "occurred_at"],
-            unique=False,
-        )
-
-    op.create_table(
-        "triageowner",
-        sa.Column("coordinator_id", sa.Integer(), nullable=False),
-        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["coordinator_id"],
-            ["coordinator.id"],
-        ),
-        sa.PrimaryKeyConstraint("coordinator_id"),
-    )
-    op.create_table(
-        "webhook_delivery",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("endpoint_id", sa.Integer(), nullable=False),
-        sa.Column("event_type", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column(
-            "payload",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("last_status_code", sa.Integer(), nullable=True),
-        sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
-        sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("delivered_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["endpoint_id"], ["webhook_endpoint.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_webhook_delivery_endpoint_id"), ["endpoint_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_webhook_delivery_status_next", ["status", "next_attempt_at"], unique=False
-        )
-
-    op.create_table(
-        "announcementsegment",
-        sa.Column("announcement_id", sa.Integer(), nullable=False),
-        sa.Column("segment_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["announcement_id"], ["announcement.id"], ondelete="CASCADE"),
-        sa.ForeignKeyConstraint(
-            ["segment_id"],
-            ["segment.id"],
-        ),
-        sa.PrimaryKeyConstraint("announcement_id", "segment_id"),
-    )
-    op.create_table(
-        "api_token",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column(
-            "scopes",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["newsroom_user.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("token_hash"),
-    )
-    with op.batch_alter_table("api_token", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_api_token_user_id"), ["user_id"], unique=False)
-
-    op.create_table(
-        "audit_event",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("actor_id", sa.Integer(), nullable=True),
-        sa.Column("action", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("object_type", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
-        sa.Column("object_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column(
-            "detail",
-            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
-            nullable=False,
-        ),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["actor_id"], ["newsroom_user.id"], ondelete="SET NULL"),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    with op.batch_alter_table("audit_event", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_audit_event_object", ["object_type", "object_id", "at"], unique=False
-        )
 
     op.create_table(
         "inquiry",
@@ -682,22 +745,33 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "web_session",
+        "tracking_event",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("id_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("csrf_secret", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
-        sa.Column("pending_totp", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["user_id"], ["newsroom_user.id"], ondelete="CASCADE"),
+        sa.Column("event_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("subscriber_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("link_index", sa.Integer(), nullable=True),
+        sa.Column("edition_key", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=True),
+        sa.Column("machine", sa.Boolean(), nullable=False),
+        sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("user_agent", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("ip", sqlmodel.sql.sqltypes.AutoString(length=45), nullable=True),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["subscriber_id"], ["subscriber.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("id_hash"),
+        sa.UniqueConstraint("event_id", name="uq_tracking_event_event_id"),
     )
-    with op.batch_alter_table("web_session", schema=None) as batch_op:
-        batch_op.create_index("ix_web_session_expires", ["expires_at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_web_session_user_id"), ["user_id"], unique=False)
+    with op.batch_alter_table("tracking_event", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_tracking_event_campaign_kind", ["campaign_id", "kind"], unique=False
+        )
+        batch_op.create_index(
+            "ix_tracking_event_subscriber_kind_time",
+            ["subscriber_id", "kind", "occurred_at"],
+            unique=False,
+        )
 
     op.create_table(
         "inquirymessage",
@@ -752,11 +826,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_inquirymessage_inquiry_id"))
 
     op.drop_table("inquirymessage")
-    with op.batch_alter_table("web_session", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_web_session_user_id"))
-        batch_op.drop_index("ix_web_session_expires")
+    with op.batch_alter_table("tracking_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_tracking_event_subscriber_kind_time")
+        batch_op.drop_index("ix_tracking_event_campaign_kind")
 
-    op.drop_table("web_session")
+    op.drop_table("tracking_event")
     with op.batch_alter_table("inquiry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inquiry_subscriber_id"))
         batch_op.drop_index(batch_op.f("ix_inquiry_state"))
@@ -765,36 +839,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_inquiry_campaign_id"))
 
     op.drop_table("inquiry")
-    with op.batch_alter_table("audit_event", schema=None) as batch_op:
-        batch_op.drop_index("ix_audit_event_object")
-
-    op.drop_table("audit_event")
-    with op.batch_alter_table("api_token", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_api_token_user_id"))
-
-    op.drop_table("api_token")
-    op.drop_table("announcementsegment")
-    with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
-        batch_op.drop_index("ix_webhook_delivery_status_next")
-        batch_op.drop_index(batch_op.f("ix_webhook_delivery_endpoint_id"))
-
-    op.drop_table("webhook_delivery")
-    op.drop_table("triageowner")
-    with op.batch_alter_table("tracking_event", schema=None) as batch_op:
-        batch_op.drop_index("ix_tracking_event_subscriber_kind_time")
-        batch_op.drop_index("ix_tracking_event_campaign_kind")
-
-    op.drop_table("tracking_event")
-    with op.batch_alter_table("senderalert", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_senderalert_campaign_id"))
-
-    op.drop_table("senderalert")
-    with op.batch_alter_table("newsroom_user", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_newsroom_user_email"))
-        batch_op.drop_index(batch_op.f("ix_newsroom_user_coordinator_id"))
-
-    op.drop_table("newsroom_user")
-    op.drop_table("list_subscription")
     with op.batch_alter_table("edition", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_edition_campaign_id"))
 
@@ -805,6 +849,47 @@ def downgrade() -> None:
         batch_op.drop_index("ix_delivery_campaign_status_id")
 
     op.drop_table("delivery")
+    op.drop_table("campaignsegment")
+    op.drop_table("campaignannouncement")
+    op.drop_table("announcementsegment")
+    with op.batch_alter_table("web_session", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_web_session_user_id"))
+        batch_op.drop_index("ix_web_session_expires")
+
+    op.drop_table("web_session")
+    op.drop_table("import_job")
+    with op.batch_alter_table("campaign", schema=None) as batch_op:
+        batch_op.drop_index("ix_campaign_status_send_at")
+
+    op.drop_table("campaign")
+    with op.batch_alter_table("audit_event", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_event_object")
+
+    op.drop_table("audit_event")
+    with op.batch_alter_table("api_token", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_api_token_user_id"))
+
+    op.drop_table("api_token")
+    with op.batch_alter_table("announcement", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_announcement_slug"))
+
+    op.drop_table("announcement")
+    with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_delivery_status_next")
+        batch_op.drop_index(batch_op.f("ix_webhook_delivery_endpoint_id"))
+
+    op.drop_table("webhook_delivery")
+    op.drop_table("triageowner")
+    with op.batch_alter_table("senderalert", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_senderalert_campaign_id"))
+
+    op.drop_table("senderalert")
+    with op.batch_alter_table("newsroom_user", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_newsroom_user_email"))
+        batch_op.drop_index(batch_op.f("ix_newsroom_user_coordinator_id"))
+
+    op.drop_table("newsroom_user")
+    op.drop_table("list_subscription")
     with op.batch_alter_table("coordinatorabsence", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_coordinatorabsence_coordinator_id"))
 
@@ -819,19 +904,32 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_complaintevent_campaign_id"))
 
     op.drop_table("complaintevent")
-    op.drop_table("campaignsegment")
     op.drop_table("bouncescore")
-    with op.batch_alter_table("announcement", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_announcement_slug"))
-
-    op.drop_table("announcement")
     op.drop_table("webhook_endpoint")
     with op.batch_alter_table("suppression", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_suppression_email_hash"))
 
     op.drop_table("suppression")
     with op.batch_alter_table("subscriber", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_subscriber_unsubscribed_at",
+            postgresql_where=sa.text("unsubscribed_at IS NOT NULL"),
+            sqlite_where=sa.text("unsubscribed_at IS NOT NULL"),
+        )
         batch_op.drop_index("ix_subscriber_status_id")
+        batch_op.drop_index(
+            "ix_subscriber_name_trgm",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        )
+        batch_op.drop_index(
+            "ix_subscriber_email_trgm",
+            postgresql_using="gin",
+            postgresql_ops={"email": "gin_trgm_ops"},
+        )
+        batch_op.drop_index(
+            "ix_subscriber_email_pattern", postgresql_ops={"email": "text_pattern_ops"}
+        )
         batch_op.drop_index(batch_op.f("ix_subscriber_email_hash"))
         batch_op.drop_index(batch_op.f("ix_subscriber_email"))
         batch_op.drop_index(
@@ -856,9 +954,5 @@ def downgrade() -> None:
     op.drop_table("deadletter")
     op.drop_table("coordinator")
     op.drop_table("cannedanswer")
-    with op.batch_alter_table("campaign", schema=None) as batch_op:
-        batch_op.drop_index("ix_campaign_status_send_at")
-
-    op.drop_table("campaign")
     op.drop_table("acklog")
     # ### end Alembic commands ###

@@ -41,7 +41,8 @@ API_ACTIONS: list[tuple[str, str, str]] = [
     ("GET", r"/api/campaigns/\d+/report", "report.view"),
     ("GET", r"/api/campaigns", "campaign.read"),
     (".*", r"/api/campaigns", "campaign.write"),
-    ("POST", r"/api/announcements/\d+/(approve|withdraw)$", "announcement.approve"),
+    ("POST", r"/api/announcements/\d+/(approve|reject|withdraw)$", "announcement.approve"),
+    ("POST", r"/api/announcements/\d+/submit$", "announcement.submit"),
     ("GET", r"/api/announcements", "announcement.read"),
     (".*", r"/api/announcements", "announcement.write"),
     (".*", r"/api/(coordinators/\d+/)?inquiries", "inquiry.answer_all"),
@@ -84,5 +85,6 @@ def require_admin(
         action = api_action(request.method, request.url.path)
         if not owner.may(action):
             raise HTTPException(status_code=403, detail=f"token lacks scope {action}")
+        request.state.api_user_id = owner.user.id  # the actor of audited rules (four-eyes)
         return
     raise _refuse(401, "admin token required")

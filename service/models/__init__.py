@@ -8,11 +8,18 @@ from service.models.announcement import (
 )
 from service.models.api_token import ApiToken
 from service.models.audit import AuditEvent
-from service.models.campaign import Campaign, CampaignBase, CampaignSegment, Edition
+from service.models.campaign import (
+    Campaign,
+    CampaignAnnouncement,
+    CampaignBase,
+    CampaignSegment,
+    Edition,
+)
 from service.models.consent import ConsentEvent, ConsentEventKind, WithdrawalChannel
 from service.models.coordinator import Coordinator, CoordinatorBase
 from service.models.dead_letter import DeadLetter
 from service.models.delivery import FINAL_DELIVERY_STATES, Delivery, DeliveryStatus
+from service.models.import_job import ImportJob, ImportStatus
 from service.models.inbound import (
     BounceScore,
     ComplaintEvent,
@@ -51,6 +58,7 @@ __all__ = [
     "AuditEvent",
     "BounceScore",
     "Campaign",
+    "CampaignAnnouncement",
     "CampaignBase",
     "CampaignSegment",
     "CannedAnswer",
@@ -64,6 +72,8 @@ __all__ = [
     "Delivery",
     "DeliveryStatus",
     "Edition",
+    "ImportJob",
+    "ImportStatus",
     "InboundChannel",
     "InboundMessage",
     "InboundStatus",
