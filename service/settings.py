@@ -176,6 +176,26 @@ class Settings(BaseSettings):
     complaint_clear_days: int = Field(7, ge=1)
     ack_interval_days: int = Field(7, ge=1)
     inquiry_reminder_days: int = Field(3, ge=1, description="remind coordinators after N days")
+    # The coordinators' inbox: office calendars the response clock counts in (business hours
+    # on working days that are not public holidays of the country/subdivision, `holidays` codes)
+    office_calendars: dict[str, dict[str, str]] = Field(
+        default_factory=lambda: {
+            "munich": {"timezone": "Europe/Berlin", "country": "DE", "subdiv": "BY",
+                       "hours": "09:00-17:00"},
+            "chicago": {"timezone": "America/Chicago", "country": "US", "subdiv": "",
+                        "hours": "09:00-17:00"},
+        }
+    )  # fmt: skip
+    inquiry_target_hours: float = Field(16.0, gt=0, description="first answer: 2 working days")
+    inquiry_warn_before_hours: float = Field(4.0, ge=0, description="warn this long before due")
+    inquiry_triage_after_hours: float = Field(
+        8.0, ge=0, description="after escalating to the deputy, this long overdue: to triage"
+    )
+    inbox_clock_interval_s: float = Field(60.0, gt=0, description="beat period of the SLA check")
+    triage_acknowledgement: bool = True  # acknowledge replies that land in triage
+    # newsroom roles whose (enabled) users own triage besides the named owners, e.g. ["approver"]
+    triage_owner_roles: list[str] = Field(default_factory=list)
+    newsroom_url: str | None = None  # base of links in inbox mails; None = public_url
     timezone: str = "Europe/Berlin"
     missing_translation: str = Field("fallback", pattern="^(fallback|omit)$")
     tracking_default: str = Field("consent", pattern="^(off|aggregate|consent)$")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -99,3 +100,34 @@ def html_export(
 
     output.write_text(to_html(_load(campaign_id)), encoding="utf-8")
     console.print(f"wrote {output}")
+
+
+def _figure(value: float | None, pattern: str) -> str:
+    """A figure or a dash."""
+    return "-" if value is None else pattern.format(value)
+
+
+@report_app.command("inbox")
+def inbox(
+    since: Annotated[
+        datetime | None, typer.Option(help="only inquiries received since (ISO)")
+    ] = None,
+    campaign: Annotated[int | None, typer.Option(help="only inquiries about this campaign")] = None,
+) -> None:
+    """Inquiries received, median/p90 time to first answer, share within target, open, escalated."""
+    from service.db import session_scope
+    from service.reports.inbox import inbox_figures
+
+    with session_scope() as session:
+        rows = inbox_figures(session, since=since, campaign_id=campaign)
+    table = Table(title="Inbox: time to first answer in business hours")
+    for column in ("who", "received", "answered", "median h", "p90 h", "within target",
+                   "open now", "escalated"):  # fmt: skip
+        table.add_column(column, justify="left" if column == "who" else "right")
+    for r in rows:
+        table.add_row(
+            r.who, str(r.received), str(r.answered), _figure(r.median_h, "{:.1f}"),
+            _figure(r.p90_h, "{:.1f}"), _figure(r.within_target, "{:.0%}"), str(r.open_now),
+            str(r.escalated),
+        )  # fmt: skip
+    console.print(table)

@@ -28,6 +28,14 @@ from service.models.inbound import (
     InboundStatus,
     SenderAlert,
 )
+from service.models.inbox import (
+    CannedAnswer,
+    CoordinatorAbsence,
+    InquiryMessage,
+    MessageKind,
+    MessageState,
+    TriageOwner,
+)
 from service.models.inquiry import AckLog, Inquiry
 from service.models.login_failure import LoginFailure
 from service.models.segment import Segment, SegmentBase
@@ -53,10 +61,12 @@ __all__ = [
     "CampaignAnnouncement",
     "CampaignBase",
     "CampaignSegment",
+    "CannedAnswer",
     "ComplaintEvent",
     "ConsentEvent",
     "ConsentEventKind",
     "Coordinator",
+    "CoordinatorAbsence",
     "CoordinatorBase",
     "DeadLetter",
     "Delivery",
@@ -68,9 +78,12 @@ __all__ = [
     "InboundMessage",
     "InboundStatus",
     "Inquiry",
+    "InquiryMessage",
     "Language",
     "ListSubscription",
     "LoginFailure",
+    "MessageKind",
+    "MessageState",
     "Role",
     "Segment",
     "SegmentBase",
@@ -82,6 +95,7 @@ __all__ = [
     "SuppressionReason",
     "TrackingEvent",
     "TrackingKind",
+    "TriageOwner",
     "UiLanguage",
     "User",
     "WebSession",

@@ -36,6 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.content",),  # announcements, which read campaign editions
     ("service.tracking",),
     ("service.inbound.intake", "service.inbound.reading"),
+    ("service.inbox",),  # inquiries: routing, hand-offs, clock, answers (acting's processing calls)
     ("service.inbound.acting",),
     ("service.inbound",),
     ("service.reports",),  # read campaigns, tracking and inbound
