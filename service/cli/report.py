@@ -42,11 +42,12 @@ def show(campaign_id: int, as_json: JsonOption = False) -> None:
     overview.add_column("figure")
     overview.add_column("campaign", justify="right")
     for key in report.editions:
-        overview.add_column(key, justify="right")
+        overview.add_column(report.edition_names.get(key, key), justify="right")
     editions = [asdict(s) for s in report.editions.values()]
     for name, value in asdict(report.total).items():
         overview.add_row(name.replace("_", " "), str(value), *(str(e[name]) for e in editions))
     console.print(overview)
+    console.print(segments_table(report))
     per_item = Table(title="Human clicks per announcement")
     for column in ("announcement", "unique", "total"):
         per_item.add_column(column)
@@ -60,6 +61,17 @@ def show(campaign_id: int, as_json: JsonOption = False) -> None:
         row = (li.edition_key, li.index, li.url, li.announcement, li.unique, li.total, li.machine)
         links.add_row(*(str(v) for v in row))
     console.print(links)
+
+
+def segments_table(report: CampaignReport) -> Table:
+    """Delivery, human opens, clicks and unsubscribes per segment."""
+    table = Table(title="Per segment (a reader counts in each of their segments)")
+    for column in ("segment", "sent", "delivered", "human opens", "clicks", "unsubscribes"):
+        table.add_column(column, justify="left" if column == "segment" else "right")
+    for s in report.segments:
+        values = (s.sent, s.delivered, s.unique_human_opens, s.unique_clicks, s.unsubscribes)
+        table.add_row(s.name, *(str(v) for v in values))
+    return table
 
 
 @report_app.command("csv")
