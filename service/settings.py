@@ -126,6 +126,14 @@ class Settings(BaseSettings):
     webhook_backoff_s: float = Field(30.0, gt=0, description="first retry delay, doubled each time")
     webhook_timeout_s: float = Field(5.0, gt=0)
 
+    # Newsroom (web app): sessions, login throttling, the four-eyes rule.
+    four_eyes: bool = True  # an approver may not approve their own work
+    session_hours: float = Field(12.0, gt=0, description="absolute lifetime of a login")
+    session_idle_minutes: int = Field(120, ge=1, description="logged out after this long idle")
+    login_window_s: int = Field(900, ge=1, description="failed logins counted over this window")
+    login_max_per_account: int = Field(5, ge=1, description="failures per account per window")
+    login_max_per_network: int = Field(30, ge=1, description="failures per /24 (/64) per window")
+
     # Audience: double opt-in, consent, preferences, import, retention.
     doi_expiry_days: int = Field(7, ge=1, le=60)
     purge_unconfirmed_days: int = Field(30, ge=1)

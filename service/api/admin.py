@@ -13,7 +13,7 @@ from service.api.crud import crud_router
 from service.api.deps import SessionDep, require_admin
 from service.campaigns import authoring
 from service.campaigns.dispatch import status_counts
-from service.campaigns.lifecycle import apply_action, get_campaign
+from service.campaigns.lifecycle import get_campaign
 from service.domain.addresses import email_hash, normalise_email
 from service.domain.campaign_states import CampaignAction
 from service.domain.segment_rules import validate_rule
@@ -68,7 +68,8 @@ class CampaignIn(CampaignBase):
 
     segments: list[str]
     exclude_segments: list[str] = Field(default_factory=list)
-    pinned_announcements: list[int] | None = None
+    # The announcements the campaign carries; omitted or []: every approved, valid one.
+    announcements: list[int] | None = None
 
 
 class CampaignPatch(BaseModel):
@@ -82,12 +83,15 @@ class CampaignPatch(BaseModel):
     segments: list[str] | None = None
     exclude_segments: list[str] | None = None
     public_archive: bool | None = None
+    announcements: list[int] | None = None
+    version: int | None = None  # refuse the change when the campaign moved on since
 
 
 class ScheduleIn(BaseModel):
     """When to send; omitted means now."""
 
     send_at: datetime | None = None
+    version: int | None = None
 
 
 router = APIRouter(dependencies=[Depends(require_admin)])
@@ -116,9 +120,13 @@ def list_campaigns(session: SessionDep) -> Any:
 @router.post("/campaigns", response_model=Campaign, status_code=201, tags=["campaigns"])
 def create_campaign(body: CampaignIn, session: SessionDep) -> Any:
     """Create a draft; templates and segments are checked now."""
-    fields = body.model_dump(exclude={"segments", "exclude_segments"})
+    fields = body.model_dump(exclude={"segments", "exclude_segments", "announcements"})
     return authoring.save_campaign(
-        session, fields=fields, include=body.segments, exclude=body.exclude_segments
+        session,
+        fields=fields,
+        include=body.segments,
+        exclude=body.exclude_segments,
+        announcement_ids=body.announcements,
     )
 
 
@@ -132,13 +140,17 @@ def read_campaign(campaign_id: int, session: SessionDep) -> dict[str, Any]:
 @router.patch("/campaigns/{campaign_id}", response_model=Campaign, tags=["campaigns"])
 def update_campaign(campaign_id: int, body: CampaignPatch, session: SessionDep) -> Any:
     """Edit a draft or scheduled campaign."""
-    fields = body.model_dump(exclude_unset=True, exclude={"segments", "exclude_segments"})
+    fields = body.model_dump(
+        exclude_unset=True, exclude={"segments", "exclude_segments", "announcements", "version"}
+    )
     return authoring.save_campaign(
         session,
         fields=fields,
         include=body.segments,
         exclude=body.exclude_segments,
         campaign_id=campaign_id,
+        announcement_ids=body.announcements,
+        version=body.version,
     )
 
 
@@ -151,13 +163,19 @@ def delete_campaign(campaign_id: int, session: SessionDep) -> None:
 @router.post("/campaigns/{campaign_id}/schedule", response_model=Campaign, tags=["campaigns"])
 def schedule_campaign(campaign_id: int, body: ScheduleIn, session: SessionDep) -> Any:
     """Schedule for a time (UTC or with offset); beat starts it when due."""
-    return authoring.schedule(session, campaign_id=campaign_id, send_at=body.send_at)
+    return authoring.schedule(
+        session, campaign_id=campaign_id, send_at=body.send_at, version=body.version
+    )
 
 
 def _action(action: CampaignAction) -> Any:
     def run(campaign_id: int, session: SessionDep) -> Any:
-        campaign = apply_action(
-            session, campaign_id=campaign_id, action=action, reason=f"{action.value} via API"
+        campaign = authoring.act(
+            session,
+            campaign_id=campaign_id,
+            action=action,
+            actor_id=None,
+            reason=f"{action.value} via API",
         )
         if action is CampaignAction.RESUME:
             session.commit()  # publish only after the state change is durable

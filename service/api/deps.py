@@ -1,13 +1,18 @@
-"""Typed dependencies: a request-scoped session that commits when the handler succeeds."""
+"""Typed dependencies: a request-scoped session that commits when the handler succeeds, and
+the bearer check: the operator's NEWSDESK_ADMIN_TOKEN, or a user's API token whose scopes
+(and role) allow the action the route performs (see `api_action`)."""
 
 from __future__ import annotations
 
+import hmac
+import re
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException
+from fastapi import Depends, Header, HTTPException, Request
 from sqlmodel import Session
 
+from service.accounts.tokens import PREFIX, authenticate_token
 from service.db import session_scope
 from service.settings import get_settings
 
@@ -18,11 +23,53 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
-def require_admin(authorization: Annotated[str | None, Header()] = None) -> None:
-    """Admin endpoints need `Authorization: Bearer <NEWSDESK_ADMIN_TOKEN>` when a token is set."""
+# scope="function": commit before the response is sent, so a 2xx means committed.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+# (method pattern, path pattern, action); first match wins, anything else needs user.manage.
+API_ACTIONS: list[tuple[str, str, str]] = [
+    ("POST", r"/api/campaigns/\d+/(schedule|pause|resume|cancel)$", "campaign.schedule"),
+    ("POST", r"/api/campaigns/\d+/test-send$", "campaign.test_send"),
+    ("GET", r"/api/campaigns/\d+/report", "report.view"),
+    ("GET", r"/api/campaigns", "campaign.read"),
+    (".*", r"/api/campaigns", "campaign.write"),
+    ("POST", r"/api/announcements/\d+/(approve|reject|withdraw)$", "announcement.approve"),
+    ("POST", r"/api/announcements/\d+/submit$", "announcement.submit"),
+    ("GET", r"/api/announcements", "announcement.read"),
+    (".*", r"/api/announcements", "announcement.write"),
+    (".*", r"/api/(coordinators/\d+/)?inquiries", "inquiry.answer_all"),
+    ("GET", r"/api/(segments|subscribers|coordinators|audience)", "audience.read"),
+    ("POST", r"/api/audience/segments/preview$", "audience.read"),
+    (".*", r"/api/segments", "segment.write"),
+    (".*", r"/api/(subscribers|coordinators|audience)", "audience.write"),
+]
+
+
+def api_action(method: str, path: str) -> str:
+    """The permission a user token needs for this request."""
+    for method_pattern, path_pattern, action in API_ACTIONS:
+        if re.fullmatch(method_pattern, method) and re.match(path_pattern, path):
+            return action
+    return "user.manage"
+
+
+def require_admin(
+    request: Request, session: SessionDep, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    """Admin endpoints need the admin token or a user token allowed the route's action."""
     token = get_settings().admin_token
-    if token and authorization != f"Bearer {token}":
-        raise HTTPException(status_code=401, detail="admin token required")
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
+    if not token:
+        return  # no token configured: local setup, the API is open (production refuses this)
+    sent = (authorization or "").removeprefix("Bearer ").strip()
+    if hmac.compare_digest(sent.encode(), token.encode()):
+        return
+    if sent.startswith(PREFIX):
+        owner = authenticate_token(session, raw=sent)
+        if owner is None:
+            raise HTTPException(status_code=401, detail="API token unknown or revoked")
+        action = api_action(request.method, request.url.path)
+        if not owner.may(action):
+            raise HTTPException(status_code=403, detail=f"token lacks scope {action}")
+        request.state.api_user_id = owner.user.id  # the actor of audited rules (four-eyes)
+        return
+    raise HTTPException(status_code=401, detail="admin token required")

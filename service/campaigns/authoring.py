@@ -8,17 +8,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, delete, select
 
+from service.audit import record
 from service.campaigns.assembly import candidate_announcements
 from service.campaigns.complaint_gate import complaint_gate
 from service.campaigns.editions import INTRO_VARIABLES
 from service.campaigns.lifecycle import apply_action, get_campaign
 from service.campaigns.linting import blocking_errors, lint_campaign
+from service.campaigns.picks import pick_problems, set_picks
 from service.domain.campaign_states import CampaignAction
 from service.errors import InvalidInput
 from service.models import Campaign, CampaignSegment, Segment
 from service.models._common import utcnow
 from service.models.campaign import CampaignStatus
 from service.rendering.environment import validate_template
+from service.versioning import bump, ensure_current
 
 PAST_TOLERANCE = timedelta(seconds=60)
 MAX_LISTED_ERRORS = 10
@@ -69,14 +72,21 @@ def save_campaign(
     include: list[str] | None,
     exclude: list[str] | None,
     campaign_id: int | None = None,
+    announcement_ids: list[int] | None = None,
+    actor_id: int | None = None,
+    version: int | None = None,
 ) -> Campaign:
-    """Create or update a draft campaign after validating its templates and segments."""
-    campaign = (
-        Campaign(**fields)
-        if campaign_id is None
-        else get_campaign(session, campaign_id=campaign_id)
-    )
-    if campaign_id is not None:
+    """Create or update a draft campaign after validating its templates and segments.
+
+    `announcement_ids` (None: leave as is; []: no picks, i.e. every approved valid one) are the
+    announcements the campaign carries; `version` is the one the caller's form was based on.
+    """
+    creating = campaign_id is None
+    if campaign_id is None:
+        campaign = Campaign(**fields)
+    else:
+        campaign = get_campaign(session, campaign_id=campaign_id, lock=True)
+        ensure_current(session, row=campaign, expected=version, kind="campaign")
         if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
             raise InvalidInput(
                 f"campaign {campaign_id} is {campaign.status}; only drafts can be edited"
@@ -84,20 +94,45 @@ def save_campaign(
         for key, value in fields.items():
             setattr(campaign, key, value)
     check_intro_templates(campaign)
+    bump(campaign, actor_id=actor_id)
+    campaign.version = 1 if creating else campaign.version
     session.add(campaign)
     session.flush()
+    assert campaign.id is not None
     if include is not None:
         set_segments(session, campaign=campaign, include=include, exclude=exclude or [])
+    if announcement_ids is not None:
+        set_picks(session, campaign_id=campaign.id, announcement_ids=announcement_ids)
+    detail = {"fields": sorted(fields), "version": campaign.version}
+    if announcement_ids is not None:
+        detail["announcements"] = sorted(set(announcement_ids))
+    action = "campaign.create" if creating else "campaign.edit"
+    record(
+        session,
+        actor_id=actor_id,
+        action=action,
+        object_type="campaign",
+        object_id=campaign.id,
+        **detail,
+    )
     return campaign
 
 
-def schedule(session: Session, *, campaign_id: int, send_at: datetime | None) -> Campaign:
+def schedule(
+    session: Session,
+    *,
+    campaign_id: int,
+    send_at: datetime | None,
+    actor_id: int | None = None,
+    version: int | None = None,
+) -> Campaign:
     """Schedule a draft for `send_at` (default now) after checking it can be sent.
 
     A time without an offset means the campaign's own time zone (e.g. 09:00 in Munich).
     """
     now = utcnow()
     campaign = get_campaign(session, campaign_id=campaign_id, lock=True)
+    ensure_current(session, row=campaign, expected=version, kind="campaign")
     when = in_zone(send_at, campaign.timezone) if send_at else now
     if when < now - PAST_TOLERANCE:
         raise InvalidInput(f"send time {when.isoformat()} is in the past (now {now.isoformat()})")
@@ -106,6 +141,9 @@ def schedule(session: Session, *, campaign_id: int, send_at: datetime | None) ->
     ).all()
     if not any(not t.exclude for t in targets):
         raise InvalidInput("a campaign needs at least one target segment before it is scheduled")
+    problems = pick_problems(session, campaign_id=campaign_id, at=when)
+    if problems:
+        raise InvalidInput("picked announcements cannot be sent: " + "; ".join(problems))
     if not candidate_announcements(session, campaign=campaign, at=when):
         raise InvalidInput("no approved announcement is valid at the send time; nothing to send")
     check_intro_templates(campaign)
@@ -114,7 +152,42 @@ def schedule(session: Session, *, campaign_id: int, send_at: datetime | None) ->
     if not gate.allowed:  # STANDARDS F4: at >= 0.3% complaints the next campaign waits
         raise InvalidInput(f"scheduling blocked by the complaint rate: {gate.reason}")
     campaign.send_at = when.astimezone(UTC)
-    return apply_action(session, campaign_id=campaign_id, action=CampaignAction.SCHEDULE)
+    return act(
+        session,
+        campaign_id=campaign_id,
+        action=CampaignAction.SCHEDULE,
+        actor_id=actor_id,
+        detail={"send_at": campaign.send_at.isoformat(), "timezone": campaign.timezone},
+    )
+
+
+def act(
+    session: Session,
+    *,
+    campaign_id: int,
+    action: CampaignAction,
+    actor_id: int | None,
+    version: int | None = None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Campaign:
+    """A person's state change (schedule, pause, resume, cancel): versioned and audited."""
+    campaign = get_campaign(session, campaign_id=campaign_id, lock=True)
+    ensure_current(session, row=campaign, expected=version, kind="campaign")
+    campaign = apply_action(session, campaign_id=campaign_id, action=action, reason=reason)
+    bump(campaign, actor_id=actor_id)
+    record(
+        session,
+        actor_id=actor_id,
+        action=f"campaign.{action.value}",
+        object_type="campaign",
+        object_id=campaign_id,
+        state=campaign.status,
+        version=campaign.version,
+        **(detail or {}),
+    )
+    session.flush()
+    return campaign
 
 
 def in_zone(moment: datetime, zone: str) -> datetime:

@@ -48,9 +48,7 @@ def preview_input(
                 )
             )
         )
-        announcements = [
-            a for a in announcements if a.id in targeted or campaign.pinned_announcements
-        ]
+        announcements = [a for a in announcements if a.id in targeted]
     return edition_input(
         session,
         campaign=campaign,

@@ -47,6 +47,8 @@ def demo(
     )
     console.print(f"captured mail (Maildir): [bold]{result.maildir}[/]")
     console.print(f"DKIM record to publish: {result.dkim_record}")
+    for account in result.accounts:
+        console.print(account.line(), markup=False, highlight=False)
     expected = result.seeded.eligible
     if result.status != "sent" or not result.captured == result.delivered == expected:
         raise fail(

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ from sqlmodel import col
 from service.campaigns.authoring import schedule
 from service.campaigns.dispatch import status_counts
 from service.db import reset_engine, session_scope
+from service.demo.accounts import DemoAccount, create_demo_accounts
 from service.demo.capture import MailCapture
 from service.demo.seed import DemoSummary, seed
 from service.mail.dkim_keys import write_demo_key
@@ -56,6 +57,7 @@ class DemoResult:
     maildir: Path
     dkim_record: Path
     seconds: float
+    accounts: list[DemoAccount] = field(default_factory=list)  # newsroom logins, one per role
 
 
 def demo_environment(var_dir: Path, smtp_port: int, dkim_key: Path) -> dict[str, str]:
@@ -136,6 +138,7 @@ def run_demo(
         upgrade()
         with session_scope() as session:
             seeded = seed(session, secret=settings.secret_bytes, subscribers=subscribers)
+            accounts = create_demo_accounts(session)
             schedule(session, campaign_id=seeded.campaign_id, send_at=None)
         worker = start_worker(var_dir, env)
         try:
@@ -154,6 +157,7 @@ def run_demo(
             var_dir / "maildir",
             record,
             time.monotonic() - started,
+            accounts,
         )
 
 

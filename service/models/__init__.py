@@ -6,7 +6,15 @@ from service.models.announcement import (
     AnnouncementSegment,
     ApprovalState,
 )
-from service.models.campaign import Campaign, CampaignBase, CampaignSegment, Edition
+from service.models.api_token import ApiToken
+from service.models.audit import AuditEvent
+from service.models.campaign import (
+    Campaign,
+    CampaignAnnouncement,
+    CampaignBase,
+    CampaignSegment,
+    Edition,
+)
 from service.models.consent import ConsentEvent, ConsentEventKind, WithdrawalChannel
 from service.models.coordinator import Coordinator, CoordinatorBase
 from service.models.dead_letter import DeadLetter
@@ -20,11 +28,14 @@ from service.models.inbound import (
     SenderAlert,
 )
 from service.models.inquiry import AckLog, Inquiry
+from service.models.login_failure import LoginFailure
 from service.models.segment import Segment, SegmentBase
 from service.models.subscriber import Language, Subscriber, SubscriberBase, SubscriberStatus
 from service.models.subscription import ListSubscription
 from service.models.suppression import Suppression, SuppressionReason
 from service.models.tracking import TrackingEvent, TrackingKind
+from service.models.user import Role, UiLanguage, User
+from service.models.web_session import WebSession
 from service.models.webhook import WebhookDelivery, WebhookEndpoint, WebhookStatus
 
 __all__ = [
@@ -33,9 +44,12 @@ __all__ = [
     "Announcement",
     "AnnouncementBase",
     "AnnouncementSegment",
+    "ApiToken",
     "ApprovalState",
+    "AuditEvent",
     "BounceScore",
     "Campaign",
+    "CampaignAnnouncement",
     "CampaignBase",
     "CampaignSegment",
     "ComplaintEvent",
@@ -53,6 +67,8 @@ __all__ = [
     "Inquiry",
     "Language",
     "ListSubscription",
+    "LoginFailure",
+    "Role",
     "Segment",
     "SegmentBase",
     "SenderAlert",
@@ -63,6 +79,9 @@ __all__ = [
     "SuppressionReason",
     "TrackingEvent",
     "TrackingKind",
+    "UiLanguage",
+    "User",
+    "WebSession",
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookStatus",

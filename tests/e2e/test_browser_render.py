@@ -7,7 +7,6 @@ import re
 import shutil
 import struct
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,6 @@ import pytest
 
 from service.rendering.contract import greeting_name_value
 from service.rendering.edition import render_edition
-from tests.conftest import require_service
 from tests.unit.edition_samples import PUBLIC_URL, sample_edition
 
 CHROMIUM = "/usr/bin/chromium"
@@ -75,21 +73,6 @@ def personalised(language: str) -> str:
     values |= {f"LINK{n}": url.replace("&", "&amp;") for n, url in enumerate(result.links)}
     values |= {f"REPLY{n}": f"reply+t{n}@reply.news.partnership.example.org" for n in range(5)}
     return re.sub(r"NDPH([A-Z0-9]+)HPDN", lambda m: values[m.group(1)], result.html)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's Chromium driven by Playwright; skipped (failed under CI=true) when missing."""
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require_service("playwright", "pip install playwright")
-    if not shutil.which(CHROMIUM):
-        require_service("chromium", "apt-get install -y chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _serve_offline(page: Any) -> None:

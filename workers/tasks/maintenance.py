@@ -1,7 +1,8 @@
-"""Daily upkeep on beat: double opt-in purge, data retention, inquiry reminders."""
+"""Daily upkeep on beat: double opt-in purge, data retention, inquiry reminders, old logins."""
 
 from __future__ import annotations
 
+from service.accounts.sessions import purge_expired
 from service.audience.retention import apply_retention
 from service.audience.subscribe import purge_unconfirmed
 from service.db import session_scope
@@ -21,4 +22,6 @@ def daily_upkeep() -> dict[str, int]:
     with session_scope() as session:
         reminders = due_reminders(session)
     sent = send_outgoing(reminders)  # after the commit that stamped reminded_at
-    return {"purged": purged, "reminders": sent, **retention}
+    with session_scope() as session:
+        sessions = purge_expired(session)  # newsroom logins past their absolute expiry
+    return {"purged": purged, "reminders": sent, "web_sessions": sessions, **retention}

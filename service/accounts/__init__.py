@@ -1,0 +1,1 @@
+"""Newsroom accounts: users, passwords, roles, sessions, login throttling, TOTP, API tokens."""

@@ -1,0 +1,1 @@
+"""Newsroom pages: each module here that defines `router = APIRouter()` is mounted."""
