@@ -43,6 +43,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         "newsdesk",
         broker=settings.broker_url,
         include=[
+            "workers.tasks.automation",
             "workers.tasks.campaigns",
             "workers.tasks.inbound",
             "workers.tasks.maintenance",
@@ -59,6 +60,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "newsdesk.fan_out": {"queue": "assemble"},
             "newsdesk.send_batch": {"queue": "send"},
             "newsdesk.scan_due": {"queue": "default"},
+            "newsdesk.automation_tick": {"queue": "default"},
+            "newsdesk.fetch_feeds": {"queue": "default"},
             "newsdesk.process_inbound": {"queue": "inbound"},
             "newsdesk.ingest_tracking": {"queue": "track"},
             "newsdesk.deliver_webhooks": {"queue": "track"},
@@ -89,6 +92,17 @@ def make_celery(settings: Settings | None = None) -> Celery:
                 "options": {"expires": settings.tracking_ingest_interval_s * 5},
             },
             "deliver-webhooks": {"task": "newsdesk.deliver_webhooks", "schedule": 10.0},
+            # triggers, due digests and welcome steps; a late tick is redundant with the next
+            "automation-tick": {
+                "task": "newsdesk.automation_tick",
+                "schedule": settings.automation_interval_s,
+                "options": {"expires": settings.automation_interval_s * 4},
+            },
+            "fetch-partner-feeds": {
+                "task": "newsdesk.fetch_feeds",
+                "schedule": settings.feed_interval_s,
+                "options": {"expires": settings.feed_interval_s},
+            },
         },
         timezone="UTC",
     )

@@ -62,6 +62,7 @@ def finish_if_complete(session: Session, *, campaign_id: int, open_deliveries: i
             table.c.id == campaign_id,
             table.c.status.in_(sources_of(CampaignAction.FINISH)),
             table.c.fanout_done.is_(True),
+            table.c.cadence != "series",  # a welcome step gets new rows as people confirm
         )
         .values(status=CampaignStatus.SENT, finished_at=utcnow())
     )

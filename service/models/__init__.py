@@ -8,6 +8,20 @@ from service.models.announcement import (
 )
 from service.models.api_token import ApiToken
 from service.models.audit import AuditEvent
+from service.models.automation import (
+    AutomationEvent,
+    Cadence,
+    DigestRun,
+    DigestRunStatus,
+    DigestSchedule,
+    EventKind,
+    Feed,
+    FeedItem,
+    HistoryMask,
+    WelcomeEnrolment,
+    WelcomeSeries,
+    WelcomeStep,
+)
 from service.models.campaign import (
     Campaign,
     CampaignAnnouncement,
@@ -47,7 +61,9 @@ __all__ = [
     "ApiToken",
     "ApprovalState",
     "AuditEvent",
+    "AutomationEvent",
     "BounceScore",
+    "Cadence",
     "Campaign",
     "CampaignAnnouncement",
     "CampaignBase",
@@ -60,7 +76,14 @@ __all__ = [
     "DeadLetter",
     "Delivery",
     "DeliveryStatus",
+    "DigestRun",
+    "DigestRunStatus",
+    "DigestSchedule",
     "Edition",
+    "EventKind",
+    "Feed",
+    "FeedItem",
+    "HistoryMask",
     "InboundChannel",
     "InboundMessage",
     "InboundStatus",
@@ -85,5 +108,8 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookStatus",
+    "WelcomeEnrolment",
+    "WelcomeSeries",
+    "WelcomeStep",
     "WithdrawalChannel",
 ]

@@ -12,6 +12,7 @@ from service.addressing.mailbox_tokens import ReplyTarget, TokenDecoder, decode_
 from service.addressing.subaddresses import ANSWER_TAG, tokens_in
 from service.domain.inquiry_states import InquiryAction, next_state
 from service.errors import NotFound
+from service.events import emit
 from service.inbound.acting import effects
 from service.inbound.acting.handoff import build_answer, build_handoff
 from service.inbound.acting.routing import TopicRules, route_announcement
@@ -25,6 +26,7 @@ from service.models import (
     Subscriber,
     SuppressionReason,
 )
+from service.models.automation import EventKind
 from service.settings import get_settings
 
 
@@ -331,6 +333,13 @@ def _answer_inquiry(session: Session, row: InboundMessage, v: InboundVerdict) ->
     inquiry.state = next_state(inquiry.state, InquiryAction.ANSWER)
     inquiry.answered_at = effects.now()
     session.add(inquiry)
+    emit(
+        session,
+        kind=EventKind.INQUIRY_ANSWERED,
+        subscriber_id=subscriber.id,
+        detail={"inquiry_id": inquiry.id},
+        at=inquiry.answered_at,
+    )  # automation trigger
     mail = build_answer(inquiry=inquiry, subscriber=subscriber, text=v.text or "")
     return Outcome(kind="answer", action="relayed", outgoing=[mail], inquiry_id=inquiry.id)
 
