@@ -29,3 +29,10 @@ def replay_task(task: str, *, args: list[Any], kwargs: dict[str, Any]) -> None:
     from workers.celery_app import celery_app
 
     celery_app.send_task(task, args=args, kwargs=kwargs)
+
+
+def send_deliveries(campaign_id: int, first_id: int, last_id: int) -> None:
+    """Send one range of queued deliveries (welcome steps queued by the CLI's tick)."""
+    from workers.tasks.campaigns import send_batch
+
+    send_batch.delay(campaign_id, first_id, last_id)
