@@ -24,8 +24,9 @@ SOURCES = [
     (ROOT / "service" / "content", [("**.py", "python")]),
     (ROOT / "service", [("versioning.py", "python")]),
     (ROOT / "service" / "campaigns", [("campaign_form.py", "python"), ("scheduling.py", "python")]),
-    (ROOT / "service" / "tracking", [("trends.py", "python")]),
+    (ROOT / "service" / "reports", [("trends.py", "python")]),
     (ROOT / "service" / "audience", [("segment_admin.py", "python")]),
+    (ROOT / "service" / "automation", [("admin.py", "python")]),
 ]
 KEYWORDS = {"_": None, "N_": None, "gettext": (2,)}
 OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true"}}
