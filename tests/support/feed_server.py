@@ -25,7 +25,7 @@ def feed_server(state: FeedState) -> Iterator[str]:
     """Yield the feed's URL while a threaded HTTP server serves `state`."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:
             seen = {h: self.headers.get(h) for h in ("If-None-Match", "If-Modified-Since")}
             state.requests.append(seen)
             if state.status != 200:
