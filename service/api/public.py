@@ -22,10 +22,11 @@ from service.api.public_pages import (
     page,
 )
 from service.api.public_signup import signup_router
-from service.audience import preferences
+from service.audience import cadence, preferences
 from service.audience.withdrawal import leave_everything, unsubscribe_from_campaign
 from service.db import session_scope
 from service.errors import InvalidInput
+from service.models._common import utcnow
 from service.models.campaign import Campaign
 from service.models.consent import WithdrawalChannel
 from service.models.subscriber import Subscriber
@@ -123,6 +124,7 @@ def preference_page(request: Request, token: str) -> HTMLResponse:
             "preferences.html",
             lang=sub.language,
             prefs=prefs,
+            cadences=cadence.cadences(session, subscriber=sub),
             action=str(request.url.path),
             saved=False,
             error=None,
@@ -138,6 +140,7 @@ def save_preferences(
     topics: Annotated[list[str], Form()] = [],  # noqa: B006
     language: Annotated[str, Form()] = "en",
     tracking: Annotated[str | None, Form()] = None,
+    cadences: Annotated[list[str], Form(alias="cadence")] = [],  # noqa: B006 - "list:cadence"
 ) -> HTMLResponse:
     """Save the form, or leave everything (global unsubscribe + suppression)."""
     with session_scope() as session:
@@ -164,6 +167,10 @@ def save_preferences(
                     tracking_consent=tracking == "on",
                     ip=client_ip(request),
                 )
+                chosen = dict(c.partition(":")[::2] for c in cadences)
+                cadence.set_cadences(
+                    session, subscriber=sub, chosen=chosen, ip=client_ip(request), now=utcnow()
+                )
             except InvalidInput as exc:
                 session.rollback()
                 error = str(exc)
@@ -173,6 +180,7 @@ def save_preferences(
             "preferences.html",
             lang=sub.language,
             prefs=prefs,
+            cadences=cadence.cadences(session, subscriber=sub),
             action=str(request.url.path),
             saved=error is None,
             error=error,
