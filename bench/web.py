@@ -74,6 +74,19 @@ def fill_campaigns(url: str, *, campaigns: int, deliveries: int, subscribers: in
                     when = start + timedelta(minutes=rng.randint(5, 3000))
                     kind = "click" if n % 5 == 0 else "open"
                     copy.write_row((campaign_id, sub, kind, "en:3", False, "", "bench", when))
+        # 1% left, 0.1% complained: what the reports count after each delivery.
+        cur.execute(
+            "UPDATE subscriber SET unsubscribed_at = %s, status = 'unsubscribed'"
+            " WHERE id %% 100 = 7",
+            (start + timedelta(days=30),),
+        )
+        cur.execute(
+            "INSERT INTO suppression (email_hash, reason, created_at) SELECT email_hash,"
+            " 'complaint', %s FROM subscriber WHERE id %% 1000 = 3",
+            (start + timedelta(days=30),),
+        )
+        cur.execute("ANALYZE subscriber")
+        cur.execute("ANALYZE suppression")
         cur.execute("ANALYZE delivery")
         cur.execute("ANALYZE tracking_event")
         cur.execute("ANALYZE campaign")

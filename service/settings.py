@@ -51,6 +51,7 @@ class Settings(BaseSettings):
     signup_per_ip_per_hour: int = Field(20, ge=1)  # public /subscribe form, per client address
     confirmations_per_address_per_day: int = Field(3, ge=1)  # DOI mails to one mailbox
     demo_mode: bool = False
+    import_dir: Path = VAR_DIR / "imports"  # files uploaded in the newsroom, and their reports
 
     from_name: str = "Munich-Chicago Health AI Partnership"
     from_address: str = "news@news.partnership.example.org"
@@ -139,6 +140,11 @@ class Settings(BaseSettings):
     login_window_s: int = Field(900, ge=1, description="failed logins counted over this window")
     login_max_per_account: int = Field(5, ge=1, description="failures per account per window")
     login_max_per_network: int = Field(30, ge=1, description="failures per /24 (/64) per window")
+    # OIDC single sign-on (e.g. a university IdP): on when issuer and client id are set.
+    oidc_issuer: str | None = None  # discovery at <issuer>/.well-known/openid-configuration
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_label: str = "single sign-on"  # the login button reads "Log in with <label>"
 
     # Audience: double opt-in, consent, preferences, import, retention.
     doi_expiry_days: int = Field(7, ge=1, le=60)

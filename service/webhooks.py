@@ -222,6 +222,11 @@ def _record(
         return "retried"
 
 
+def endpoints(session: Session) -> list[WebhookEndpoint]:
+    """Every receiver, oldest first."""
+    return list(session.exec(select(WebhookEndpoint).order_by(WebhookEndpoint.id)))  # type: ignore[arg-type]
+
+
 def recent(
     session: Session, *, status: str | None = None, limit: int = 50
 ) -> list[WebhookDelivery]:

@@ -44,6 +44,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         broker=settings.broker_url,
         include=[
             "workers.tasks.automation",
+            "workers.tasks.audience",
             "workers.tasks.campaigns",
             "workers.tasks.inbound",
             "workers.tasks.maintenance",

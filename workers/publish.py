@@ -17,6 +17,13 @@ def redispatch_campaign(campaign_id: int) -> None:
     redispatch.delay(campaign_id)
 
 
+def import_subscribers(job_id: int) -> None:
+    """Import an uploaded subscriber file (the job row was committed first)."""
+    from workers.tasks.audience import import_subscribers as task
+
+    task.delay(job_id)
+
+
 def process_inbound(message_id: int) -> None:
     """Process a stored inbound message in a worker."""
     from workers.tasks.inbound import process_inbound_message

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 08:20:46.147297
+Create Date: 2026-12-01 08:39:18.884009
 """
 
 from collections.abc import Sequence
@@ -235,6 +235,13 @@ def upgrade() -> None:
             postgresql_ops={"name": "gin_trgm_ops"},
         )
         batch_op.create_index("ix_subscriber_status_id", ["status", "id"], unique=False)
+        batch_op.create_index(
+            "ix_subscriber_unsubscribed_at",
+            ["unsubscribed_at"],
+            unique=False,
+            postgresql_where=sa.text("unsubscribed_at IS NOT NULL"),
+            sqlite_where=sa.text("unsubscribed_at IS NOT NULL"),
+        )
 
     op.create_table(
         "suppression",
@@ -580,6 +587,29 @@ def upgrade() -> None:
         batch_op.create_index("ix_campaign_status_send_at", ["status", "send_at"], unique=False)
 
     op.create_table(
+        "import_job",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("filename", sqlmodel.sql.sqltypes.AutoString(length=255), nullable=False),
+        sa.Column("path", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column("report_path", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+        sa.Column("invite", sa.Boolean(), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("rows_done", sa.Integer(), nullable=False),
+        sa.Column("bytes_done", sa.Integer(), nullable=False),
+        sa.Column("bytes_total", sa.Integer(), nullable=False),
+        sa.Column(
+            "result",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("created_by_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["created_by_id"], ["newsroom_user.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
         "web_session",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("id_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -889,6 +919,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_web_session_expires")
 
     op.drop_table("web_session")
+    op.drop_table("import_job")
     with op.batch_alter_table("campaign", schema=None) as batch_op:
         batch_op.drop_index("ix_campaign_status_send_at")
 
@@ -942,6 +973,11 @@ def downgrade() -> None:
 
     op.drop_table("suppression")
     with op.batch_alter_table("subscriber", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_subscriber_unsubscribed_at",
+            postgresql_where=sa.text("unsubscribed_at IS NOT NULL"),
+            sqlite_where=sa.text("unsubscribed_at IS NOT NULL"),
+        )
         batch_op.drop_index("ix_subscriber_status_id")
         batch_op.drop_index(
             "ix_subscriber_name_trgm",

@@ -77,3 +77,23 @@ def recipient_counts(
         editions.append(EditionCount(edition_key, language, tuple(a.slug for a in chosen), count))
     per_segment = tuple((s.slug, s.name, int(n)) for s, n in zip(segments, row[1:], strict=True))
     return RecipientCounts(int(row[0]), per_segment, tuple(editions))
+
+
+def delivery_counts(session: Session, *, campaign_id: int) -> RecipientCounts:
+    """For a campaign that started: its deliveries per edition (the truth, not a forecast)."""
+    from service.campaigns.assembly import planned_announcements
+    from service.models import Delivery
+
+    campaign = get_campaign(session, campaign_id=campaign_id)
+    plan = tuple(planned_announcements(session, campaign=campaign, at=campaign.send_at or utcnow()))
+    table = table_of(Delivery)
+    grouped = session.execute(
+        sa.select(table.c.edition_key, sa.func.count())
+        .where(table.c.campaign_id == campaign_id)
+        .group_by(table.c.edition_key)
+    ).all()
+    editions = []
+    for edition_key, count in sorted(grouped, key=lambda r: (-r[1], r[0])):
+        language, chosen = announcements_for_key(plan, edition_key)
+        editions.append(EditionCount(edition_key, language, tuple(a.slug for a in chosen), count))
+    return RecipientCounts(sum(e.recipients for e in editions), (), tuple(editions))

@@ -16,6 +16,8 @@ from enum import StrEnum
 from service.errors import InvalidTransition
 from service.models.announcement import ApprovalState
 
+__all__ = ["APPROVAL_TRANSITIONS", "ApprovalAction", "ApprovalState", "next_approval"]
+
 
 class ApprovalAction(StrEnum):
     """What people do to an announcement."""

@@ -33,6 +33,7 @@ from service.models.consent import ConsentEvent, ConsentEventKind, WithdrawalCha
 from service.models.coordinator import Coordinator, CoordinatorBase
 from service.models.dead_letter import DeadLetter
 from service.models.delivery import FINAL_DELIVERY_STATES, Delivery, DeliveryStatus
+from service.models.import_job import ImportJob, ImportStatus
 from service.models.inbound import (
     BounceScore,
     ComplaintEvent,
@@ -84,6 +85,8 @@ __all__ = [
     "Feed",
     "FeedItem",
     "HistoryMask",
+    "ImportJob",
+    "ImportStatus",
     "InboundChannel",
     "InboundMessage",
     "InboundStatus",

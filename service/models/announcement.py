@@ -10,11 +10,9 @@ from sqlmodel import Field, SQLModel
 
 from service.models._common import json_column, ts_column, utcnow
 
-__all__ = ["Announcement", "AnnouncementBase", "AnnouncementSegment", "ApprovalState"]
-
 
 class ApprovalState(StrEnum):
-    """Only approved announcements reach an edition."""
+    """Only approved announcements reach an edition (transitions: domain/approval_states.py)."""
 
     DRAFT = "draft"
     SUBMITTED = "submitted"

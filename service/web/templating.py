@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from service.accounts.permissions import allowed
 from service.accounts.sessions import Login
+from service.settings import get_settings
 from service.web.cookies import set_cookie
 from service.web.deps import PRE_COOKIE, pre_login_token
 from service.web.i18n import Formats, pick_language, translations
@@ -79,6 +80,12 @@ AUDIT_LABELS = {
 }
 
 
+def _sso_label() -> str | None:
+    """The OIDC button's label when single sign-on is configured."""
+    settings = get_settings()
+    return settings.oidc_label if settings.oidc_issuer and settings.oidc_client_id else None
+
+
 @lru_cache(maxsize=2)
 def environment(lang: str) -> Environment:
     """The environment of one UI language."""
@@ -96,6 +103,7 @@ def environment(lang: str) -> Environment:
     env.globals["roles_options"] = lambda roles: [
         (r, catalog.gettext(ROLE_LABELS.get(r, r))) for r in roles
     ]
+    env.globals["sso_label"] = lambda: _sso_label()
     env.globals["notice_text"] = lambda key: NOTICES.get(key, key)
     env.globals["audit_label"] = lambda action: AUDIT_LABELS.get(action, action)
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]

@@ -1,4 +1,4 @@
-"""The preference centre's cadence per list: every issue, weekly or monthly digest, in the ledger."""
+"""The preference centre's cadence per list: every issue, weekly or monthly digest; ledger."""
 
 from __future__ import annotations
 

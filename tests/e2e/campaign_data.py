@@ -19,7 +19,6 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlmodel import Session
 
 from service.campaigns.authoring import schedule
 from service.campaigns.lifecycle import start_due
@@ -28,11 +27,14 @@ from service.campaigns.sender import send_range
 from service.db import reset_engine, session_scope
 from service.demo.capture import MailCapture
 from service.demo.seed import seed
+from service.inbound.store import store_inbound
 from service.mail.smtp_pool import SmtpPool
 from service.models import Subscriber
 from service.models._common import table_of, utcnow
 from service.settings import get_settings, reset_settings
 from service.tracking.ingest import drain
+from tests.integration.mail_clients import mailto_message, newsletter_from
+from workers.tasks.inbound import process_inbound_message
 
 CLICK = re.compile(r'href="(http://[^"]+/t/c/[a-z2-7]{40})"')
 PIXEL = re.compile(r'src="(http://[^"]+/t/o/[a-z2-7]{40}\.gif)"')
@@ -50,6 +52,7 @@ class SentDemo:
     clicked: int  # distinct readers who followed a link
     list_unsubscribed: int  # one-click: leaves the campaign's list only
     left_all: int  # preference centre "leave everything": the report's unsubscribes
+    replies: int  # replies to an announcement's mailto: link, routed to its coordinator
 
 
 def _send(campaign_id: int) -> None:
@@ -92,6 +95,21 @@ def _read(messages: list[EmailMessage]) -> tuple[int, int, int, int]:
     return opened, clicked, 1, 1
 
 
+def _reply(capture: MailCapture, message: EmailMessage) -> int:
+    """A reader writes to an announcement's mailto: address; the inbound task body routes it."""
+    reader = newsletter_from(capture.captured[0].mail_from, message)
+    raw = mailto_message(
+        sender=str(message["To"]), to=reader.announcement_mailtos[0],
+        subject="Question", question="Can postdocs apply too?", signature="A reader",
+    )  # fmt: skip
+    stored = store_inbound(
+        raw=raw, envelope_from=str(message["To"]), envelope_to=[reader.announcement_mailtos[0]]
+    )
+    outcome = process_inbound_message.run(stored)
+    assert outcome == {"kind": "inquiry", "action": "forwarded"}, outcome
+    return 1
+
+
 def send_demo_campaign(env: dict[str, str], tmp: Path) -> SentDemo:
     """Seed, send, read; settings of this process point at the live server meanwhile."""
     with pytest.MonkeyPatch.context() as patch, MailCapture(tmp / "maildir") as capture:
@@ -120,12 +138,10 @@ def send_demo_campaign(env: dict[str, str], tmp: Path) -> SentDemo:
             ]
             opened, clicked, one_click, left_all = _read(messages)  # type: ignore[arg-type]
             drain(get_settings(), budget_s=10)
+            replies = _reply(capture, messages[0])  # type: ignore[arg-type]
         finally:
             reset_engine()
             reset_settings()
-    return SentDemo(summary.campaign_id, len(messages), opened, clicked, one_click, left_all)
-
-
-def report_session(engine: sa.engine.Engine) -> Session:
-    """A session for reading the figures the newsroom should show."""
-    return Session(engine, expire_on_commit=False)
+    return SentDemo(
+        summary.campaign_id, len(messages), opened, clicked, one_click, left_all, replies
+    )

@@ -31,6 +31,7 @@ from service.accounts.users import create_user
 from service.migrate import upgrade
 from tests.conftest import TEST_SECRET, postgres_url, redis_url, require_service
 from tests.e2e.campaign_data import SentDemo, send_demo_campaign
+from tests.e2e.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 from tests.integration.smtp_servers import free_port
 
 CHROMIUM = "/usr/bin/chromium"
@@ -107,7 +108,14 @@ def _clear_login_counts(url: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def newsroom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsroom]:
+def idp() -> Iterator[Provider]:
+    """The OpenID provider the newsroom's single sign-on is configured with."""
+    with Provider() as provider:
+        yield provider
+
+
+@pytest.fixture(scope="session")
+def newsroom(tmp_path_factory: pytest.TempPathFactory, idp: Provider) -> Iterator[Newsroom]:
     """One `uvicorn` process serving the app for the whole session."""
     database_url = _e2e_database(postgres_url())
     redis = redis_url()
@@ -123,6 +131,10 @@ def newsroom(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Newsroom]:
         "NEWSDESK_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "NEWSDESK_LOGIN_MAX_PER_NETWORK": "100000",  # every test logs in from 127.0.0.1
         "NEWSDESK_SCANNER_WINDOW_S": "0",  # tests click right after sending, as no human would
+        "NEWSDESK_OIDC_ISSUER": idp.issuer,
+        "NEWSDESK_OIDC_CLIENT_ID": CLIENT_ID,
+        "NEWSDESK_OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        "NEWSDESK_OIDC_LABEL": "University SSO",
     }
     log = (var / "server.log").open("wb")
     process = subprocess.Popen(

@@ -10,7 +10,9 @@ page passes axe-core. Screenshots at 1280 and 375 px go to docs/screenshots/.
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -28,6 +30,7 @@ from tests.e2e.conftest import DESKTOP, PHONE, ROOT, Account, Newsroom
 from tests.integration.live_stack import wait_for
 
 SHOTS = ROOT / "docs" / "screenshots"
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 TITLE_DE = "Reisestipendien für die Lungenkonferenz"
 TITLE_EN = "Travel grants for the lung conference"
 
@@ -62,10 +65,15 @@ def worker(newsroom: Newsroom, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 def _shoot(page: Any, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for label, size in (("desktop", DESKTOP), ("mobile", PHONE)):
+    """At 1280 and 375 px into test-artifacts/; with UPDATE_SCREENSHOTS=1 also docs/."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
         page.set_viewport_size(size)
-        page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
+        shot = ARTIFACTS / f"{name}-{label}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            shutil.copy(shot, SHOTS / shot.name)
     page.set_viewport_size(DESKTOP)
 
 
@@ -124,6 +132,7 @@ def test_write_approve_schedule_send_and_measure(
     ed.locator(".findings").get_by_text("link-text").wait_for()  # lint inline, as typed
     ed.get_by_label("Text (English, Markdown)").fill("Apply by **15 January**.")
     _save_and_id(ed)
+    ed.frame_locator("iframe.edition-preview").get_by_role("heading", name=TITLE_DE).wait_for()
     axe_check(ed)
     _shoot(ed, "newsroom-announcement-editor")
     ed.get_by_role("button", name="Submit for approval").click()
@@ -174,6 +183,11 @@ def test_write_approve_schedule_send_and_measure(
     wait_for(lambda: _sent_to(worker) >= total, 90, f"{total} messages")
     ap.locator("[data-figure=sent]", has_text=str(total)).wait_for(timeout=30_000)
     ap.locator("[data-figure=state]", has_text="Sent").wait_for(timeout=30_000)
+    ap.locator(".status", has_text="Sent").wait_for()  # the page reloaded itself once sent
+    ap.locator("#counts a[target=edition-frame]").first.click()
+    ap.frame_locator("iframe[name=edition-frame]").get_by_role("heading", name=TITLE_DE).or_(
+        ap.frame_locator("iframe[name=edition-frame]").get_by_role("heading", name=TITLE_EN)
+    ).first.wait_for()
     axe_check(ap)
     _shoot(ap, "newsroom-campaign")
     ap.goto(newsroom.url(f"/newsroom/reports/campaigns/{campaign_id}"))

@@ -7,9 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from service.models import Campaign
+from service.models import Campaign, Coordinator, Inquiry
 from service.models._common import utcnow
 from service.reports.campaign import campaign_report
 from tests.e2e.campaign_data import SentDemo
@@ -32,15 +32,20 @@ def test_dashboard_shows_the_sent_campaigns_figures(
     assert report.unique_human_opens == sent_campaign.opened
     assert report.unique_clicks == sent_campaign.clicked
     assert report.unsubscribes == sent_campaign.left_all == 1
+    replies = campaign_report(Session(live_engine), campaign_id=sent_campaign.campaign_id).replies
+    assert sum(replies.values()) == sent_campaign.replies == 1
     log_in(page, make_user("viewer"))
     row = page.locator(f"tr[data-campaign='{sent_campaign.campaign_id}']")
     cells = row.locator("td").all_inner_texts()[1:]  # after the finished time
     bounces = report.hard_bounces + report.soft_bounces
     expected = [report.delivered, report.unique_human_opens, report.unique_clicks, bounces,
-                report.complaints, report.unsubscribes, 0]  # fmt: skip
+                report.complaints, report.unsubscribes, sent_campaign.replies]  # fmt: skip
     assert cells == [str(n) for n in expected]
     headers = page.locator("table.figures-table").first.locator("thead th").all_inner_texts()
     assert headers[2:] == COLUMNS
+    (coordinator,) = replies  # the reply waits in its coordinator's inbox
+    waiting = page.get_by_role("row", name=coordinator)
+    assert waiting.locator("td").inner_text() == "1"
 
 
 def test_running_campaign_progress_updates_without_reloading(
@@ -100,3 +105,28 @@ def test_scheduled_campaigns_appear_on_the_month_and_week_calendar(
     assert "view=week" in page.url
     assert page.locator(".calendar-week .event", has_text="Lung conference call").count() == 1
     assert page.locator(".calendar-week tbody td").count() == 7
+
+
+def test_a_coordinator_sees_only_their_own_waiting_inquiries(
+    page: Any,
+    browser: Any,
+    newsroom: Newsroom,
+    sent_campaign: SentDemo,
+    live_engine: sa.engine.Engine,
+    make_user: Callable[..., Account],
+    log_in: Callable[[Any, Account], None],
+) -> None:
+    with Session(live_engine) as session:
+        routed = session.exec(select(Inquiry.coordinator_id)).one()
+        mine = session.get(Coordinator, routed)
+        other = session.exec(select(Coordinator).where(Coordinator.id != routed)).first()
+    assert mine is not None and other is not None
+    log_in(page, make_user("coordinator", coordinator_id=mine.id))
+    assert page.get_by_role("row", name=mine.name).locator("td").inner_text() == "1"
+    assert page.get_by_role("row", name=other.name).count() == 0
+    assert page.get_by_role("heading", name="Recently sent").count() == 0  # no report.view
+    second = browser.new_context().new_page()
+    log_in(second, make_user("coordinator", coordinator_id=other.id))
+    assert second.get_by_role("row", name=other.name).locator("td").inner_text() == "0"
+    assert second.get_by_role("row", name=mine.name).count() == 0
+    second.context.close()

@@ -22,6 +22,7 @@ from service.web.deps import CurrentLogin, DbSession, require
 from service.web.forms import FormState
 from service.web.pages.campaigns import campaign_page
 from service.web.templating import PREFIX, render, request_language
+from workers.publish import redispatch_campaign
 
 router = APIRouter()
 Scheduler = Annotated[User, Depends(require("campaign.schedule"))]
@@ -171,7 +172,5 @@ def run_action(
         )
     if action is CampaignAction.RESUME:
         db.commit()  # publish only after the state change is durable
-        from workers.publish import redispatch_campaign
-
         redispatch_campaign(campaign_id)
     return RedirectResponse(f"{PREFIX}/campaigns/{campaign_id}?done={name}", status_code=303)

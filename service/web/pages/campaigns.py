@@ -16,7 +16,7 @@ from service.campaigns.edition_matrix import edition_preview_html
 from service.campaigns.lifecycle import get_campaign
 from service.campaigns.linting import target_segment_slugs
 from service.campaigns.picks import picked_ids
-from service.campaigns.recipient_counts import recipient_counts
+from service.campaigns.recipient_counts import delivery_counts, recipient_counts
 from service.dashboard import running_one
 from service.domain.campaign_states import CampaignStatus
 from service.errors import NewsdeskError
@@ -42,6 +42,7 @@ AUDIT_LABELS.update(
 Reader = Annotated[User, Depends(require("campaign.read"))]
 Writer = Annotated[User, Depends(require("campaign.write"))]
 EDITABLE = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+FINAL = (CampaignStatus.SENT, CampaignStatus.CANCELLED)
 
 
 def choices(db: Session) -> dict[str, Any]:
@@ -220,8 +221,10 @@ def live_counts(
 def saved_counts(
     request: Request, db: DbSession, login: CurrentLogin, _u: Reader, campaign_id: int
 ) -> HTMLResponse:
-    """Recipients of the campaign as saved."""
-    counts = recipient_counts(db, campaign_id=campaign_id)
+    """Recipients of the campaign as saved; once it started, its deliveries per edition."""
+    campaign = get_campaign(db, campaign_id=campaign_id)
+    started = campaign.started_at is not None
+    counts = (delivery_counts if started else recipient_counts)(db, campaign_id=campaign_id)
     return render(
         request,
         "campaigns/_counts.html",
@@ -242,14 +245,22 @@ def edition_preview(db: DbSession, _u: Reader, campaign_id: int, key: str) -> HT
 
 @router.get("/campaigns/{campaign_id:int}/progress", response_class=HTMLResponse)
 def progress(
-    request: Request, db: DbSession, login: CurrentLogin, _u: Reader, campaign_id: int
+    request: Request,
+    db: DbSession,
+    login: CurrentLogin,
+    _u: Reader,
+    campaign_id: int,
+    shown: str = "",
 ) -> HTMLResponse:
-    """The live progress fragment htmx polls."""
+    """The live progress fragment htmx polls; once the state moved on, the page reloads."""
     campaign = get_campaign(db, campaign_id=campaign_id)
-    return render(
+    response = render(
         request,
         "campaigns/_progress.html",
         login=login,
         campaign=campaign,
         progress=running_one(db, campaign=campaign),
     )
+    if shown and shown != campaign.status and campaign.status in FINAL:
+        response.headers["HX-Refresh"] = "true"  # the actions offered no longer apply
+    return response

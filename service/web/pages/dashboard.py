@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from service import dashboard
+from service.accounts.permissions import allowed
 from service.models import Coordinator, User
 from service.models._common import utcnow
 from service.settings import get_settings
@@ -56,7 +57,7 @@ def dashboard_page(
         span=shown,
         today=today,
         by_day=by_day,
-        sent=dashboard.recently_sent(db),
+        sent=dashboard.recently_sent(db) if allowed(login.user.role, "report.view") else None,
         inquiries=_inquiries(db, login.user),
     )
 

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from service import admin_overview, webhooks
+from service import webhooks
+from service.mail import overview
 from service.models import User, WebhookStatus
 from service.settings import get_settings
 from service.web.deps import CurrentLogin, DbSession, require
@@ -25,9 +26,9 @@ def system(request: Request, login: CurrentLogin, _admin: Admin) -> Response:
         request,
         "settings/system.html",
         login=login,
-        dkim=admin_overview.dkim_status(settings),
-        relays=admin_overview.relay_lines(settings),
-        rates=admin_overview.rate_limits(settings),
+        dkim=overview.dkim_status(settings),
+        relays=overview.relay_lines(settings),
+        rates=overview.rate_limits(settings),
         settings=settings,
     )
 
@@ -42,7 +43,7 @@ def webhook_log(
         request,
         "settings/webhooks.html",
         login=login,
-        endpoints=admin_overview.webhook_endpoints(db),
+        endpoints=webhooks.endpoints(db),
         deliveries=webhooks.recent(db, status=chosen or None, limit=100),
         statuses=[s.value for s in WebhookStatus],
         chosen=chosen,

@@ -1,18 +1,14 @@
-"""Read-only views for the newsroom's settings area: DKIM, relays and rate limits, webhooks."""
+"""What the sending side is configured with, for the newsroom's settings: DKIM, relays, rates."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlmodel import Session, col, select
 
 from service.errors import InvalidInput
 from service.mail.dkim_keys import dns_txt_record, zone_file_line
 from service.mail.dkim_sign import load_private_key
 from service.mail.relays import parse_relays
-from service.models import WebhookEndpoint
 from service.settings import Settings
 
 
@@ -89,8 +85,3 @@ def rate_limits(settings: Settings) -> dict[str, str]:
 
 def _show(value: object) -> str:
     return "" if value is None else str(value)
-
-
-def webhook_endpoints(session: Session) -> Sequence[WebhookEndpoint]:
-    """Every webhook receiver, oldest first."""
-    return session.exec(select(WebhookEndpoint).order_by(col(WebhookEndpoint.id))).all()
