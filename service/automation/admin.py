@@ -10,7 +10,7 @@ from service.automation.periods import check_schedule
 from service.campaigns.authoring import resolve_segments
 from service.campaigns.editions import INTRO_VARIABLES
 from service.errors import InvalidInput, NotFound, StaleWrite
-from service.models import Campaign, Delivery, DigestSchedule, WelcomeSeries, WelcomeStep
+from service.models import Cadence, Campaign, Delivery, DigestSchedule, WelcomeSeries, WelcomeStep
 from service.rendering.environment import validate_template
 from service.settings import get_settings
 
@@ -62,6 +62,7 @@ def save_schedule(
     row.list_name = _known_list(row.list_slug)
     resolve_segments(session, slugs=list(row.segment_slugs))
     check_schedule(row)
+    row.cadence = Cadence(row.cadence)
     session.add(row)
     session.flush()
     return row
