@@ -1,4 +1,4 @@
-"""Errors the entry points translate into clear messages (HTTP 4xx, CLI exit 2)."""
+"""Errors the entry points translate into clear messages (HTTP 4xx, CLI exit 1)."""
 
 
 class NewsdeskError(Exception):

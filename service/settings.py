@@ -35,9 +35,11 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="NEWSDESK_", env_file=".env", extra="ignore")
 
-    database_url: str = f"sqlite:///{VAR_DIR}/newsdesk.sqlite3"
+    # The embedded defaults are the demo's own files, so `newsdesk api` after `newsdesk demo`
+    # serves the demo's data (and the links in its mails) instead of an empty database.
+    database_url: str = f"sqlite:///{VAR_DIR}/demo/newsdesk.sqlite3"
     broker_url: str = "filesystem://"
-    broker_dir: Path = VAR_DIR / "broker"
+    broker_dir: Path = VAR_DIR / "demo" / "broker"
     redis_url: str | None = None  # rate limits and tracking buffer; None = in-process fallback
     smtp_url: str = "smtp://127.0.0.1:8025"
     smtp_require_tls: bool = False
@@ -46,6 +48,7 @@ class Settings(BaseSettings):
     asset_hosts: list[str] = Field(
         default_factory=list, description="image hosts besides public_url's (our own CDN only)"
     )
+    env: str = Field("development", pattern="^(development|production)$")  # NEWSDESK_ENV
     secret_key: str = PLACEHOLDER_SECRET
     admin_token: str | None = None
     signup_per_ip_per_hour: int = Field(20, ge=1)  # public /subscribe form, per client address
@@ -86,6 +89,12 @@ class Settings(BaseSettings):
     max_consecutive_errors: int = Field(20, ge=1)
     send_max_attempts: int = Field(5, ge=1)
     scan_interval_s: float = Field(5.0, gt=0)
+    task_soft_time_limit_s: float = Field(300.0, gt=0, description="hard limit: 60 s later")
+    worker_max_tasks_per_child: int = Field(1000, ge=1, description="recycle pool processes")
+    beat_lock_ttl_s: float = Field(30.0, gt=1, description="one beat: lock lease, renewed")
+    metrics_dir: Path = VAR_DIR / "metrics"  # multiprocess files of `worker --metrics-port`
+    log_format: str = Field("text", pattern="^(text|json)$")  # json: one object per line
+    beat_standby: bool = True  # a second beat waits for the lock (False: it exits)
     stale_claim_s: float = Field(120.0, gt=0)
     # Automation (service/automation): trigger/digest/welcome tick, partner feed fetching.
     automation_interval_s: float = Field(15.0, gt=0)
@@ -100,6 +109,7 @@ class Settings(BaseSettings):
     imap_url: str | None = None  # imap[s]://user:password@host:port/MAILBOX to poll; None = off
     inbound_webhook_token: str | None = None  # bearer token for POST /inbound/raw; None = off
     triage_coordinator_id: int | None = None
+    inbound_sweep_after_s: float = Field(60.0, gt=0, description="re-enqueue unprocessed after")
     # topic -> keywords that route an edition-level reply when no announcement is named or quoted
     inbound_topic_rules: dict[str, list[str]] = Field(
         default_factory=dict
@@ -164,10 +174,14 @@ class Settings(BaseSettings):
     tracking_event_retention_days: int = Field(400, ge=1)
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secret(self) -> Settings:
-        """Refuse to start with the demo secret outside the demo."""
-        if self.secret_key == PLACEHOLDER_SECRET and not self.demo_mode and _is_production(self):
-            raise ValueError("NEWSDESK_SECRET_KEY must be set to a real secret outside the demo")
+    def _production_rules(self) -> Settings:
+        """NEWSDESK_ENV=production refuses demo secrets, plain-http links, unsigned mail."""
+        from service.production import production_problems
+
+        if self.env == "production":
+            problems = production_problems(self, PLACEHOLDER_SECRET)
+            if problems:
+                raise ValueError("NEWSDESK_ENV=production refuses to start: " + "; ".join(problems))
         return self
 
     @model_validator(mode="after")
@@ -189,15 +203,8 @@ class Settings(BaseSettings):
 
 
 def is_production(settings: Settings) -> bool:
-    """Public name of the production test (the API uses it to insist on an admin token)."""
-    return _is_production(settings)
-
-
-def _is_production(settings: Settings) -> bool:
-    """A deployment on PostgreSQL with a Redis broker is production; anything else is local."""
-    return settings.database_url.startswith("postgresql") and settings.broker_url.startswith(
-        "redis"
-    )
+    """NEWSDESK_ENV=production, set explicitly (never guessed from the URLs)."""
+    return settings.env == "production"
 
 
 @lru_cache(maxsize=1)

@@ -7,9 +7,12 @@ from typing import Any
 
 from celery import Celery
 from celery.schedules import crontab
-from celery.signals import worker_process_init
+from celery.signals import beat_init, worker_process_init
 
 from service.settings import Settings, get_settings
+from workers.beat_lock import hold_beat_lock
+from workers.fs_broker import register as register_fs_broker
+from workers.observe import _serve_metrics  # noqa: F401 - connects the metrics signal handlers
 
 QUEUES = ("assemble", "send", "track", "inbound", "default")
 
@@ -23,6 +26,8 @@ def broker_options(settings: Settings) -> dict[str, Any]:
         "queue": root / "queue",
         "processed": root / "processed",
         "control": root / "control",
+        "staging": root / "staging",
+        "claimed": root / "claimed",
     }
     for folder in folders.values():
         folder.mkdir(parents=True, exist_ok=True)
@@ -31,9 +36,44 @@ def broker_options(settings: Settings) -> dict[str, Any]:
         "data_folder_out": str(folders["queue"]),
         "processed_folder": str(folders["processed"]),
         "control_folder": str(folders["control"]),
+        "staging_folder": str(folders["staging"]),
+        "claimed_folder": str(folders["claimed"]),
         "store_processed": False,
         "polling_interval": 0.05,
     }
+
+
+def broker_url(settings: Settings) -> str:
+    """filesystem:// means Newsdesk's own atomic filesystem transport (see workers.fs_broker)."""
+    if settings.broker_url.startswith("filesystem"):
+        return f"{register_fs_broker()}://"
+    return settings.broker_url
+
+
+def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Periodic tasks; every tick expires, so ticks queued while no worker ran do not pile up."""
+    every = {
+        "scan-due-campaigns": ("newsdesk.scan_due", settings.scan_interval_s),
+        "ingest-tracking-events": ("newsdesk.ingest_tracking", settings.tracking_ingest_interval_s),
+        "deliver-webhooks": ("newsdesk.deliver_webhooks", 10.0),
+        "sweep-inbound": ("newsdesk.sweep_inbound", 30.0),
+        # triggers, due digests and welcome steps; partner feeds into drafts
+        "automation-tick": ("newsdesk.automation_tick", settings.automation_interval_s),
+        "fetch-partner-feeds": ("newsdesk.fetch_feeds", settings.feed_interval_s),
+    }
+    # A tick nobody picked up within a few periods is redundant: the next one does the same.
+    schedule: dict[str, dict[str, Any]] = {
+        name: {"task": task, "schedule": period, "options": {"expires": max(period * 5, 10.0)}}
+        for name, (task, period) in every.items()
+    }
+    daily = {
+        "daily-upkeep": ("newsdesk.daily_upkeep", crontab(hour=3, minute=17)),
+        # F3: bounce notices are counted in calendar days, so once a day is enough
+        "bounce-notices": ("newsdesk.bounce_notices", crontab(hour=3, minute=47)),
+    }
+    for name, (task, when) in daily.items():
+        schedule[name] = {"task": task, "schedule": when, "options": {"expires": 3600.0}}
+    return schedule
 
 
 def make_celery(settings: Settings | None = None) -> Celery:
@@ -41,7 +81,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
     app = Celery(
         "newsdesk",
-        broker=settings.broker_url,
+        broker=broker_url(settings),
         include=[
             "workers.tasks.automation",
             "workers.tasks.audience",
@@ -64,6 +104,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "newsdesk.automation_tick": {"queue": "default"},
             "newsdesk.fetch_feeds": {"queue": "default"},
             "newsdesk.process_inbound": {"queue": "inbound"},
+            "newsdesk.sweep_inbound": {"queue": "inbound"},
             "newsdesk.ingest_tracking": {"queue": "track"},
             "newsdesk.deliver_webhooks": {"queue": "track"},
         },
@@ -72,39 +113,12 @@ def make_celery(settings: Settings | None = None) -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         broker_connection_retry_on_startup=True,
-        beat_schedule={
-            "scan-due-campaigns": {
-                "task": "newsdesk.scan_due",
-                "schedule": settings.scan_interval_s,
-            },
-            "daily-upkeep": {
-                "task": "newsdesk.daily_upkeep",
-                "schedule": crontab(hour=3, minute=17),
-            },
-            # F3: bounce notices are counted in calendar days, so once a day is enough
-            "bounce-notices": {
-                "task": "newsdesk.bounce_notices",
-                "schedule": crontab(hour=3, minute=47),
-            },
-            "ingest-tracking-events": {
-                "task": "newsdesk.ingest_tracking",
-                "schedule": settings.tracking_ingest_interval_s,
-                # a tick nobody picked up in time is redundant: the next one drains the same stream
-                "options": {"expires": settings.tracking_ingest_interval_s * 5},
-            },
-            "deliver-webhooks": {"task": "newsdesk.deliver_webhooks", "schedule": 10.0},
-            # triggers, due digests and welcome steps; a late tick is redundant with the next
-            "automation-tick": {
-                "task": "newsdesk.automation_tick",
-                "schedule": settings.automation_interval_s,
-                "options": {"expires": settings.automation_interval_s * 4},
-            },
-            "fetch-partner-feeds": {
-                "task": "newsdesk.fetch_feeds",
-                "schedule": settings.feed_interval_s,
-                "options": {"expires": settings.feed_interval_s},
-            },
-        },
+        beat_schedule=beat_schedule(settings),
+        # A stuck task is stopped (soft: SoftTimeLimitExceeded inside it, then hard: killed);
+        # claimed rows it leaves return to the queue after STALE_CLAIM_S.
+        task_soft_time_limit=settings.task_soft_time_limit_s,
+        task_time_limit=settings.task_soft_time_limit_s + 60,
+        worker_max_tasks_per_child=settings.worker_max_tasks_per_child,
         timezone="UTC",
     )
     return app
@@ -119,3 +133,14 @@ def _fresh_engine_after_fork(**_: Any) -> None:
     from service.db import reset_engine
 
     reset_engine()
+
+
+_beat_lease: list[object] = []  # held for the life of the beat process
+
+
+@beat_init.connect
+def _only_one_beat(**_: Any) -> None:
+    """Take the beat lock before the first tick (a standby waits here; see workers.beat_lock)."""
+    settings = get_settings()
+    lock_file = Path(settings.broker_dir).resolve() / "beat.lock"
+    _beat_lease.append(hold_beat_lock(settings, lock_file, wait=settings.beat_standby))

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 08:39:18.884009
+Create Date: 2026-12-01 08:59:42.643018
 """
 
 from collections.abc import Sequence

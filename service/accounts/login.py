@@ -7,7 +7,7 @@ from sqlmodel import Session
 from service.accounts import throttle
 from service.accounts.errors import N_, LoginRefused
 from service.accounts.passwords import hash_password, needs_rehash, verify_password
-from service.accounts.sessions import Login, end_session, load_session, start_session
+from service.accounts.sessions import end_session, load_session, start_session
 from service.accounts.totp import code_matches
 from service.accounts.users import find_user
 
@@ -60,8 +60,3 @@ def totp_step(session: Session, *, raw: str | None, code: str, client_ip: str | 
         raise LoginRefused(N_("The code is not right. Enter the current 6 digits from your app."))
     end_session(session, raw=raw)  # rotate: the pre-TOTP id is not the logged-in id
     return start_session(session, user=login.user)
-
-
-def logout(session: Session, *, login: Login | None, raw: str | None) -> None:
-    """End the session behind the cookie."""
-    end_session(session, raw=raw)

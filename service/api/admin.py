@@ -5,18 +5,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
 from service.api.crud import crud_router
 from service.api.deps import SessionDep, require_admin
+from service.api.pages import AfterQuery, LimitQuery, keyset, page
 from service.campaigns import authoring
 from service.campaigns.dispatch import status_counts
 from service.campaigns.lifecycle import get_campaign
+from service.campaigns.picks import picked_ids
 from service.domain.addresses import email_hash, normalise_email
 from service.domain.campaign_states import CampaignAction
 from service.domain.segment_rules import validate_rule
+from service.errors import InvalidInput
 from service.models import (
     AnnouncementSegment,
     Campaign,
@@ -28,14 +31,15 @@ from service.models import (
     Subscriber,
     SubscriberBase,
 )
+from service.models._common import table_of
+from service.models.subscriber import Language
 from service.settings import get_settings
 from workers.publish import redispatch_campaign
 
 
 class SubscriberCreate(SubscriberBase):
-    """A subscriber as the admin API takes it; status defaults to unconfirmed (double opt-in)."""
-
-    status: str = "unconfirmed"
+    """A subscriber as the admin API takes it: always unconfirmed. Confirmation comes only from
+    double opt-in or an import with proof, each of which writes the consent ledger."""
 
     @field_validator("email")
     @classmethod
@@ -51,6 +55,9 @@ class SubscriberCreate(SubscriberBase):
 
 
 def _prepare_subscriber(_session: Any, data: dict[str, Any]) -> dict[str, Any]:
+    # PATCH bodies skip SubscriberCreate's validators: check the language here too.
+    if "language" in data and data["language"] not in {lang.value for lang in Language}:
+        raise InvalidInput(f"language {data['language']!r} is not configured (de, en)")
     if "email" in data:
         data["email"] = normalise_email(data["email"])
         data["email_hash"] = email_hash(data["email"], get_settings().secret_bytes)
@@ -107,14 +114,22 @@ router.include_router(
         create=SubscriberCreate,
         prefix="/subscribers",
         prepare=_prepare_subscriber,
+        # deliveries, consent ledger and suppression are history: erase, never delete
+        delete_refusal="subscribers are not deleted: POST /api/audience/subscribers/{id}/erase "
+        "(GDPR erasure keeps the suppression hash and the delivery history)",
     )
 )
 
 
 @router.get("/campaigns", response_model=list[Campaign], tags=["campaigns"])
-def list_campaigns(session: SessionDep) -> Any:
-    """All campaigns, newest first."""
-    return session.exec(select(Campaign).order_by(Campaign.id.desc())).all()  # type: ignore[union-attr]
+def list_campaigns(
+    session: SessionDep, request: Request, response: Response,
+    after: AfterQuery = None, limit: LimitQuery = 100,
+) -> Any:  # fmt: skip
+    """Campaigns, newest first; the next page's cursor is in X-Next-Cursor and Link."""
+    query = keyset(select(Campaign), table_of(Campaign).c.id, after=after, limit=limit,
+                   newest_first=True)  # fmt: skip
+    return page(list(session.exec(query).all()), limit=limit, request=request, response=response)
 
 
 @router.post("/campaigns", response_model=Campaign, status_code=201, tags=["campaigns"])
@@ -132,9 +147,13 @@ def create_campaign(body: CampaignIn, session: SessionDep) -> Any:
 
 @router.get("/campaigns/{campaign_id}", tags=["campaigns"])
 def read_campaign(campaign_id: int, session: SessionDep) -> dict[str, Any]:
-    """A campaign with its delivery counts."""
+    """A campaign with its picked announcements (empty: every approved one) and delivery counts."""
     campaign = get_campaign(session, campaign_id=campaign_id)
-    return {**campaign.model_dump(), "deliveries": status_counts(session, campaign_id=campaign_id)}
+    return {
+        **campaign.model_dump(),
+        "announcements": picked_ids(session, campaign_id=campaign_id),
+        "deliveries": status_counts(session, campaign_id=campaign_id),
+    }
 
 
 @router.patch("/campaigns/{campaign_id}", response_model=Campaign, tags=["campaigns"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel
@@ -12,6 +12,7 @@ from sqlmodel import Field, select
 from service.api.deps import SessionDep, require_admin
 from service.content import approval
 from service.content.announcements import save_announcement, segment_slugs
+from service.errors import InvalidInput
 from service.models import Announcement, AnnouncementBase
 
 
@@ -26,7 +27,7 @@ Actor = Annotated[int | None, Depends(api_actor)]
 class AnnouncementIn(AnnouncementBase):
     """An announcement with its audience by segment slug; new ones start as drafts."""
 
-    approval: Literal["draft"] = "draft"  # approval goes through submit/approve, never a field
+    approval: str = "draft"  # refused when given: approval moves only through its actions
     segments: list[str] = Field(default_factory=list)
     valid_from: datetime | None = None
     valid_until: datetime | None = None
@@ -44,6 +45,14 @@ router = APIRouter(
 )
 
 
+def _no_approval_here(fields: dict[str, Any]) -> None:
+    """Approval moves only through its own actions, so no write can skip review."""
+    if "approval" in fields:
+        raise InvalidInput(
+            "approval is changed only by POST /submit, /approve, /reject and /withdraw"
+        )
+
+
 def _out(session: SessionDep, row: Announcement) -> dict[str, Any]:
     assert row.id is not None
     return {**row.model_dump(), "segments": segment_slugs(session, announcement_id=row.id)}
@@ -58,7 +67,8 @@ def list_announcements(session: SessionDep) -> list[dict[str, Any]]:
 
 @router.post("", status_code=201)
 def create_announcement(body: AnnouncementIn, session: SessionDep, actor: Actor) -> dict[str, Any]:
-    """Create an announcement."""
+    """Create an announcement; it starts as a draft (approval only through its actions)."""
+    _no_approval_here(body.model_dump(exclude_unset=True))
     row = save_announcement(
         session,
         fields=body.model_dump(exclude={"segments"}),
@@ -82,6 +92,7 @@ def update_announcement(
     announcement_id: int, body: dict[str, Any], session: SessionDep, actor: Actor
 ) -> dict[str, Any]:
     """Change fields of an announcement (validated like a create); `version` guards staleness."""
+    _no_approval_here(body)
     version = body.pop("version", None)
     current = read_announcement(announcement_id, session)
     checked = AnnouncementIn.model_validate({**current, "approval": "draft", **body})

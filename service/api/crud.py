@@ -3,11 +3,12 @@
 from collections.abc import Callable
 from typing import Any, Optional
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import create_model
 from sqlmodel import SQLModel, select
 
 from service.api.deps import SessionDep
+from service.api.pages import AfterQuery, LimitQuery, keyset, page
 from service.models._common import table_of
 
 
@@ -26,17 +27,25 @@ def crud_router(
     create: type[SQLModel],
     prefix: str,
     prepare: Callable[[SessionDep, dict[str, Any]], dict[str, Any]] = lambda _s, d: d,
+    delete_refusal: str | None = None,
 ) -> APIRouter:
-    """List, create, read, update and delete for one table."""
+    """List, create, read, update and delete for one table (delete_refusal: why DELETE is 409).
+
+    Every write goes through `prepare` (the rules) and is flushed inside the handler, so a
+    foreign key or uniqueness conflict answers 409 before anything is sent, never a 2xx."""
     router = APIRouter(prefix=prefix, tags=[prefix.strip("/")])
     update = partial_model(create, f"{create.__name__}Update")
 
     @router.get("", response_model=list[table])  # type: ignore[valid-type]
-    def list_items(session: SessionDep, offset: int = 0, limit: int = 100) -> Any:
-        order = table_of(table).c.id
-        return session.exec(
-            select(table).order_by(order).offset(offset).limit(min(limit, 500))
-        ).all()
+    def list_items(
+        session: SessionDep, request: Request, response: Response,
+        after: AfterQuery = None, limit: LimitQuery = 100,
+    ) -> Any:  # fmt: skip
+        """Oldest first; the next page's cursor is in X-Next-Cursor and Link."""
+        query = keyset(select(table), table_of(table).c.id, after=after, limit=limit,
+                       newest_first=False)  # fmt: skip
+        return page(list(session.exec(query).all()), limit=limit, request=request,
+                    response=response)  # fmt: skip
 
     @router.post("", response_model=table, status_code=201)
     def create_item(item: create, session: SessionDep) -> Any:  # type: ignore[valid-type]
@@ -60,7 +69,11 @@ def crud_router(
 
     @router.delete("/{item_id}", status_code=204)
     def delete_item(item_id: int, session: SessionDep) -> None:
-        session.delete(_get(session, table, item_id))
+        row = _get(session, table, item_id)
+        if delete_refusal:
+            raise HTTPException(status_code=409, detail=delete_refusal)
+        session.delete(row)
+        session.flush()
 
     return router
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
@@ -13,9 +12,10 @@ from fastapi.templating import Jinja2Templates
 
 from service.api.web_texts import texts
 from service.audience.transactional import send_transactional
+from service.resources import templates_dir
 from service.settings import get_settings
 
-templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "templates" / "web")
+templates = Jinja2Templates(directory=templates_dir() / "web")
 MailSender = Callable[[EmailMessage], None]
 
 

@@ -6,15 +6,15 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from service.addressing.urls import PublicUrls
 from service.models.subscriber import Subscriber
+from service.resources import templates_dir
 from service.settings import get_settings
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = templates_dir()
 SUBJECTS = {
     "de": "Bitte bestätigen Sie Ihr Newsletter-Abonnement",
     "en": "Please confirm your newsletter subscription",

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from service.domain.campaign_states import CampaignAction, next_status, sources_of
 from service.errors import NotFound
-from service.models import Campaign
+from service.models import Campaign, Delivery, DeliveryStatus
 from service.models._common import rowcount, table_of, utcnow
 from service.models.campaign import CampaignStatus
 
@@ -51,17 +51,28 @@ def start_due(session: Session, *, now: datetime) -> list[int]:
     return [row[0] for row in session.execute(stmt)]
 
 
-def finish_if_complete(session: Session, *, campaign_id: int, open_deliveries: int) -> bool:
-    """Mark a sending campaign sent once fan-out is done and no delivery is open."""
-    if open_deliveries:
-        return False
-    table = table_of(Campaign)
+def finish_if_complete(session: Session, *, campaign_id: int) -> bool:
+    """Mark a sending campaign sent once fan-out is done and no delivery is open.
+
+    One statement checks both, under the campaign row's lock: a count read first and an UPDATE
+    after it raced a fan-out committing its deliveries together with fanout_done in between,
+    and marked campaigns sent with every delivery still queued (found by the soak test).
+    """
+    table, deliveries = table_of(Campaign), table_of(Delivery)
+    if session.get_bind().dialect.name == "postgresql":
+        # Wait for a fan-out holding the row; the UPDATE's fresh snapshot then sees its rows.
+        session.execute(sa.select(table.c.id).where(table.c.id == campaign_id).with_for_update())
+    still_open = sa.exists().where(
+        deliveries.c.campaign_id == campaign_id,
+        deliveries.c.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.CLAIMED]),
+    )
     stmt = (
         sa.update(table)
         .where(
             table.c.id == campaign_id,
             table.c.status.in_(sources_of(CampaignAction.FINISH)),
             table.c.fanout_done.is_(True),
+            sa.not_(still_open),
             table.c.cadence != "series",  # a welcome step gets new rows as people confirm
         )
         .values(status=CampaignStatus.SENT, finished_at=utcnow())

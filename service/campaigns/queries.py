@@ -12,7 +12,8 @@ from service.campaigns.lifecycle import get_campaign
 from service.db import session_scope
 from service.errors import NotFound
 from service.models import Campaign, DeadLetter
-from service.models._common import utcnow
+from service.models._common import as_utc, utcnow
+from service.settings import Settings, get_settings
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Progress:
     done: int
     total: int
     counts: dict[str, int]
+    warning: str | None = None  # why nothing moves, when nothing has for too long
 
 
 def campaign_overview() -> list[CampaignLine]:
@@ -75,7 +77,26 @@ def progress_snapshot(campaign_id: int) -> Progress:
         campaign = get_campaign(session, campaign_id=campaign_id)
         counts = status_counts(session, campaign_id=campaign_id)
     done = sum(counts.get(k, 0) for k in ("sent", "failed", "skipped"))
-    return Progress(campaign.status, done, sum(counts.values()), counts)
+    warning = pickup_warning(campaign, settings=get_settings())
+    return Progress(campaign.status, done, sum(counts.values()), counts, warning)
+
+
+def pickup_warning(campaign: Campaign, *, settings: Settings) -> str | None:
+    """Due but never started, or sending with no worker progress: say so, and what to run."""
+    now = utcnow()
+    send_at, heartbeat = as_utc(campaign.send_at), as_utc(campaign.heartbeat_at)
+    if campaign.status == "scheduled" and send_at is not None:
+        late = (now - send_at).total_seconds()
+        if late > max(3 * settings.scan_interval_s, 15.0):
+            return (
+                f"due {late:.0f} s ago and not started: no beat/worker has picked it up "
+                "(are `newsdesk beat` and `newsdesk worker` running on this broker?)"
+            )
+    if campaign.status == "sending" and heartbeat is not None:
+        quiet = (now - heartbeat).total_seconds()
+        if quiet > settings.stale_claim_s:
+            return f"no worker progress for {quiet:.0f} s (is `newsdesk worker` running?)"
+    return None
 
 
 def dead_letters() -> list[DeadLetter]:

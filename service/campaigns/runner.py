@@ -9,7 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlmodel import col, select
 
-from service.campaigns.dispatch import open_count, queued_ranges, release_stale_claims
+from service.campaigns.dispatch import queued_ranges, release_stale_claims
 from service.campaigns.editions import ensure_editions
 from service.campaigns.fanout import FanoutStep, fan_out_chunk
 from service.campaigns.lifecycle import finish_if_complete, get_campaign, start_due
@@ -64,11 +64,7 @@ def fan_out_next(
 def complete_if_done(*, campaign_id: int) -> bool:
     """Mark the campaign sent when nothing is left open."""
     with session_scope() as session:
-        return finish_if_complete(
-            session,
-            campaign_id=campaign_id,
-            open_deliveries=open_count(session, campaign_id=campaign_id),
-        )
+        return finish_if_complete(session, campaign_id=campaign_id)
 
 
 def all_queued_ranges(*, campaign_id: int, settings: Settings) -> list[tuple[int, int]]:

@@ -7,6 +7,7 @@ rows go back to the queue, so at most the message that was in SMTP DATA is sent 
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -32,11 +33,14 @@ from service.domain.campaign_states import CampaignAction
 from service.errors import InvalidInput
 from service.mail.compose import EditionSkeleton, OutgoingMessage, Recipient
 from service.mail.smtp_pool import SendResult
+from service.metrics import count_message
 from service.models import (
     DeliveryStatus,
 )
 from service.models.campaign import CampaignStatus
 from service.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 class Transport(Protocol):
@@ -190,14 +194,19 @@ class RangeSender:
             )
             self.result.failed += 1
             return
+        result = self.transport.send(message)
         outcome = mark_result(
             self.conn,
             claimed=claimed,
             message=message,
-            result=self.transport.send(message),
+            result=result,
             max_attempts=self.settings.send_max_attempts,
             mark_sent=self.mark_sent,
         )
+        count_message(result.relay, outcome)
+        if outcome != "sent":
+            ids = {"campaign_id": self.campaign_id, "delivery_id": claimed.delivery_id}
+            log.warning("delivery %s %s: %s", ids["delivery_id"], outcome, result.detail, extra=ids)
         self.consecutive_errors = 0 if outcome == "sent" else self.consecutive_errors + 1
         if outcome == "sent" and self.webhook_delivered:
             self.delivered.append(

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from service.cli.support import USER_ERROR
 from service.errors import InvalidInput, NewsdeskError, NotFound
 
 audience_app = typer.Typer(help="Audience: import, segments, double opt-in upkeep, GDPR requests.")
@@ -24,12 +25,12 @@ console = Console()
 
 @contextmanager
 def clear_errors() -> Iterator[None]:
-    """Print a NewsdeskError as one red line and exit 2, never a traceback."""
+    """Print a NewsdeskError as one red line and exit 1, never a traceback."""
     try:
         yield
     except NewsdeskError as exc:
         console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(USER_ERROR) from None
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:
@@ -206,7 +207,7 @@ def erase_command(
 
     if not yes:
         console.print("[red]error:[/red] erasure cannot be undone; add --yes")
-        raise typer.Exit(2)
+        raise typer.Exit(USER_ERROR)
     with clear_errors(), session_scope() as session:
         counts = erase_subscriber(session, email=email)
     console.print(

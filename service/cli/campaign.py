@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from service.cli.support import console, progress_bar, user_errors
+from service.cli.support import JsonOption, console, print_json, progress_bar, user_errors
 from service.errors import NewsdeskError
 
 campaign_app = typer.Typer(
@@ -19,10 +19,13 @@ campaign_app = typer.Typer(
 
 
 @campaign_app.command("list")
-def campaign_list() -> None:
+def campaign_list(as_json: JsonOption = False) -> None:
     """All campaigns with status and delivery counts."""
     from service.campaigns.queries import campaign_overview
 
+    if as_json:
+        print_json(campaign_overview())
+        return
     table = Table("id", "name", "status", "send at", "sent", "open", "failed")
     for row in campaign_overview():
         table.add_row(
@@ -38,12 +41,15 @@ def campaign_list() -> None:
 
 
 @campaign_app.command("show")
-def campaign_show(campaign_id: int) -> None:
+def campaign_show(campaign_id: int, as_json: JsonOption = False) -> None:
     """One campaign in detail."""
     from service.campaigns.queries import campaign_detail
 
     with user_errors():
         detail = campaign_detail(campaign_id)
+    if as_json:
+        print_json(detail)
+        return
     table = Table("field", "value", show_header=False)
     for key, value in detail.items():
         table.add_row(key, str(value))
@@ -118,10 +124,15 @@ def campaign_cancel(
 
 
 @campaign_app.command("status")
-def campaign_status(campaign_id: int, follow: bool = True) -> None:
-    """Live progress bar of a campaign's deliveries until it stops sending."""
+def campaign_status(campaign_id: int, follow: bool = True, as_json: JsonOption = False) -> None:
+    """Live progress bar of a campaign's deliveries until it stops sending (--json: one
+    snapshot, now)."""
     from service.campaigns.queries import progress_snapshot
 
+    if as_json:
+        with user_errors():
+            print_json(progress_snapshot(campaign_id))
+        return
     with user_errors(), progress_bar() as bar:
         task = bar.add_task(f"campaign {campaign_id}", total=None)
         while True:
@@ -130,10 +141,13 @@ def campaign_status(campaign_id: int, follow: bool = True) -> None:
                 task,
                 completed=snap.done,
                 total=snap.total or None,
-                description=f"campaign {campaign_id} [{snap.status}]",
+                description=f"campaign {campaign_id} [{snap.status}]"
+                + (f" [yellow]{snap.warning}[/]" if snap.warning else ""),
             )
             if not follow or snap.status not in ("scheduled", "sending"):
                 break
             time.sleep(0.5)
     counts = ", ".join(f"{k} {v}" for k, v in sorted(snap.counts.items())) or "no deliveries yet"
     console.print(f"campaign {campaign_id}: {snap.status}; {counts}")
+    if snap.warning:
+        console.print(f"[yellow]warning:[/] {snap.warning}")

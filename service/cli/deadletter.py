@@ -5,16 +5,19 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
-from service.cli.support import console, user_errors
+from service.cli.support import JsonOption, console, print_json, user_errors
 
 deadletter_app = typer.Typer(help="Failed work kept for replay.", no_args_is_help=True)
 
 
 @deadletter_app.command("list")
-def deadletter_list() -> None:
+def deadletter_list(as_json: JsonOption = False) -> None:
     """Dead letters not yet replayed."""
     from service.campaigns.queries import dead_letters
 
+    if as_json:
+        print_json([row.model_dump() for row in dead_letters()])
+        return
     table = Table("id", "task", "args", "error")
     for row in dead_letters():
         table.add_row(str(row.id), row.task, str(row.args), row.error.strip().splitlines()[-1][:80])

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from service.cli.support import console, fail, progress_bar
+
+if TYPE_CHECKING:
+    from service.demo.run import DemoResult
 
 
 def demo(
@@ -16,8 +19,13 @@ def demo(
         Path, typer.Option(help="Where the demo keeps its database and Maildir.")
     ] = Path("var/demo"),
     subscribers: Annotated[int, typer.Option(min=10, max=100_000)] = 360,
+    serve: Annotated[
+        bool, typer.Option(help="Keep serving the app on the demo's data until Ctrl-C.")
+    ] = True,
+    host: str = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
 ) -> None:
-    """Run a full demo campaign on embedded defaults (SQLite, filesystem broker, Maildir)."""
+    """Run a full demo campaign on embedded defaults, then serve it (links in its mails work)."""
     from service.demo.run import run_demo
 
     with progress_bar() as bar:
@@ -25,8 +33,19 @@ def demo(
         result = run_demo(
             var_dir,
             subscribers=subscribers,
+            public_url=f"http://{host}:{port}",
             progress=lambda done, total: bar.update(task, completed=done, total=total or None),
         )
+    _summary(result)
+    if serve:
+        import uvicorn
+
+        console.print(f"serving the demo at [bold]http://{host}:{port}[/] (Ctrl-C to stop)")
+        uvicorn.run("service.api.app:app", host=host, port=port, log_level="warning")
+
+
+def _summary(result: DemoResult) -> None:
+    """The demo's table, and exit 1 when anything is off."""
     table = Table(title=f"Demo campaign {result.seeded.campaign_id}: {result.status}")
     table.add_column("edition")
     table.add_column("lang")

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from service.cli.support import USER_ERROR
 from service.errors import NewsdeskError
 
 if TYPE_CHECKING:  # imported for annotations only: `newsdesk --help` stays fast
@@ -38,13 +39,13 @@ def _session() -> Iterator[Session]:
             yield session
     except NewsdeskError as exc:
         errors_console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=2) from None
+        raise typer.Exit(code=USER_ERROR) from None
 
 
 def _check_lang(lang: str) -> None:
     if lang not in ("de", "en"):
         errors_console.print(f"[bold red]error:[/] --lang must be de or en, got {lang!r}")
-        raise typer.Exit(code=2)
+        raise typer.Exit(code=USER_ERROR)
 
 
 def problems_table(title: str, problems: list[LintProblem]) -> Table:

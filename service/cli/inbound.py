@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from service.cli.support import USER_ERROR, JsonOption, print_json
+
 inbound_app = typer.Typer(help="Inbound mail: bounces, complaints, replies.")
 
 
@@ -29,12 +31,14 @@ def serve(
     host: str | None = typer.Option(None, help="listen address (default: settings)"),
     port: int | None = typer.Option(None, help="listen port (default: settings)"),
 ) -> None:
-    """Run the inbound SMTP receiver until interrupted; stored messages are processed later."""
+    """Run the inbound SMTP receiver until interrupted; each stored message is enqueued."""
     import time
 
-    from service.inbound.intake.smtp_receiver import make_controller
+    from service.inbound.intake.smtp_receiver import InboundHandler, make_controller
+    from workers.publish import process_inbound
 
-    controller = make_controller(hostname=host, port=port)
+    handler = InboundHandler(after_stored=process_inbound)
+    controller = make_controller(handler=handler, hostname=host, port=port)
     controller.start()
     typer.echo(f"inbound SMTP listening on {controller.hostname}:{controller.port}")
     try:
@@ -48,15 +52,16 @@ def serve(
 
 @inbound_app.command("poll")
 def poll() -> None:
-    """Fetch unseen mail once from settings.imap_url into the inbound store (nothing is deleted)."""
+    """Fetch unseen mail once from settings.imap_url into the store and enqueue its processing."""
     from service.inbound.intake.imap_poller import ImapTarget, poll_imap
     from service.settings import get_settings
+    from workers.publish import process_inbound
 
     url = get_settings().imap_url
     if not url:
         typer.echo("NEWSDESK_IMAP_URL is not set; nothing to poll", err=True)
-        raise typer.Exit(2)
-    stored = poll_imap(ImapTarget.from_url(url))
+        raise typer.Exit(USER_ERROR)
+    stored = poll_imap(ImapTarget.from_url(url), after_stored=process_inbound)
     typer.echo(f"stored {len(stored)} message(s)")
 
 
@@ -65,6 +70,7 @@ def inquiries(
     coordinator: int | None = typer.Option(None, help="only this coordinator's (id)"),
     state: str | None = typer.Option(None, help="new, forwarded, answered or closed"),
     limit: int = typer.Option(50, min=1, max=1000),
+    as_json: JsonOption = False,
 ) -> None:
     """Routed inquiries, newest first, with the announcement they are about."""
     from rich.console import Console
@@ -81,7 +87,10 @@ def inquiries(
             counts = per_coordinator(session, states=OPEN_STATES)
     except NewsdeskError as exc:
         console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(2) from None
+        raise typer.Exit(USER_ERROR) from None
+    if as_json:
+        print_json({"inquiries": lines, "open_per_coordinator": counts})
+        return
     table = Table("id", "state", "coordinator", "announcement", "lang", "received", "question")
     for line in lines:
         received = line.created_at.strftime("%Y-%m-%d %H:%M")
@@ -106,5 +115,5 @@ def close(inquiry_id: int) -> None:
             close_inquiry(session, inquiry_id=inquiry_id)
     except NewsdeskError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(USER_ERROR) from None
     typer.echo(f"inquiry {inquiry_id} closed")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from service.cli.audience import audience_app
@@ -15,9 +17,44 @@ from service.cli.edition import editions_app
 from service.cli.inbound import inbound_app
 from service.cli.report import report_app
 from service.cli.services import api, beat, worker
+from service.cli.support import console
+from service.cli.user import user_app
 from service.cli.webhook import webhook_app
 
 app = typer.Typer(help="Newsdesk: newsletters and mailing automation.", no_args_is_help=True)
+
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            console.print(f"newsdesk {version('newsdesk')}")
+        except PackageNotFoundError:
+            console.print("newsdesk (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Check the settings once, so a bad one is one clear line (exit 1), not a traceback."""
+    from pydantic import ValidationError
+
+    from service.settings import get_settings
+
+    try:
+        get_settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            console.print(f"[bold red]configuration error:[/] {error['msg']}")
+        raise typer.Exit(1) from None
+
+
 for command in (demo, worker, beat, api):
     app.command()(command)
 app.add_typer(db_app, name="db")
@@ -29,6 +66,7 @@ app.add_typer(audience_app, name="audience")
 app.add_typer(editions_app, name="edition")
 app.add_typer(report_app, name="report")
 app.add_typer(webhook_app, name="webhook")
+app.add_typer(user_app, name="user")
 app.add_typer(digest_app, name="digest")
 app.add_typer(welcome_app, name="welcome")
 app.add_typer(feed_app, name="feed")

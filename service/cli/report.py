@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from service.cli.support import console
+from service.cli.support import USER_ERROR, JsonOption, console, print_json
 from service.errors import NewsdeskError
 
 if TYPE_CHECKING:
@@ -19,7 +19,7 @@ report_app = typer.Typer(help="Campaign reports: tables, CSV, HTML.", no_args_is
 
 
 def _load(campaign_id: int) -> CampaignReport:
-    """The report, or a clear error and exit code 2."""
+    """The report, or a clear error and exit code 1."""
     from service.db import session_scope
     from service.reports.campaign import campaign_report
 
@@ -28,13 +28,16 @@ def _load(campaign_id: int) -> CampaignReport:
             return campaign_report(session, campaign_id=campaign_id)
     except NewsdeskError as exc:
         console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=2) from None
+        raise typer.Exit(code=USER_ERROR) from None
 
 
 @report_app.command("show")
-def show(campaign_id: int) -> None:
+def show(campaign_id: int, as_json: JsonOption = False) -> None:
     """Figures per campaign and edition, clicks per announcement and link."""
     report = _load(campaign_id)
+    if as_json:
+        print_json(report)
+        return
     overview = Table(title=f"{report.name} (campaign {campaign_id})")
     overview.add_column("figure")
     overview.add_column("campaign", justify="right")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict, is_dataclass
+from typing import Annotated, Any
+
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -9,12 +13,33 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from service.errors import NewsdeskError
 
 console = Console()
+# Exit codes: 1 for a user error (bad value, missing thing, wrong state), 2 for a usage error
+# (unknown option, missing argument), which click reports itself.
+USER_ERROR = 1
 
 
 def fail(message: str) -> typer.Exit:
-    """Print a clear error and exit 2 (no traceback for user errors)."""
+    """Print a clear error and exit 1 (no traceback for user errors)."""
     console.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(code=2)
+    return typer.Exit(code=USER_ERROR)
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+
+
+def print_json(value: Any) -> None:
+    """Machine-readable output: dataclasses as objects, datetimes as ISO strings."""
+    typer.echo(json.dumps(_plain(value), default=str, ensure_ascii=False))
+
+
+def _plain(value: Any) -> Any:
+    if is_dataclass(value) and not isinstance(value, type):
+        return asdict(value)
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 def progress_bar() -> Progress:
@@ -29,7 +54,7 @@ def progress_bar() -> Progress:
 
 
 class user_errors:
-    """Turn NewsdeskError into a clear message and exit code 2."""
+    """Turn NewsdeskError into a clear message and exit code 1."""
 
     def __enter__(self) -> None:
         return None

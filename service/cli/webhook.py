@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from service.cli.support import console
+from service.cli.support import USER_ERROR, console
 from service.errors import NewsdeskError
 
 webhook_app = typer.Typer(help="Outgoing webhooks: list deliveries, replay.", no_args_is_help=True)
@@ -31,7 +31,7 @@ def webhook_add(
             console.print(f"endpoint {endpoint.id}: {url}")
     except NewsdeskError as exc:
         console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=2) from None
+        raise typer.Exit(code=USER_ERROR) from None
 
 
 @webhook_app.command("log")
@@ -85,5 +85,5 @@ def webhook_replay(
             )
     except NewsdeskError as exc:
         console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=2) from None
+        raise typer.Exit(code=USER_ERROR) from None
     console.print(f"queued {count} deliveries again")

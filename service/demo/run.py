@@ -60,9 +60,12 @@ class DemoResult:
     accounts: list[DemoAccount] = field(default_factory=list)  # newsroom logins, one per role
 
 
-def demo_environment(var_dir: Path, smtp_port: int, dkim_key: Path) -> dict[str, str]:
+def demo_environment(
+    var_dir: Path, smtp_port: int, dkim_key: Path, public_url: str
+) -> dict[str, str]:
     """Settings for the demo, as environment for this process and the worker it starts."""
     return {
+        "NEWSDESK_PUBLIC_URL": public_url,  # where `demo` then serves, so every mail link works
         "NEWSDESK_DEMO_MODE": "true",
         "NEWSDESK_DATABASE_URL": f"sqlite:///{var_dir}/newsdesk.sqlite3",
         "NEWSDESK_BROKER_URL": "filesystem://",
@@ -115,6 +118,7 @@ def run_demo(
     var_dir: Path,
     *,
     subscribers: int = 360,
+    public_url: str = "http://127.0.0.1:8000",
     timeout_s: float = 120.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> DemoResult:
@@ -130,7 +134,7 @@ def run_demo(
         key, record = write_demo_key(
             var_dir.parent, selector=defaults.dkim_selector, domain=defaults.dkim_domain
         )
-        env = demo_environment(var_dir, capture.port, key)
+        env = demo_environment(var_dir, capture.port, key, public_url)
         os.environ.update(env)  # this entry point configures itself and its worker alike
         reset_settings()
         reset_engine()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import operator
 from collections.abc import Mapping
 from functools import lru_cache
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -21,8 +20,9 @@ from jinja2 import (
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
 from service.errors import TemplateProblem
+from service.resources import templates_dir
 
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES_DIR = templates_dir()
 # Names the sandbox must refuse even when reached through an allowed object, checked statically so
 # a payload hidden in a branch the sample data never takes is still reported at save time.
 FORBIDDEN_ATTRIBUTES = frozenset(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -151,14 +153,23 @@ def test_a_time_without_offset_is_the_campaigns_time_zone(client: TestClient) ->
 
 
 def test_production_refuses_an_open_admin_api(
-    configured: object, monkeypatch: pytest.MonkeyPatch
+    configured: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from pydantic import ValidationError
+
     from service.settings import reset_settings
 
+    key = configured / "dkim.pem"
+    key.write_text("test key file")
     monkeypatch.setenv("NEWSDESK_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     monkeypatch.setenv("NEWSDESK_BROKER_URL", "redis://127.0.0.1:6379/0")
     reset_settings()
-    with pytest.raises(RuntimeError, match="NEWSDESK_ADMIN_TOKEN"):
+    create_app()  # PostgreSQL and Redis alone are not production: it is never guessed
+    monkeypatch.setenv("NEWSDESK_ENV", "production")
+    monkeypatch.setenv("NEWSDESK_PUBLIC_URL", "https://news.example.org")
+    monkeypatch.setenv("NEWSDESK_DKIM_PRIVATE_KEY_PATH", str(key))
+    reset_settings()
+    with pytest.raises(ValidationError, match="NEWSDESK_ADMIN_TOKEN"):
         create_app()
     monkeypatch.setenv("NEWSDESK_ADMIN_TOKEN", "a-real-admin-token-0123456789")
     reset_settings()
@@ -166,3 +177,108 @@ def test_production_refuses_an_open_admin_api(
     assert client.get("/api/campaigns").status_code == 401  # refused before touching the database
     assert client.get("/healthz").status_code == 200
     reset_settings()
+
+
+def test_campaign_carries_the_picked_announcements(client: TestClient) -> None:
+    ids = [a["id"] for a in client.get("/api/announcements").json()][:2]
+    created = client.post("/api/campaigns", json=_campaign(announcements=ids)).json()
+    shown = client.get(f"/api/campaigns/{created['id']}").json()
+    assert shown["announcements"] == sorted(ids)
+    cleared = client.patch(
+        f"/api/campaigns/{created['id']}", json={"announcements": [], "version": shown["version"]}
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert client.get(f"/api/campaigns/{created['id']}").json()["announcements"] == []
+    stale = client.patch(f"/api/campaigns/{created['id']}", json={"name": "x", "version": 1})
+    assert stale.status_code == 409 and "reload" in stale.json()["detail"]
+
+
+def test_docs_work_offline_from_vendored_swagger_ui(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text) + re.findall(
+        r"url: '([^']+)'", page.text
+    )
+    assert assets and all(a.startswith("/") for a in assets), assets
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
+    assert "cdn." not in page.text
+
+
+def test_openapi_declares_the_bearer_scheme_and_a_wrong_token_is_refused(
+    configured: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from service.settings import reset_settings
+
+    monkeypatch.setenv("NEWSDESK_ADMIN_TOKEN", "the-right-admin-token-0123")
+    reset_settings()
+    client = TestClient(create_app())
+    schema = client.get("/openapi.json").json()
+    assert schema["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    assert {"HTTPBearer": []} in schema["paths"]["/api/campaigns"]["get"]["security"]
+    for wrong in ("Bearer the-right-admin-token-012", "Basic abc", "the-right-admin-token-0123"):
+        refused = client.get("/api/campaigns", headers={"Authorization": wrong})
+        assert refused.status_code == 401, wrong
+    reset_settings()
+
+
+def test_generic_routes_cannot_bypass_the_rules(client: TestClient) -> None:
+    # no confirmed subscriber without a consent-ledger event: status is not an input
+    made = client.post(
+        "/api/subscribers",
+        json={"email": "ada@example.org", "language": "en", "status": "confirmed"},
+    )
+    assert made.status_code == 201 and made.json()["status"] == "unconfirmed", made.text
+    sid = made.json()["id"]
+    assert client.patch(f"/api/subscribers/{sid}", json={"status": "confirmed"}).json()[
+        "status"
+    ] == "unconfirmed"
+    # a language that is not configured, also by PATCH
+    bad_language = client.patch(f"/api/subscribers/{sid}", json={"language": "fr"})
+    assert bad_language.status_code == 422 and "not configured" in bad_language.json()["detail"]
+    # history is erased (GDPR), never hard-deleted
+    deleted = client.delete(f"/api/subscribers/{sid}")
+    assert deleted.status_code == 409 and "/erase" in deleted.json()["detail"]
+    assert client.get(f"/api/subscribers/{sid}").status_code == 200
+    # approval only through /approve: not on create, not by PATCH
+    skip = client.post("/api/announcements", json={"slug": "x", "approval": "approved"})
+    assert skip.status_code == 422 and "approve" in skip.json()["detail"]
+    item = client.post("/api/announcements", json={"slug": "y", "title_en": "Y"}).json()
+    patched = client.patch(f"/api/announcements/{item['id']}", json={"approval": "approved"})
+    assert patched.status_code == 422
+    assert client.get(f"/api/announcements/{item['id']}").json()["approval"] == "draft"
+
+
+def test_a_delete_that_conflicts_answers_409_and_keeps_the_row(client: TestClient) -> None:
+    # the seeded campaign targets this segment (the report in issue 13: 204, then the FK failed)
+    segment = next(s for s in client.get("/api/segments").json() if s["slug"] == "everyone")
+    refused = client.delete(f"/api/segments/{segment['id']}")
+    assert refused.status_code == 409, refused.text
+    assert client.get(f"/api/segments/{segment['id']}").status_code == 200
+
+
+def test_errors_have_one_shape(client: TestClient) -> None:
+    for response in (
+        client.post("/api/subscribers", json={"language": "en"}),  # validation
+        client.get("/api/subscribers/99999"),  # HTTPException
+        client.post("/api/campaigns/99999/pause"),  # domain error
+    ):
+        assert response.status_code >= 400
+        assert isinstance(response.json()["detail"], str), response.json()
+
+
+def test_lists_paginate_with_a_cursor_and_say_so(client: TestClient) -> None:
+    seen: list[int] = []
+    url: str | None = "/api/subscribers?limit=15"
+    while url:
+        response = client.get(url)
+        assert response.status_code == 200
+        seen += [row["id"] for row in response.json()]
+        url = None
+        if "X-Next-Cursor" in response.headers:
+            assert response.headers["Link"].endswith('>; rel="next"')
+            url = response.headers["Link"].split(">", 1)[0].lstrip("<")
+    assert seen == sorted(seen) and len(seen) == len(set(seen)) == 40  # the seeded audience
+    last = client.get(f"/api/subscribers?after={seen[-1]}")
+    assert last.json() == [] and "X-Next-Cursor" not in last.headers
+    assert client.get("/api/subscribers?limit=501").status_code == 422

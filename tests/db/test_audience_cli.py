@@ -37,7 +37,7 @@ def test_import_count_export_erase(session: Session, tmp_path: Path) -> None:
     )
     exported = runner.invoke(audience_app, ["export", "A@example.org"])
     assert json.loads(exported.output)["tables"]["subscriber"][0]["email"] == "a@example.org"
-    assert runner.invoke(audience_app, ["erase", "a@example.org"]).exit_code == 2
+    assert runner.invoke(audience_app, ["erase", "a@example.org"]).exit_code == 1
     erased = runner.invoke(audience_app, ["erase", "a@example.org", "--yes"])
     assert erased.exit_code == 0, erased.output
     session.expire_all()
@@ -45,10 +45,10 @@ def test_import_count_export_erase(session: Session, tmp_path: Path) -> None:
 
 
 def test_bad_rule_is_one_clear_line(session: Session) -> None:
-    """An invalid rule exits 2 with the path, no traceback."""
+    """An invalid rule exits 1 with the path, no traceback."""
     result = runner.invoke(audience_app, ["count", "--rule", '{"attr": "carer_stage", "eq": "x"}'])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "rule.attr: unknown attribute 'carer_stage'" in result.output
     assert "Traceback" not in result.output
     missing = runner.invoke(audience_app, ["count", "--segment", "nope"])
-    assert missing.exit_code == 2 and "no segment" in missing.output
+    assert missing.exit_code == 1 and "no segment" in missing.output

@@ -79,7 +79,7 @@ def test_lint_exit_code_gates(session: Session) -> None:
 def test_unknown_campaign_is_a_clear_error(session: Session) -> None:
     _seeded(session)
     result = runner.invoke(editions_app, ["lint", "999"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "campaign 999 does not exist" in result.output
     bad_lang = runner.invoke(editions_app, ["preview", "1", "--lang", "fr"])
-    assert bad_lang.exit_code == 2
+    assert bad_lang.exit_code == 1

@@ -53,4 +53,4 @@ def test_cli_table_and_close(session: Session) -> None:
     session.expire_all()
     assert session.exec(select(Inquiry)).one().state == "closed"
     bad = runner.invoke(cli_app, ["inbound", "inquiries", "--state", "bogus"])
-    assert bad.exit_code == 2 and "unknown inquiry state" in bad.output
+    assert bad.exit_code == 1 and "unknown inquiry state" in bad.output

@@ -129,4 +129,4 @@ def test_csv_html_api_and_cli(session: Session) -> None:
     result = CliRunner().invoke(report_app, ["show", str(cid)])
     assert result.exit_code == 0 and "Research stays" in result.output
     missing = CliRunner().invoke(report_app, ["csv", "999999"])
-    assert missing.exit_code == 2 and "does not exist" in missing.output
+    assert missing.exit_code == 1 and "does not exist" in missing.output

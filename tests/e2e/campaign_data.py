@@ -27,7 +27,7 @@ from service.campaigns.sender import send_range
 from service.db import reset_engine, session_scope
 from service.demo.capture import MailCapture
 from service.demo.seed import seed
-from service.inbound.store import store_inbound
+from service.inbound.intake.store import store_inbound
 from service.mail.smtp_pool import SmtpPool
 from service.models import Subscriber
 from service.models._common import table_of, utcnow

@@ -13,21 +13,26 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import redis
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.demo.capture import MailCapture
 from service.demo.run import start_worker, stop_worker
 from service.mail.dkim_keys import write_demo_key
-from service.models import Announcement, Campaign
+from service.models import Announcement, Campaign, Subscriber
 from tests.conftest import redis_url
 from tests.e2e.campaign_data import SentDemo
 from tests.e2e.conftest import DESKTOP, PHONE, ROOT, Account, Newsroom
 from tests.integration.live_stack import wait_for
+from tests.integration.smtp_servers import free_port
 
 SHOTS = ROOT / "docs" / "screenshots"
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
@@ -62,6 +67,42 @@ def worker(newsroom: Newsroom, tmp_path_factory: pytest.TempPathFactory) -> Iter
             yield capture
         finally:
             stop_worker(process)
+
+
+@pytest.fixture(scope="module")
+def redis_newsroom(
+    newsroom: Newsroom, worker: MailCapture, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A second server process on the same database that publishes to the worker's broker
+    (Redis): the shared server's embedded filesystem broker is not the worker's."""
+    var = tmp_path_factory.mktemp("newsroom-redis")
+    port = free_port()
+    env = {
+        **newsroom.env,
+        "NEWSDESK_BROKER_URL": redis_url(),
+        "NEWSDESK_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "NEWSDESK_IMPORT_DIR": str(var / "imports"),
+        "NEWSDESK_ADMIN_TOKEN": "e2e-admin-token-not-used-0123456789",  # PG + Redis: production
+    }
+    log = (var / "server.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "service.api.app:app", "--host", "127.0.0.1",
+         "--port", str(port), "--no-access-log"],
+        cwd=var, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    wait_for(lambda: _up(base), 30, "the second newsroom server")
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+def _up(base: str) -> bool:
+    try:
+        return httpx.get(base + "/healthz", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def _shoot(page: Any, name: str) -> None:
@@ -276,3 +317,35 @@ def test_stale_form_is_refused_with_a_message(
     assert tabs[1].get_by_label("Title (English)").input_value() == "Second writer's title"
     seed.expire_all()
     assert seed.get(Announcement, announcement_id).title_en == "First writer's title"  # type: ignore[union-attr]
+
+
+def test_csv_import_runs_on_the_worker_with_progress_and_error_report(
+    world: SentDemo, redis_newsroom: str, page: Any, make_user: Callable[..., Account],
+    axe_check: Callable[[Any], Any], tmp_path: Path, seed: Session,
+) -> None:  # fmt: skip
+    admin = make_user("admin")
+    page.goto(redis_newsroom + "/newsroom/login")
+    page.get_by_label("Email address").fill(admin.email)
+    page.get_by_label("Password").fill(admin.password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(redis_newsroom + "/newsroom/")
+    rows = ["email,name,language,consent_date,consent_source"]
+    rows += [f"import{i}@example.org,Person {i},de,2026-01-02,fair stand" for i in range(300)]
+    rows += ["broken@@example.org,Broken,de,2026-01-02,fair stand"]
+    csv_file = tmp_path / "fair.csv"
+    csv_file.write_text("\n".join(rows) + "\n")
+    page.goto(redis_newsroom + "/newsroom/audience/import")
+    axe_check(page)
+    page.get_by_label("CSV or JSONL file").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Import", exact=True).click()
+    page.wait_for_url(re.compile(r"/newsroom/audience/import/\d+$"))
+    page.locator("[data-figure=import-state]", has_text="done").wait_for(timeout=60_000)
+    assert page.locator("[data-figure=refused]").inner_text() == "1"
+    axe_check(page)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the error report (CSV)").click()
+    assert "broken@@example.org" in Path(download.value.path()).read_text()
+    imported = seed.exec(
+        select(Subscriber).where(col(Subscriber.email).like("import%@example.org"))
+    )
+    assert len(imported.all()) == 300

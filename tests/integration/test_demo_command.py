@@ -21,7 +21,7 @@ def test_demo_sends_one_correct_message_per_eligible_subscriber(tmp_path: Path) 
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
     # Exactly the README's first command (./dev sets up .venv on first use, then runs the demo).
     result = subprocess.run(
-        ["./dev", "demo", "--var-dir", str(var_dir), "--subscribers", "150"],
+        ["./dev", "demo", "--no-serve", "--var-dir", str(var_dir), "--subscribers", "150"],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -17,12 +17,16 @@ ROOT = Path(__file__).resolve().parents[2]
 # Lowest first. Units in one tuple are peers: they must not import each other.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.errors",),  # the floor: every layer may raise these
-    ("service.accounts.errors",),  # field problems with msgids the newsroom translates
+    ("service.resources",),  # where shipped files (templates, migrations) are found
+    ("service.production",),  # what production mode refuses (called by settings)
     ("service.settings",),
-    ("service.db", "service.migrate"),
+    ("service.metrics", "service.logs"),  # Prometheus counters; JSON log lines
+    ("service.db",),
+    ("service.migrate",),  # Alembic; reads the revision over service.db
     ("service.models",),  # tables and the enums typing their columns
     ("service.domain",),  # state machines, segment rules, address normalisation
-    ("service.accounts", "service.audit", "service.versioning"),  # people, their log, versions
+    ("service.accounts", "service.audit"),  # newsroom users, roles, sessions; the audit log
+    ("service.versioning",),  # optimistic concurrency (names who changed a row)
     ("service.events",),  # automation triggers, written in the transaction of what happened
     ("service.addressing",),  # tokens, sub-addresses, public URLs, edition-qualified links
     ("service.rendering",),
@@ -36,15 +40,15 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.inbound",),
     ("service.reports",),  # read campaigns, tracking and inbound
     ("service.automation",),  # digests, welcome series, partner feeds: build campaigns/content
-    ("service.dashboard",),  # the newsroom dashboard's read model over the above
     ("service.demo",),
+    ("workers.fs_broker", "workers.beat_lock", "workers.observe"),  # transport, one beat, metrics
     ("workers.celery_app",),
     ("workers.tasks",),
     ("workers.publish",),
-    ("service.web",),  # the newsroom's pages; the API app mounts them (service.api.app)
-    ("service.api", "service.cli"),  # entry points, independent of each other
+    ("service.api", "service.web", "service.cli"),  # entry points, independent of each other
+    ("service.api.app",),  # the ASGI app: composes the JSON API and the newsroom pages
 )
-ENTRY_POINTS = ("service.api", "service.web", "service.cli")
+ENTRY_POINTS = ("service.api", "service.web", "service.cli", "service.api.app")
 CELERY = ("celery", "kombu")
 ROOT_PACKAGES = ("service", "workers")  # their __init__ stays empty
 CELERY_ALLOWED = ("workers",)  # only workers/ builds, runs or publishes Celery messages

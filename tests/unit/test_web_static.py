@@ -25,4 +25,12 @@ def test_vendored_htmx_is_the_pinned_2x_release() -> None:
 def test_static_files_and_catalogs_are_package_data() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     patterns = config["tool"]["setuptools"]["package-data"]["service.web"]
-    assert {"static/*.css", "static/vendor/*", "locale/*/LC_MESSAGES/*.po"} <= set(patterns)
+    package = ROOT / "service" / "web"
+    shipped = {p for pattern in patterns for p in package.glob(pattern) if p.is_file()}
+    for needed in (
+        "static/newsroom.css",
+        "static/vendor/htmx.min.js",
+        "locale/de/LC_MESSAGES/messages.po",
+        "locale/en/LC_MESSAGES/messages.po",
+    ):
+        assert package / needed in shipped, needed

@@ -11,6 +11,9 @@ from service.db import session_scope
 from service.errors import NotFound
 from service.inbound.acting.outbox import send_outgoing
 from service.inbound.acting.processing import process_inbound, quarantine_after_error
+from service.inbound.intake.store import stranded_ids
+from service.metrics import INBOUND
+from service.settings import get_settings
 from workers.celery_app import celery_app
 from workers.tasks.base import NewsdeskTask
 
@@ -35,7 +38,18 @@ def process_inbound_message(message_id: int) -> dict[str, str]:
             quarantine_after_error(session, message_id=message_id, error=exc)
         return {"kind": "unknown", "action": "quarantined"}
     send_outgoing(outcome.outgoing)
+    INBOUND.labels(kind=outcome.kind).inc()
     return {"kind": outcome.kind, "action": outcome.action}
+
+
+@celery_app.task(name="newsdesk.sweep_inbound", base=NewsdeskTask)
+def sweep_inbound() -> dict[str, int]:
+    """Beat: enqueue stored messages still unprocessed after a minute, so a lost enqueue
+    strands nothing (processing skips a message already done, so a double enqueue is safe)."""
+    ids = stranded_ids(older_than_s=get_settings().inbound_sweep_after_s)
+    for message_id in ids:
+        process_inbound_message.delay(message_id)
+    return {"enqueued": len(ids)}
 
 
 @celery_app.task(name="newsdesk.bounce_notices", base=NewsdeskTask)

@@ -44,9 +44,12 @@ def process_inbound(
     session: Session, *, message_id: int, decoder: TokenDecoder, topics: TopicRules | None = None
 ) -> Outcome:
     """Classify the stored message and apply the verdict; adds and flushes, caller commits."""
-    row = session.get(InboundMessage, message_id)
+    # Locked, and only once: the receiver's enqueue and the beat sweep may both deliver it.
+    row = session.get(InboundMessage, message_id, with_for_update=True)
     if row is None:
         raise NotFound(f"inbound message {message_id} does not exist")
+    if row.status != InboundStatus.RECEIVED:
+        return Outcome(kind=str((row.verdict or {}).get("kind", "unknown")), action="already done")
     verdict = _storable(classify_message(row.raw, envelope_to=row.envelope_to))
     row.verdict = verdict.to_dict()
     row.processed_at = effects.now()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from service.db import get_engine
@@ -32,3 +34,17 @@ def store_inbound(
     )
     with get_engine().begin() as conn:
         return int(conn.execute(stmt).scalar_one())
+
+
+def stranded_ids(*, older_than_s: float, limit: int = 500) -> list[int]:
+    """Stored messages still unprocessed this long after arrival (their enqueue was lost)."""
+    table = table_of(InboundMessage)
+    cutoff = utcnow() - timedelta(seconds=older_than_s)
+    stmt = (
+        sa.select(table.c.id)
+        .where(table.c.status == InboundStatus.RECEIVED.value, table.c.received_at < cutoff)
+        .order_by(table.c.id)
+        .limit(limit)
+    )
+    with get_engine().connect() as conn:
+        return [int(i) for i in conn.execute(stmt).scalars()]

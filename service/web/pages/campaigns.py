@@ -17,10 +17,10 @@ from service.campaigns.lifecycle import get_campaign
 from service.campaigns.linting import target_segment_slugs
 from service.campaigns.picks import picked_ids
 from service.campaigns.recipient_counts import delivery_counts, recipient_counts
-from service.dashboard import running_one
 from service.domain.campaign_states import CampaignStatus
 from service.errors import NewsdeskError
 from service.models import Announcement, Campaign, CampaignSegment, Segment, User
+from service.reports.dashboard import running_one
 from service.web.content_forms import PostedForm, explain, form_state
 from service.web.deps import CurrentLogin, DbSession, require
 from service.web.forms import FormState

@@ -9,10 +9,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
-from service import dashboard
 from service.accounts.permissions import allowed
 from service.models import Coordinator, User
 from service.models._common import utcnow
+from service.reports import dashboard
 from service.settings import get_settings
 from service.web.calendar import parse_day, span
 from service.web.deps import CurrentLogin, DbSession, require
