@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     smtp_ca_file: Path | None = None  # CA bundle for relay certificates (tests: a self-signed one)
     smtp_helo_name: str | None = None  # EHLO name; should be the sending IP's FCrDNS name (A4)
     smtp_relay_cooldown_s: float = Field(30.0, ge=0)  # how long a refusing relay is skipped
+    # Transactions in flight per worker process (and connections per relay per process): a
+    # relay answering in 20 ms needs many at once. Crash bound: this many resends per process.
+    smtp_connections: int = Field(12, ge=1, le=256)
     rate_global_per_s: float | None = None  # messages/s across all workers (Redis)
     rate_domain_per_s: str = ""  # e.g. "gmail.com=20,outlook.com=10,*=50" (recipient domains)
     rate_global_per_hour: int | None = None  # sliding window: at most N in any 3600 s

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 08:59:42.643018
+Create Date: 2026-12-01 09:22:49.465943
 """
 
 from collections.abc import Sequence

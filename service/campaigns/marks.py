@@ -10,6 +10,7 @@ from service.mail.compose import OutgoingMessage
 from service.mail.smtp_pool import SendOutcome, SendResult
 from service.models import (
     DeliveryStatus,
+    SenderAlert,
     SubscriberStatus,
     Suppression,
 )
@@ -54,6 +55,7 @@ class SentMarker:
 def mark_result(
     conn: Connection,
     *,
+    campaign_id: int,
     claimed: Claimed,
     message: OutgoingMessage,
     result: SendResult,
@@ -87,8 +89,34 @@ def mark_result(
         if result.recipient_fault:
             _record_hard_bounce(conn, subscriber_id=claimed.subscriber_id)
         outcome = "failed"
+    if result.category == "policy":
+        # Our fault (content, authentication, reputation), never the subscriber's: counted with
+        # the policy bounces that come back later, toward the campaign's policy pause (A8).
+        _record_policy_refusal(conn, campaign_id=campaign_id, result=result)
+        outcome = "policy"
     conn.commit()
     return outcome
+
+
+def _record_policy_refusal(conn: Connection, *, campaign_id: int, result: SendResult) -> None:
+    """A SenderAlert like an inbound policy bounce's (the same pause threshold counts both)."""
+    from service.mail.smtp_replies import enhanced_code
+
+    conn.execute(
+        sa.insert(table_of(SenderAlert)).values(
+            campaign_id=campaign_id,
+            status_code=enhanced_code(result.detail) or (str(result.code) if result.code else None),
+            detail=f"refused at send: {result.detail}"[:2000],
+            created_at=utcnow(),
+        )
+    )
+
+
+def policy_refusals(conn: Connection, *, campaign_id: int) -> int:
+    """Policy rejections recorded for the campaign (at send and from bounces)."""
+    table = table_of(SenderAlert)
+    query = sa.select(sa.func.count()).select_from(table).where(table.c.campaign_id == campaign_id)
+    return int(conn.execute(query).scalar_one())
 
 
 def _record_hard_bounce(conn: Connection, *, subscriber_id: int) -> None:

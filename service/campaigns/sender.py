@@ -1,8 +1,9 @@
 """Send one range of deliveries: claim a small chunk, re-check the world, send, mark each.
 
-Rows are claimed `recheck_every` at a time and processed in id order; each accepted message is
-marked sent in its own commit before the next one is sent. After a crash the claimed but unmarked
-rows go back to the queue, so at most the message that was in SMTP DATA is sent twice.
+Rows are claimed `recheck_every` at a time and built in id order; up to `smtp_connections`
+messages are in flight at once (inflight.Window), and each outcome is marked in its own commit
+as soon as its send returns. After a crash the claimed but unmarked rows go back to the queue,
+so at most the messages in flight (one per connection of the process) are sent twice.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from service.campaigns.claims import (
     set_status,
     touch_heartbeat,
 )
-from service.campaigns.marks import SentMarker, mark_result
+from service.campaigns.inflight import Done, Window
+from service.campaigns.marks import SentMarker, mark_result, policy_refusals
 from service.campaigns.skeletons import SKELETONS
 from service.db import get_engine, session_scope
 from service.domain.campaign_states import CampaignAction
@@ -91,17 +93,24 @@ class RangeSender:
         with Session(bind=conn) as session:
             self.webhook_delivered = webhooks.subscribed(session, "delivered")
         self.delivered: list[dict[str, object]] = []
+        self.window: Window[Claimed] = Window(transport.send, settings.smtp_connections)
+        self.last_failed: Claimed | None = None
+        self.policy_count = 0  # policy refusals of the campaign once they reach the threshold
 
     def run(self) -> BatchResult:
         """Claim, send and mark chunk after chunk until the range is done or the campaign stops."""
-        while self._still_sending():
-            chunk = self._claim()
-            if not chunk:
-                break
-            keep_going = self._send_chunk(chunk)
+        try:
+            while self._still_sending():
+                chunk = self._claim()
+                if not chunk:
+                    break
+                keep_going = self._send_chunk(chunk)
+                self._emit_delivered()
+                if not keep_going:
+                    break
+        finally:
+            self._record_all(self.window.drain())  # whatever is in flight gets its mark
             self._emit_delivered()
-            if not keep_going:
-                break
         return self.result
 
     def _emit_delivered(self) -> None:
@@ -159,17 +168,23 @@ class RangeSender:
         for index, claimed in enumerate(chunk):
             due = time.monotonic() - self.last_check > self.settings.recheck_interval_s
             if due and not self._still_sending():
+                self._record_all(self.window.drain())
                 self._release(chunk[index:])
                 return False
-            self._send_one(claimed)
-            if self.consecutive_errors >= self.settings.max_consecutive_errors:
+            message = self._build(claimed)
+            if message is not None:
+                self._record_all(self.window.submit(claimed, message))
+            if self.consecutive_errors >= self.settings.max_consecutive_errors or self.policy_count:
+                reason = self._pause_reason(self.last_failed or claimed)
+                self._record_all(self.window.drain())  # the sends in flight still get marked
                 self._release(chunk[index + 1 :])
-                self._pause_for_errors(claimed)
+                _pause(self.campaign_id, reason)
+                self.result.paused_reason, self.result.stopped = reason, True
                 return False
         return True
 
-    def _send_one(self, claimed: Claimed) -> None:
-        """Build, send and durably mark one message."""
+    def _build(self, claimed: Claimed) -> OutgoingMessage | None:
+        """Fill and sign one message; None (and the delivery failed) when it cannot be sent."""
         skeleton = self.skeletons.get(claimed.edition_key)
         if skeleton is None:
             skeleton = SKELETONS.get(
@@ -193,10 +208,18 @@ class RangeSender:
                 self.conn, [claimed.delivery_id], status=DeliveryStatus.FAILED, last_error=str(exc)
             )
             self.result.failed += 1
-            return
-        result = self.transport.send(message)
+            return None
+        return message
+
+    def _record_all(self, finished: list[Done[Claimed]]) -> None:
+        for claimed, message, result in finished:
+            self._record(claimed, message, result)
+
+    def _record(self, claimed: Claimed, message: OutgoingMessage, result: SendResult) -> None:
+        """Durably mark one outcome (its own commit) and count it."""
         outcome = mark_result(
             self.conn,
+            campaign_id=self.campaign_id,
             claimed=claimed,
             message=message,
             result=result,
@@ -205,8 +228,13 @@ class RangeSender:
         )
         count_message(result.relay, outcome)
         if outcome != "sent":
+            self.last_failed = claimed
             ids = {"campaign_id": self.campaign_id, "delivery_id": claimed.delivery_id}
             log.warning("delivery %s %s: %s", ids["delivery_id"], outcome, result.detail, extra=ids)
+        if outcome == "policy":
+            count = policy_refusals(self.conn, campaign_id=self.campaign_id)
+            if count >= self.settings.policy_pause_threshold:
+                self.policy_count = count
         self.consecutive_errors = 0 if outcome == "sent" else self.consecutive_errors + 1
         if outcome == "sent" and self.webhook_delivered:
             self.delivered.append(
@@ -220,13 +248,18 @@ class RangeSender:
         set_status(self.conn, [c.delivery_id for c in unsent], status=DeliveryStatus.QUEUED)
         self.conn.commit()
 
-    def _pause_for_errors(self, last: Claimed) -> None:
-        """Too many errors in a row: stop the whole campaign and say why."""
-        reason = (
-            f"paused after {self.consecutive_errors} consecutive send errors; last to {last.email}"
+    def _pause_reason(self, last: Claimed) -> str:
+        """Why the campaign pauses itself: too many errors in a row, or policy refusals."""
+        if self.policy_count:
+            return (
+                f"paused after {self.policy_count} policy rejections (5.7.x, at send or bounced):"
+                f" check authentication, content and reputation; last to {last.email}"
+            )
+        limit = self.settings.max_consecutive_errors
+        return (
+            f"paused after {self.consecutive_errors} consecutive send errors (limit {limit});"
+            f" last to {last.email}"
         )
-        _pause(self.campaign_id, reason)
-        self.result.paused_reason, self.result.stopped = reason, True
 
 
 def send_range(

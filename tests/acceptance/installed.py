@@ -61,12 +61,13 @@ def install(wheel: Path) -> Installed:
     before the lock file is regenerated.
     """
     if os.environ.get("NEWSDESK_ACCEPTANCE_NEWEST"):
-        venv = CACHE / "venv-newest"
+        venv = CACHE / f"venv-newest-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]}"
         shutil.rmtree(venv, ignore_errors=True)
         _run([sys.executable, "-m", "venv", str(venv)])
         _pip(venv, "install", "-q", "--upgrade", "--upgrade-strategy", "eager", str(wheel))
         return Installed(venv, wheel)
-    deps = _dependency_source(wheel)
+    # Per checkout too: two checkouts on one machine must not rebuild one venv under each other.
+    deps = _dependency_source(wheel) + str(ROOT).encode()
     venv = CACHE / f"venv-{hashlib.sha256(deps).hexdigest()[:16]}"
     if not (venv / ".deps-installed").exists():
         shutil.rmtree(venv, ignore_errors=True)

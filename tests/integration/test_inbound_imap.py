@@ -133,3 +133,29 @@ def test_bad_imap_url_is_a_clear_error() -> None:
 
     with pytest.raises(InvalidInput, match="IMAP URL"):
         ImapTarget.from_url("http://example.org")
+
+
+def test_poll_command_enqueues_processing_after_the_store(db_url: str, dovecot: int) -> None:
+    """`newsdesk inbound poll` publishes newsdesk.process_inbound for each stored message."""
+    import json
+    import sys
+
+    import redis
+
+    from tests.conftest import redis_url
+
+    broker = redis_url()
+    client = redis.Redis.from_url(broker)
+    client.flushdb()
+    _append(dovecot, b"From: ada@uni.example\r\nTo: reply+t1@reply.example\r\n\r\nHi\r\n")
+    env = {**os.environ, "NEWSDESK_DATABASE_URL": db_url, "NEWSDESK_BROKER_URL": broker,
+           "NEWSDESK_IMAP_URL": f"imap://bounces:secret@127.0.0.1:{dovecot}/INBOX"}  # fmt: skip
+    done = subprocess.run([sys.executable, "-m", "service.cli", "inbound", "poll"], env=env,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0 and "stored 1 message" in done.stdout, done.stdout + done.stderr
+    with Session(get_engine()) as session:
+        (stored,) = session.exec(select(InboundMessage.id)).all()
+    queued = [json.loads(m) for m in client.lrange("inbound", 0, -1)]
+    assert [(m["headers"]["task"], m["headers"]["argsrepr"]) for m in queued] == [
+        ("newsdesk.process_inbound", f"({stored},)")
+    ]

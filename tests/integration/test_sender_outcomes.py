@@ -17,14 +17,14 @@ from service.campaigns.sender import send_range
 from service.demo.capture import free_port
 from service.demo.seed import seed
 from service.mail.smtp_pool import SmtpPool
-from service.models import Campaign, Delivery, Subscriber, Suppression
+from service.models import Campaign, Delivery, SenderAlert, Subscriber, Suppression
 from service.models._common import utcnow
 from service.settings import get_settings, reset_settings
 
 
 @dataclass
 class PickyHandler:
-    """Answers RCPT by the local part: unknown -> 550 5.1.1, later -> 451, else accept."""
+    """By the local part: unknown -> 550 5.1.1, later -> 451, policy -> 554 5.7.1 after DATA."""
 
     accepted: list[str] = field(default_factory=list)
 
@@ -39,6 +39,8 @@ class PickyHandler:
         return "250 OK"
 
     async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:
+        if envelope.rcpt_tos[0].startswith("policy"):
+            return "554 5.7.1 Message rejected by content policy"
         self.accepted.extend(envelope.rcpt_tos)
         return "250 OK"
 
@@ -163,7 +165,8 @@ def test_consecutive_errors_pause_the_campaign_with_a_reason(
     campaign = session.get(Campaign, campaign_id)
     session.refresh(campaign)
     assert campaign.status == "paused"
-    assert "3 consecutive send errors" in (campaign.status_reason or "")
+    # Sends in flight when the limit is reached are counted too, so the count may exceed it.
+    assert "consecutive send errors (limit 3)" in (campaign.status_reason or "")
     assert get_campaign(session, campaign_id=campaign_id).status == "paused"
 
 
@@ -236,3 +239,39 @@ def test_sending_touches_the_heartbeat_the_recovery_sweep_reads(
     session.expire_all()
     assert session.get(Campaign, campaign_id).heartbeat_at is not None
     assert stalled_campaigns(settings=get_settings()) == []  # a working campaign is left alone
+
+
+def test_a_policy_refusal_fails_the_delivery_but_never_blames_the_subscriber(
+    session: Session, picky_smtp: PickyHandler
+) -> None:
+    campaign_id = _campaign_with(session, {1: "policy.reader@example.org"})
+    _send_all(campaign_id)
+    refused = _delivery(session, campaign_id, "policy.reader@example.org")
+    assert refused.status == "failed" and "5.7.1" in (refused.last_error or "")
+    person = session.exec(
+        select(Subscriber).where(Subscriber.email == "policy.reader@example.org")
+    ).one()
+    assert person.status == "confirmed"  # not blocklisted, not suppressed: our problem
+    assert (
+        session.exec(select(Suppression).where(Suppression.email_hash == person.email_hash)).first()
+        is None
+    )
+    (alert,) = session.exec(select(SenderAlert).where(SenderAlert.campaign_id == campaign_id)).all()
+    assert alert.status_code == "5.7.1" and "refused at send" in alert.detail
+    assert get_campaign(session, campaign_id=campaign_id).status == "sending"  # not paused by one
+
+
+def test_policy_refusals_count_toward_the_campaign_pause(
+    session: Session, picky_smtp: PickyHandler, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSDESK_POLICY_PAUSE_THRESHOLD", "3")
+    reset_settings()
+    # Interleaved with accepted mail, so the consecutive-error rule alone would never pause.
+    campaign_id = _campaign_with(session, {i: f"policy.{i}@example.org" for i in range(2, 30, 3)})
+    _send_all(campaign_id)
+    campaign = session.get(Campaign, campaign_id)
+    session.refresh(campaign)
+    assert campaign.status == "paused"
+    assert "policy rejections" in (campaign.status_reason or "")
+    alerts = session.exec(select(SenderAlert).where(SenderAlert.campaign_id == campaign_id)).all()
+    assert 3 <= len(alerts) < 10

@@ -10,10 +10,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     reports = [r for reps in terminalreporter.stats.values() for r in reps if hasattr(r, "nodeid")]
     if not any("test_inbound_corpus" in r.nodeid and r.outcome != "skipped" for r in reports):
         return
-    from tests.unit.corpus_figures import all_figures, reply_timings
+    from tests.unit.corpus_figures import all_figures, label_counts, reply_timings
 
     terminalreporter.section("inbound corpus figures")
     for name, ratio in all_figures().items():
-        terminalreporter.write_line(f"{name:>24}: {ratio}")
+        terminalreporter.write_line(f"{name:>34}: {ratio}")
+    for name, count in label_counts().items():
+        terminalreporter.write_line(f"{name:>24}: {count}")
     for name, timing in reply_timings().items():
         terminalreporter.write_line(f"{name:>24}: {timing}")

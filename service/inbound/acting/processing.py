@@ -20,6 +20,7 @@ from service.inbound.reading.classify import InboundVerdict, classify_message
 from service.models import (
     Coordinator,
     Delivery,
+    InboundChannel,
     InboundMessage,
     InboundStatus,
     Inquiry,
@@ -50,7 +51,11 @@ def process_inbound(
         raise NotFound(f"inbound message {message_id} does not exist")
     if row.status != InboundStatus.RECEIVED:
         return Outcome(kind=str((row.verdict or {}).get("kind", "unknown")), action="already done")
-    verdict = _storable(classify_message(row.raw, envelope_to=row.envelope_to))
+    # Only SMTP knows the envelope sender ("" = the null sender of bounces); elsewhere unknown.
+    sender = row.envelope_from if row.channel == InboundChannel.SMTP else None
+    verdict = _storable(
+        classify_message(row.raw, envelope_to=row.envelope_to, envelope_from=sender)
+    )
     row.verdict = verdict.to_dict()
     row.processed_at = effects.now()
     if verdict.quarantined:

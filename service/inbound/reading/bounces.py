@@ -10,6 +10,12 @@ from dataclasses import dataclass, field
 from email.message import Message
 
 from service.inbound.reading.bounce_rules import Diagnosis, diagnose
+from service.inbound.reading.failed_recipients import (
+    FAILED_ACTIONS,
+    dsn_failures,
+    prefer_sent_to,
+    x_failed_recipients,
+)
 from service.inbound.reading.parse import dsn_blocks, header
 
 log = logging.getLogger(__name__)
@@ -37,13 +43,14 @@ _BOUNCE_BODY_RE = re.compile(
     r"|(?:user|recipient|mailbox) unknown|no such user|unable to deliver|delivery to the following"
     r"|message (?:was )?(?:returned|rejected)|this is the mail system|mail delivery failed"
     r"|could not deliver|not be delivered|recipient address rejected|host unknown|quota exceeded"
-    r"|mailbox (?:is )?full|delivery status notification|konnte nicht zugestellt",
+    r"|mailbox (?:is )?full|delivery status notification|konnte nicht zugestellt"
+    r"|not a valid (?:user|recipient|address|mailbox)|invalid (?:user|recipient|mailbox)",
     re.I,
 )
 _ADDR_RE = re.compile(r"<?([A-Za-z0-9._%+=!#$&'*/?^`{|}~-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})>?")
-_FAILED_ACTIONS = ("failed", "delayed", "expired", "failure")
+_FAILED_ACTIONS = FAILED_ACTIONS
 _RCPT_LINE_RE = re.compile(
-    r"^(?:final|original)-recipient:\s*(?:rfc822|[\w-]+);\s*<?([^\s<>;]+@[^\s<>;]+)>?", re.I | re.M
+    r"^(final|original)-recipient:\s*(?:rfc822|[\w-]+);\s*<?([^\s<>;]+@[^\s<>;]+)>?", re.I | re.M
 )
 _STATUS_LINE_RE = re.compile(r"^status:\s*([245]\.\d{1,3}\.\d{1,3})", re.I | re.M)
 
@@ -66,18 +73,42 @@ def bounce_strength(msg: Message, text: str) -> str | None:
     subject = header(msg, "Subject")
     body_hit = bool(_BOUNCE_BODY_RE.search(text[:20_000]))
     if _DAEMON_FROM_RE.search(from_header) or from_header.strip() in {"", "<>"}:
-        return "strong"  # daemons send nothing but delivery reports and their warnings
+        # Daemons send nothing but delivery reports and their warnings; one that says nothing
+        # of a failure is unreadable, and machine_mail.py quarantines it rather than scoring
+        # a subscriber for it.
+        if body_hit or _BOUNCE_SUBJECT_RE.search(subject) or _STATUS_OR_CODE.search(text):
+            return "strong"
+        return "strong" if _returns_a_message(msg) else None
     if _DAEMON_FROM_RE.search(header(msg, "Return-Path")) and (
         body_hit or _BOUNCE_SUBJECT_RE.search(subject)
     ):
         return "strong"
     if _BOUNCE_SUBJECT_RE.search(subject) and body_hit:
         return "strong"
-    if body_hit and re.search(
-        r"\b[45]\.\d{1,3}\.\d{1,3}\b|\b(?:550|551|552|553|554|450|451|452)\b", text
-    ):
+    if body_hit and _STATUS_OR_CODE.search(text):
         return "weak"
     return None
+
+
+_STATUS_OR_CODE = re.compile(r"\b[45]\.\d{1,3}\.\d{1,3}\b|\b(?:550|551|552|553|554|450|451|452)\b")
+
+
+def _returns_a_message(msg: Message) -> bool:
+    """An attached original (message/rfc822, text/rfc822-headers): what daemons send back."""
+    from service.inbound.reading.parse import walk_safely
+
+    returned = {"message/rfc822", "text/rfc822-headers"}
+    return any(p is not msg and p.get_content_type() in returned for p in walk_safely(msg))
+
+
+def bounce_evidence(msg: Message, text: str) -> bool:
+    """Failure phrases in the text or subject, or failed-recipient fields (for machine mail)."""
+    return bool(
+        _BOUNCE_BODY_RE.search(text[:20_000])
+        or _BOUNCE_SUBJECT_RE.search(header(msg, "Subject"))
+        or dsn_blocks(msg)
+        or x_failed_recipients(msg)
+    )
 
 
 def dsn_is_failure(msg: Message) -> bool:
@@ -89,44 +120,19 @@ def dsn_is_failure(msg: Message) -> bool:
 
 def analyse_bounce(msg: Message, text: str) -> BounceReport:
     """Read the failed recipients and decide hard/soft/policy for the bounce as a whole."""
-    failed, status, diag, delayed = _dsn_failures(msg)
-    if not failed:  # a report whose MIME structure broke still carries its fields as text
-        failed = _dedupe(_RCPT_LINE_RE.findall(text))
-        status = status or (m.group(1) if (m := _STATUS_LINE_RE.search(text)) else None)
-    addresses = failed or _flufl_addresses(msg) or _text_addresses(text, msg)
+    dsn = dsn_failures(msg)
+    if not dsn.recipients:  # a report whose MIME structure broke still carries its fields as text
+        lines = _RCPT_LINE_RE.findall(text)
+        originals = [a for kind, a in lines if kind.lower() == "original"]
+        dsn.recipients = _dedupe(originals or [a for _kind, a in lines])
+        dsn.from_final = not originals
+        dsn.status = dsn.status or (m.group(1) if (m := _STATUS_LINE_RE.search(text)) else None)
+    # The address we sent to, not the reporting system's own name (failed_recipients.py).
+    addresses = prefer_sent_to(msg, dsn) or _flufl_addresses(msg) or _text_addresses(text, msg)
+    diag = " ".join(d for d in dsn.diagnostics if d)
     evidence = " ".join(filter(None, [diag, _diagnostic_excerpt(text)]))
-    diagnosis = diagnose(evidence, status, delayed=delayed, remote=diag)
+    diagnosis = diagnose(evidence, dsn.status, delayed=dsn.delayed, remote=diag)
     return BounceReport(diagnosis=diagnosis, addresses=addresses, diagnostic=evidence[:2000])
-
-
-def _dsn_failures(msg: Message) -> tuple[list[str], str | None, str, bool]:
-    """Recipients with Action failed/delayed, the first Status, Diagnostic-Code text, delayed?"""
-    failed: list[str] = []
-    status, diags, delayed = None, [], False
-    for block in dsn_blocks(msg):
-        action = str(block.get("Action", "")).strip().lower()
-        rcpt = _block_recipient(block)
-        if not rcpt and not action:
-            continue
-        if action and not action.startswith(_FAILED_ACTIONS):
-            continue
-        delayed = delayed or (action.startswith("delayed") and not failed)
-        if rcpt and rcpt.lower() not in (a.lower() for a in failed):
-            failed.append(rcpt)
-        status = status or str(block.get("Status", "")).strip() or None
-        diags.append(str(block.get("Diagnostic-Code", "")))
-    return failed, status, " ".join(d for d in diags if d), delayed
-
-
-def _block_recipient(block: Message) -> str | None:
-    """Final-Recipient (else Original-Recipient) address of a DSN block."""
-    for name in ("Final-Recipient", "Original-Recipient", "X-Actual-Recipient"):
-        value = str(block.get(name, "") or "")
-        if value:
-            addr = value.split(";", 1)[-1].strip().strip("<>").strip()
-            if "@" in addr:
-                return addr
-    return None
 
 
 def _flufl_addresses(msg: Message) -> list[str]:

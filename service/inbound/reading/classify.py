@@ -22,7 +22,13 @@ from service.inbound.reading.autoreply import (
     autoreply_reason,
     challenge_response,
 )
-from service.inbound.reading.bounces import analyse_bounce, bounce_strength, dsn_is_failure
+from service.inbound.reading.bounces import (
+    analyse_bounce,
+    bounce_evidence,
+    bounce_strength,
+    dsn_is_failure,
+)
+from service.inbound.reading.machine_mail import machine_signature
 from service.inbound.reading.parse import (
     Quarantine,
     all_headers,
@@ -65,11 +71,16 @@ class InboundVerdict:
         return asdict(self)
 
 
-def classify_message(raw: bytes, *, envelope_to: Iterable[str] = ()) -> InboundVerdict:
-    """Classify raw bytes; never raises: unreadable input comes back quarantined with a reason."""
+def classify_message(
+    raw: bytes, *, envelope_to: Iterable[str] = (), envelope_from: str | None = None
+) -> InboundVerdict:
+    """Classify raw bytes; never raises: unreadable input comes back quarantined with a reason.
+
+    `envelope_from` is the SMTP MAIL FROM when known ("" is the null sender); None = unknown.
+    """
     try:
         msg = parse_message(raw)
-        return _classify(msg, list(envelope_to))
+        return _classify(msg, list(envelope_to), envelope_from)
     except Quarantine as exc:
         return InboundVerdict(kind="unknown", reason=exc.reason, quarantined=True)
     except Exception as exc:  # a classifier bug must not lose mail: quarantine and keep the bytes
@@ -81,8 +92,8 @@ def classify_message(raw: bytes, *, envelope_to: Iterable[str] = ()) -> InboundV
         )
 
 
-def _classify(msg: Message, envelope_to: list[str]) -> InboundVerdict:
-    """Decide in order: complaint, bounce (DSN/strong), auto-reply, weak bounce, human."""
+def _classify(msg: Message, envelope_to: list[str], envelope_from: str | None) -> InboundVerdict:
+    """Decide in order: complaint, bounce (DSN/strong), auto-reply, weak bounce, machine, human."""
     text = all_text(msg)
     base = _base_fields(msg, envelope_to, text)
     complaint = parse_complaint(msg)
@@ -120,7 +131,22 @@ def _classify(msg: Message, envelope_to: list[str]) -> InboundVerdict:
         return InboundVerdict(
             kind="autoreply", reason=auto, is_automatic=True, text=visible_text(body), **base
         )
+    signature = machine_signature(msg, envelope_from)
+    if signature is not None:  # the hard rule: a machine's mail never reaches a coordinator
+        return _machine_verdict(msg, text, base, signature)
     return _human_verdict(msg, body, base)
+
+
+def _machine_verdict(
+    msg: Message, text: str, base: dict[str, Any], signature: str
+) -> InboundVerdict:
+    """A bounce when it reads as one; otherwise quarantined with the reason, never a person's."""
+    if bounce_evidence(msg, text):
+        return _bounce_verdict(msg, text, base, f"machine ({signature})")
+    reason = f"automatic mail ({signature}) that reads as neither bounce nor auto-reply"
+    return InboundVerdict(
+        kind="unknown", reason=reason, is_automatic=True, quarantined=True, **base
+    )
 
 
 def _base_fields(msg: Message, envelope_to: list[str], text: str) -> dict[str, Any]:
