@@ -57,6 +57,8 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         "ingest-tracking-events": ("newsdesk.ingest_tracking", settings.tracking_ingest_interval_s),
         "deliver-webhooks": ("newsdesk.deliver_webhooks", 10.0),
         "sweep-inbound": ("newsdesk.sweep_inbound", 30.0),
+        # response targets: idempotent (each step stamped once), so a missed tick is harmless
+        "inbox-clock": ("newsdesk.inbox_clock", settings.inbox_clock_interval_s),
         # triggers, due digests and welcome steps; partner feeds into drafts
         "automation-tick": ("newsdesk.automation_tick", settings.automation_interval_s),
         "fetch-partner-feeds": ("newsdesk.fetch_feeds", settings.feed_interval_s),
@@ -87,6 +89,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "workers.tasks.audience",
             "workers.tasks.campaigns",
             "workers.tasks.inbound",
+            "workers.tasks.inbox",
             "workers.tasks.maintenance",
             "workers.tasks.tracking",
         ],
@@ -104,6 +107,9 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "newsdesk.automation_tick": {"queue": "default"},
             "newsdesk.fetch_feeds": {"queue": "default"},
             "newsdesk.process_inbound": {"queue": "inbound"},
+            "newsdesk.send_inquiry_answers": {"queue": "inbound"},
+            "newsdesk.inbox_clock": {"queue": "inbound"},
+            "newsdesk.notify_inquiry_holders": {"queue": "inbound"},
             "newsdesk.sweep_inbound": {"queue": "inbound"},
             "newsdesk.ingest_tracking": {"queue": "track"},
             "newsdesk.deliver_webhooks": {"queue": "track"},

@@ -38,6 +38,21 @@ def replay_task(task: str, *, args: list[Any], kwargs: dict[str, Any]) -> None:
     celery_app.send_task(task, args=args, kwargs=kwargs)
 
 
+def send_inquiry_answers(entry_ids: list[int]) -> None:
+    """Send answers queued in an inquiry's thread (the newsroom's answer box)."""
+    from workers.tasks.inbox import send_inquiry_answers as task
+
+    if entry_ids:
+        task.delay(entry_ids)
+
+
+def notify_inquiry_holders(inquiry_id: int) -> None:
+    """Mail the hand-off to whoever holds an inquiry after a reassignment in the newsroom."""
+    from workers.tasks.inbox import notify_inquiry_holders as task
+
+    task.delay(inquiry_id)
+
+
 def send_deliveries(campaign_id: int, first_id: int, last_id: int) -> None:
     """Send one range of queued deliveries (welcome steps queued by the CLI's tick)."""
     from workers.tasks.campaigns import send_batch

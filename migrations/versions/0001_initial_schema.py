@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-01 09:22:49.465943
+Create Date: 2026-12-01 09:32:35.513362
 """
 
 from collections.abc import Sequence
@@ -65,13 +65,30 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "cannedanswer",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+        sa.Column("body", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name", "language", name="uq_canned_name_language"),
+    )
+    op.create_table(
         "coordinator",
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
         sa.Column("office", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
         sa.Column("send_acknowledgement", sa.Boolean(), nullable=False),
+        sa.Column("calendar", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+        sa.Column("response_target_hours", sa.Float(), nullable=True),
+        sa.Column("deputy_id", sa.Integer(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["deputy_id"],
+            ["coordinator.id"],
+        ),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -348,6 +365,30 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "coordinatorabsence",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("coordinator_id", sa.Integer(), nullable=False),
+        sa.Column("substitute_id", sa.Integer(), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["coordinator_id"],
+            ["coordinator.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["substitute_id"],
+            ["coordinator.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("coordinatorabsence", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_coordinatorabsence_coordinator_id"), ["coordinator_id"], unique=False
+        )
+
+    op.create_table(
         "list_subscription",
         sa.Column("subscriber_id", sa.Integer(), nullable=False),
         sa.Column("list_slug", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
@@ -406,6 +447,16 @@ def upgrade() -> None:
             batch_op.f("ix_senderalert_campaign_id"), ["campaign_id"], unique=False
         )
 
+    op.create_table(
+        "triageowner",
+        sa.Column("coordinator_id", sa.Integer(), nullable=False),
+        sa.Column("added_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["coordinator_id"],
+            ["coordinator.id"],
+        ),
+        sa.PrimaryKeyConstraint("coordinator_id"),
+    )
     op.create_table(
         "webhook_delivery",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -470,6 +521,7 @@ def upgrade() -> None:
         sa.Column("image_alt_de", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
         sa.Column("approval", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("coordinator_id", sa.Integer(), nullable=True),
+        sa.Column("response_target_hours", sa.Float(), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("slug", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
         sa.Column("valid_from", sa.DateTime(timezone=True), nullable=True),
@@ -791,6 +843,24 @@ def upgrade() -> None:
         sa.Column("forwarded_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("reminded_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("routed_by", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+        sa.Column(
+            "proposals",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("intended_coordinator_id", sa.Integer(), nullable=True),
+        sa.Column("target_s", sa.Integer(), nullable=False),
+        sa.Column("clock_used_s", sa.Float(), nullable=False),
+        sa.Column("clock_started_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("first_answered_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("first_answer_s", sa.Float(), nullable=True),
+        sa.Column("warned_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("escalated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("escalated_to_id", sa.Integer(), nullable=True),
+        sa.Column("triaged_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("version", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["announcement_id"],
             ["announcement.id"],
@@ -800,8 +870,16 @@ def upgrade() -> None:
             ["coordinator.id"],
         ),
         sa.ForeignKeyConstraint(
+            ["escalated_to_id"],
+            ["coordinator.id"],
+        ),
+        sa.ForeignKeyConstraint(
             ["inbound_message_id"],
             ["inboundmessage.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["intended_coordinator_id"],
+            ["coordinator.id"],
         ),
         sa.ForeignKeyConstraint(
             ["subscriber_id"],
@@ -814,6 +892,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_inquiry_coordinator_id"), ["coordinator_id"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_inquiry_due_at"), ["due_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_inquiry_state"), ["state"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_inquiry_subscriber_id"), ["subscriber_id"], unique=False
@@ -865,6 +944,43 @@ def upgrade() -> None:
     with op.batch_alter_table("welcome_step", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_welcome_step_series_id"), ["series_id"], unique=False)
 
+    op.create_table(
+        "inquirymessage",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("inquiry_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+        sa.Column("author_coordinator_id", sa.Integer(), nullable=True),
+        sa.Column("author_user_id", sa.Integer(), nullable=True),
+        sa.Column("author_label", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=False),
+        sa.Column("subject", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("body", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+        sa.Column("message_id", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("inbound_message_id", sa.Integer(), nullable=True),
+        sa.Column("hold_reason", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["author_coordinator_id"],
+            ["coordinator.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["inbound_message_id"],
+            ["inboundmessage.id"],
+        ),
+        sa.ForeignKeyConstraint(["inquiry_id"], ["inquiry.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("inquirymessage", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inquirymessage_inquiry_id"), ["inquiry_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_inquirymessage_message_id"), ["message_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
     # The consent ledger is append-only on PostgreSQL (STANDARDS D2): a trigger refuses UPDATE
@@ -876,6 +992,11 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Revert this revision."""
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("inquirymessage", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inquirymessage_message_id"))
+        batch_op.drop_index(batch_op.f("ix_inquirymessage_inquiry_id"))
+
+    op.drop_table("inquirymessage")
     with op.batch_alter_table("welcome_step", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_welcome_step_series_id"))
 
@@ -888,6 +1009,7 @@ def downgrade() -> None:
     with op.batch_alter_table("inquiry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inquiry_subscriber_id"))
         batch_op.drop_index(batch_op.f("ix_inquiry_state"))
+        batch_op.drop_index(batch_op.f("ix_inquiry_due_at"))
         batch_op.drop_index(batch_op.f("ix_inquiry_coordinator_id"))
         batch_op.drop_index(batch_op.f("ix_inquiry_campaign_id"))
 
@@ -945,6 +1067,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_webhook_delivery_endpoint_id"))
 
     op.drop_table("webhook_delivery")
+    op.drop_table("triageowner")
     with op.batch_alter_table("senderalert", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_senderalert_campaign_id"))
 
@@ -955,6 +1078,10 @@ def downgrade() -> None:
 
     op.drop_table("newsroom_user")
     op.drop_table("list_subscription")
+    with op.batch_alter_table("coordinatorabsence", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_coordinatorabsence_coordinator_id"))
+
+    op.drop_table("coordinatorabsence")
     with op.batch_alter_table("consent_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_consent_event_subscriber_id"))
 
@@ -1017,6 +1144,7 @@ def downgrade() -> None:
     op.drop_table("digest_schedule")
     op.drop_table("deadletter")
     op.drop_table("coordinator")
+    op.drop_table("cannedanswer")
     with op.batch_alter_table("automation_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_automation_event_subscriber_id"))
         batch_op.drop_index("ix_automation_event_open")

@@ -16,6 +16,7 @@ from service.campaigns import authoring
 from service.campaigns.dispatch import status_counts
 from service.campaigns.lifecycle import get_campaign
 from service.campaigns.picks import picked_ids
+from service.content.coordinators import checked_fields
 from service.domain.addresses import email_hash, normalise_email
 from service.domain.campaign_states import CampaignAction
 from service.domain.segment_rules import validate_rule
@@ -103,7 +104,12 @@ class ScheduleIn(BaseModel):
 
 router = APIRouter(dependencies=[Depends(require_admin)])
 router.include_router(
-    crud_router(table=Coordinator, create=CoordinatorBase, prefix="/coordinators")
+    crud_router(
+        table=Coordinator,
+        create=CoordinatorBase,
+        prefix="/coordinators",
+        prepare=lambda _session, data: checked_fields(data),
+    )
 )
 router.include_router(
     crud_router(table=Segment, create=SegmentBase, prefix="/segments", prepare=_prepare_segment)

@@ -10,14 +10,25 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from service.addressing.link_tokens import decode_confirm, make_preferences
-from service.api.public_pages import MailSender, client_ip, get_mail_sender, not_found, page
+from service.api.public_pages import (
+    MailSender,
+    client_ip,
+    get_mail_sender,
+    not_found,
+    page,
+    refusal_text,
+    shown_language,
+    submitted_profile,
+)
 from service.api.web_texts import texts
 from service.audience.ledger import consent_text
+from service.audience.profile import check_topics, field_views, parse_profile, topic_choices
 from service.audience.subscribe import ConfirmationExpired, confirm, subscribe
 from service.audience.throttle import signup_throttle
 from service.db import session_scope
 from service.errors import InvalidInput, NotFound
 from service.models.subscriber import Subscriber
+from service.rendering.brand import brand_for, list_label
 from service.settings import get_settings
 
 signup_router = APIRouter(tags=["public"])
@@ -31,9 +42,18 @@ def _form_language(request: Request, lang: str | None) -> str:
     return "de" if accept.startswith("de") else "en"
 
 
-def _subscribe_page(request: Request, lang: str, *, status: int = 200, **ctx: Any) -> HTMLResponse:
-    """The signup form (or its 'check your inbox' state)."""
+def _subscribe_page(
+    request: Request,
+    lang: str,
+    *,
+    status: int = 200,
+    profile: dict[str, str] | None = None,
+    topics: set[str] | None = None,
+    **ctx: Any,
+) -> HTMLResponse:
+    """The signup form (or its 'check your inbox' state), keeping what was entered."""
     settings = get_settings()
+    lang = shown_language(request, lang)
     ctx = {"sent": False, "error": None, "email": "", "name": "", **ctx}
     return page(
         request,
@@ -41,7 +61,12 @@ def _subscribe_page(request: Request, lang: str, *, status: int = 200, **ctx: An
         lang=lang,
         status=status,
         action="/subscribe",
-        lists=settings.mailing_lists,
+        lists={slug: list_label(settings, slug, lang) for slug in settings.mailing_lists},
+        fields=field_views(settings, lang, profile or {}),
+        topics=topic_choices(settings, lang, ()),
+        chosen_topics=topics or set(),
+        privacy_url=brand_for(settings, lang).privacy_url,
+        privacy_notice_version=settings.privacy_notice_version,
         consent_version=settings.consent_version,
         consent_text=consent_text(settings.consent_version, lang),
         **ctx,
@@ -62,18 +87,28 @@ def subscribe_submit(
     name: Annotated[str, Form()] = "",
     language: Annotated[str, Form()] = "en",
     lists: Annotated[list[str], Form()] = [],  # noqa: B006
+    topics: Annotated[list[str], Form()] = [],  # noqa: B006
     consent: Annotated[str | None, Form()] = None,
+    raw_profile: Annotated[dict[str, str], Depends(submitted_profile)] = {},  # noqa: B006
 ) -> HTMLResponse:
     """Record the signup and send the confirmation request; the same answer for every address."""
     lang = language if language in ("de", "en") else "en"
+    kept: dict[str, Any] = {"email": email, "name": name, "profile": raw_profile}
+    kept["topics"] = set(topics)
     if consent != "yes":
         return _subscribe_page(
-            request, lang, status=422, error=texts(lang)["sub_need_consent"], email=email, name=name
+            request, lang, status=422, error=texts(lang)["sub_need_consent"], **kept
         )
+    settings = get_settings()
+    try:
+        profile = parse_profile(settings, raw_profile)
+        check_topics(settings, set(topics))
+    except InvalidInput as exc:
+        return _subscribe_page(request, lang, status=422, error=refusal_text(exc, lang), **kept)
     throttle = signup_throttle()
     if throttle.try_acquire(f"ip:{client_ip(request) or 'unknown'}") > 0:
         error = texts(lang)["sub_too_many"]
-        return _subscribe_page(request, lang, status=429, error=error, email=email, name=name)
+        return _subscribe_page(request, lang, status=429, error=error, **kept)
     source = str(request.url_for("subscribe_form"))
     try:
         with session_scope() as session:
@@ -83,11 +118,13 @@ def subscribe_submit(
                 name=name.strip() or None,
                 language=lang,
                 lists=set(lists),
+                topics=set(topics),
+                profile=profile,
                 ip=client_ip(request),
                 source=source,
             )
     except InvalidInput as exc:
-        return _subscribe_page(request, lang, status=422, error=str(exc), email=email, name=name)
+        return _subscribe_page(request, lang, status=422, error=refusal_text(exc, lang), **kept)
     # A mailbox gets a few confirmation requests a day at most, whoever asks; past that the
     # page reads the same (no oracle) but nothing is sent, so the form cannot flood an inbox.
     flooded = outcome.subscriber is not None and (

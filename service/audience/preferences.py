@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from service.audience.ledger import record
+from service.audience.profile import apply_profile, check_topics
 from service.audience.withdrawal import GONE, memberships, set_membership
 from service.errors import InvalidInput
 from service.events import emit
@@ -29,6 +30,7 @@ class PreferenceView:
     language: str
     tracking_consent: bool
     unsubscribed: bool
+    attributes: dict[str, Any]
 
 
 def view(session: Session, *, subscriber: Subscriber) -> PreferenceView:
@@ -44,6 +46,7 @@ def view(session: Session, *, subscriber: Subscriber) -> PreferenceView:
         language=subscriber.language,
         tracking_consent=subscriber.tracking_consent,
         unsubscribed=subscriber.status in GONE,
+        attributes=dict(subscriber.attributes or {}),
     )
 
 
@@ -56,6 +59,7 @@ def update(
     language: str,
     tracking_consent: bool,
     ip: str | None,
+    profile: dict[str, str] | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Apply a submitted preference form; ledger rows record what changed, and how."""
@@ -64,6 +68,7 @@ def update(
         raise InvalidInput("unsubscribed from everything: please subscribe again to return")
     if language not in {lang.value for lang in Language}:
         raise InvalidInput(f"language: expected de or en, got {language!r}")
+    check_topics(get_settings(), topics, held=_topics_of(subscriber))
     known = memberships(session, subscriber=subscriber)
     if unknown := lists - set(known):
         raise InvalidInput(f"lists: unknown list {sorted(unknown)[0]!r}")
@@ -76,6 +81,7 @@ def update(
     changes = _apply_profile(
         subscriber, topics=topics, language=language, tracking=tracking_consent
     )
+    changes |= _apply_fields(subscriber, profile or {})
     changes |= {"joined": joined} if joined else {}
     session.flush()
     assert subscriber.id is not None
@@ -126,6 +132,18 @@ def _apply_profile(
     if tracking != subscriber.tracking_consent:
         changes["tracking_consent"] = [subscriber.tracking_consent, tracking]
         subscriber.tracking_consent = tracking
+    return changes
+
+
+def _apply_fields(subscriber: Subscriber, values: dict[str, str]) -> dict[str, Any]:
+    """Set the profile fields segments read; return {attr: [old, new]} for changes."""
+    before = subscriber.attributes or {}
+    after = apply_profile(before, values)
+    changes = {
+        a: [before.get(a), after.get(a)] for a in values if before.get(a) != after.get(a)
+    }
+    if changes:
+        subscriber.attributes = after
     return changes
 
 

@@ -42,6 +42,14 @@ from service.models.inbound import (
     InboundStatus,
     SenderAlert,
 )
+from service.models.inbox import (
+    CannedAnswer,
+    CoordinatorAbsence,
+    InquiryMessage,
+    MessageKind,
+    MessageState,
+    TriageOwner,
+)
 from service.models.inquiry import AckLog, Inquiry
 from service.models.login_failure import LoginFailure
 from service.models.segment import Segment, SegmentBase
@@ -69,10 +77,12 @@ __all__ = [
     "CampaignAnnouncement",
     "CampaignBase",
     "CampaignSegment",
+    "CannedAnswer",
     "ComplaintEvent",
     "ConsentEvent",
     "ConsentEventKind",
     "Coordinator",
+    "CoordinatorAbsence",
     "CoordinatorBase",
     "DeadLetter",
     "Delivery",
@@ -91,9 +101,12 @@ __all__ = [
     "InboundMessage",
     "InboundStatus",
     "Inquiry",
+    "InquiryMessage",
     "Language",
     "ListSubscription",
     "LoginFailure",
+    "MessageKind",
+    "MessageState",
     "Role",
     "Segment",
     "SegmentBase",
@@ -105,6 +118,7 @@ __all__ = [
     "SuppressionReason",
     "TrackingEvent",
     "TrackingKind",
+    "TriageOwner",
     "UiLanguage",
     "User",
     "WebSession",

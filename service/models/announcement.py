@@ -39,6 +39,7 @@ class AnnouncementBase(SQLModel):
     image_alt_de: str | None = Field(default=None, max_length=300)
     approval: str = Field(default=ApprovalState.APPROVED, max_length=16)
     coordinator_id: int | None = Field(default=None, foreign_key="coordinator.id")
+    response_target_hours: float | None = None  # overrides the coordinator's target
 
 
 class Announcement(AnnouncementBase, table=True):

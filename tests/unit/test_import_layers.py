@@ -19,6 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.errors",),  # the floor: every layer may raise these
     ("service.resources",),  # where shipped files (templates, migrations) are found
     ("service.production",),  # what production mode refuses (called by settings)
+    ("service.settings_defaults",),  # default labels and form fields, plain data
     ("service.settings",),
     ("service.metrics", "service.logs"),  # Prometheus counters; JSON log lines
     ("service.db",),
@@ -36,6 +37,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.content",),  # announcements, which read campaign editions
     ("service.tracking",),
     ("service.inbound.intake", "service.inbound.reading"),
+    ("service.inbox",),  # inquiries: routing, hand-offs, clock, answers (acting's processing calls)
     ("service.inbound.acting",),
     ("service.inbound",),
     ("service.reports",),  # read campaigns, tracking and inbound

@@ -21,6 +21,10 @@ ACK_TEXT = {
     "de": "Vielen Dank für Ihre Nachricht. Wir haben sie an die zuständige Person weitergeleitet.",
     "en": "Thank you for your message. We have passed it on to the person responsible.",
 }
+ANSWERER_TEXT = {
+    "de": "Ihre Frage beantwortet: {name}.",
+    "en": "Your question will be answered by: {name}.",
+}
 
 
 def maybe_acknowledge(
@@ -30,6 +34,7 @@ def maybe_acknowledge(
     envelope_from: str,
     language: str = "en",
     now: datetime | None = None,
+    answerer: str | None = None,
 ) -> EmailMessage | None:
     """The acknowledgement to send, or None (automatic mail, our own, or acknowledged recently)."""
     s = get_settings()
@@ -49,10 +54,10 @@ def maybe_acknowledge(
         return None
     session.merge(AckLog(email_hash=digest, sent_at=now))
     session.flush()
-    return _ack_message(msg, envelope_from, language)
+    return _ack_message(msg, envelope_from, language, answerer)
 
 
-def _ack_message(msg: Message, to: str, language: str) -> EmailMessage:
+def _ack_message(msg: Message, to: str, language: str, answerer: str | None) -> EmailMessage:
     """Auto-Submitted: auto-replied, addressed to the envelope sender, threaded."""
     s = get_settings()
     ack = EmailMessage(policy=SMTP)
@@ -66,5 +71,9 @@ def _ack_message(msg: Message, to: str, language: str) -> EmailMessage:
     if original_id:
         ack["In-Reply-To"] = original_id
         ack["References"] = original_id
-    ack.set_content(ACK_TEXT.get(language, ACK_TEXT["en"]) + "\n")
+    text = ACK_TEXT.get(language, ACK_TEXT["en"])
+    if answerer:  # an absence sent it to a substitute: say who answers (names have no CR/LF)
+        who = " ".join(answerer.split())
+        text += "\n" + ANSWERER_TEXT.get(language, ANSWERER_TEXT["en"]).format(name=who)
+    ack.set_content(text + "\n")
     return ack
