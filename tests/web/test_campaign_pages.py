@@ -93,15 +93,15 @@ def test_create_count_confirm_schedule_pause_cancel(demo: Session) -> None:
 def test_lint_error_blocks_scheduling_with_the_reason_on_the_page(demo: Session) -> None:
     editor, approver = person(demo, "editor"), person(demo, "approver")
     stays = demo.exec(select(Announcement).where(Announcement.slug == "research-stays")).one()
-    stays.body_en = "[click here](https://news.partnership.example.org/x)"
+    stays.title_en = "Research stays for {{ shoe_size }}"  # an unknown merge tag blocks
     demo.add(stays)
     demo.commit()
     campaign_id = _create(editor, demo)
     confirm = approver.client.get(f"/newsroom/campaigns/{campaign_id}/confirm/schedule")
-    assert "This cannot be done now" in confirm.text and "link-text" in confirm.text
+    assert "This cannot be done now" in confirm.text and "merge-tag" in confirm.text
     assert "Yes, schedule it" not in confirm.text
     refused = approver.post(f"/newsroom/campaigns/{campaign_id}/schedule", {"version": "1"})
-    assert refused.status_code == 422 and "lint error" in refused.text
+    assert refused.status_code == 422 and "cannot be scheduled" in refused.text
     demo.expire_all()
     assert demo.get(Campaign, campaign_id).status == "draft"  # type: ignore[union-attr]
 
