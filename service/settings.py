@@ -150,6 +150,12 @@ class Settings(BaseSettings):
     log_format: str = Field("text", pattern="^(text|json)$")  # json: one object per line
     beat_standby: bool = True  # a second beat waits for the lock (False: it exits)
     stale_claim_s: float = Field(120.0, gt=0)
+    # Automation (service/automation): trigger/digest/welcome tick, partner feed fetching.
+    automation_interval_s: float = Field(15.0, gt=0)
+    feed_interval_s: float = Field(900.0, gt=0)
+    feed_timeout_s: float = Field(10.0, gt=0)
+    feed_max_bytes: int = Field(2_000_000, gt=0)
+    feed_max_items: int = Field(50, gt=0)
     retry_base_s: float = Field(2.0, gt=0)
     inbound_max_bytes: int = Field(25 * 1024 * 1024, ge=1024, description="SMTP 552 above this")
     inbound_listen_host: str = "127.0.0.1"

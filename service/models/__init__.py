@@ -8,6 +8,20 @@ from service.models.announcement import (
 )
 from service.models.api_token import ApiToken
 from service.models.audit import AuditEvent
+from service.models.automation import (
+    AutomationEvent,
+    Cadence,
+    DigestRun,
+    DigestRunStatus,
+    DigestSchedule,
+    EventKind,
+    Feed,
+    FeedItem,
+    HistoryMask,
+    WelcomeEnrolment,
+    WelcomeSeries,
+    WelcomeStep,
+)
 from service.models.campaign import (
     Campaign,
     CampaignAnnouncement,
@@ -56,7 +70,9 @@ __all__ = [
     "ApiToken",
     "ApprovalState",
     "AuditEvent",
+    "AutomationEvent",
     "BounceScore",
+    "Cadence",
     "Campaign",
     "CampaignAnnouncement",
     "CampaignBase",
@@ -71,7 +87,14 @@ __all__ = [
     "DeadLetter",
     "Delivery",
     "DeliveryStatus",
+    "DigestRun",
+    "DigestRunStatus",
+    "DigestSchedule",
     "Edition",
+    "EventKind",
+    "Feed",
+    "FeedItem",
+    "HistoryMask",
     "ImportJob",
     "ImportStatus",
     "InboundChannel",
@@ -102,5 +125,8 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookStatus",
+    "WelcomeEnrolment",
+    "WelcomeSeries",
+    "WelcomeStep",
     "WithdrawalChannel",
 ]

@@ -87,6 +87,8 @@ def running(session: Session) -> list[Running]:
     rows = session.exec(
         select(Campaign)
         .where(col(Campaign.status).in_([CampaignStatus.SENDING, CampaignStatus.PAUSED]))
+        # welcome-series steps stay in `sending` for good: they are automations, not sends
+        .where(col(Campaign.cadence) != "series")
         .order_by(col(Campaign.started_at), col(Campaign.id))
     ).all()
     return [running_one(session, campaign=c) for c in rows]
