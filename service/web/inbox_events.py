@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from babel.numbers import format_decimal
+
 from service.web.i18n import gettext
 from service.web.templating import N_
 
@@ -42,6 +44,8 @@ def event_line(lang: str, text: str, reasons: dict[str, str] | None = None) -> s
         if found is None:
             continue
         params = {k: v for k, v in found.groupdict().items() if k != "note" and v is not None}
+        if "hours" in params:  # 2.5 reads 2,5 in German
+            params["hours"] = format_decimal(float(params["hours"]), locale=lang)
         if "reason" in params:
             params["reason"] = gettext(lang, labels.get(params["reason"], params["reason"]))
         line = gettext(lang, msgid, **params)

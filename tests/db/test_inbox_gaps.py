@@ -52,7 +52,7 @@ def test_german_user_reads_event_lines_in_german(inbox: InboxWorld) -> None:
                                          created_at=legacy))  # fmt: skip
     inbox.session.commit()
     lines = _event_lines(de.get(f"/newsroom/inbox/{asked}").text)
-    assert "Warnung: noch 2.5 Arbeitsstunden" in lines
+    assert "Warnung: noch 2,5 Arbeitsstunden" in lines
     assert "Zugewiesen an Research stays (Antwortadresse der Meldung)" in lines
     assert "Geschlossen" in lines and "Wieder geöffnet" in lines
     assert "Something the service said once" in lines  # unknown shape: shown as stored
