@@ -2,7 +2,8 @@
 announcement and link, unsubscribes, hourly series; per campaign and per edition.
 
 Sources today: Delivery rows (sent = attempted, delivered = accepted by the relay; a failed
-delivery whose last error starts with 5 is a hard bounce, else soft), Suppression rows with
+delivery whose last error starts with 5 is a hard bounce, else soft; an accepted one that a
+DSN later bounced (`bounced_at`) is a hard bounce, not delivered), Suppression rows with
 reason `complaint` created after the subscriber's delivery, Subscriber.unsubscribed_at after the
 delivery. Replies per coordinator come from routed inquiries. Every subscriber got exactly one
 edition, so unique counts per edition add up to the campaign's.
@@ -92,7 +93,11 @@ class CampaignReport:
 def _delivery_stats(session: Session, campaign_id: int, per: dict[str, Stats]) -> None:
     """Sent, delivered and bounce counts per edition."""
     d = Delivery.__table__.c  # type: ignore[attr-defined]
-    hard = sa.and_(d.status == "failed", d.last_error.like("5%"))
+    # one row per delivery, so a delivery counts once however many DSNs came for it
+    hard = sa.or_(
+        sa.and_(d.status == "failed", d.last_error.like("5%")),  # refused at SMTP time
+        sa.and_(d.status == "sent", d.bounced_at.is_not(None)),  # a DSN after acceptance
+    )
     query = (
         sa.select(d.edition_key, d.status, hard.label("hard"), sa.func.count())
         .where(d.campaign_id == campaign_id, d.status.in_(["sent", "failed"]))
@@ -101,10 +106,10 @@ def _delivery_stats(session: Session, campaign_id: int, per: dict[str, Stats]) -
     for key, status, is_hard, count in session.execute(query):
         stats = per[key]
         stats.sent += count
-        if status == "sent":
-            stats.delivered += count
-        elif is_hard:
+        if is_hard:
             stats.hard_bounces += count
+        elif status == "sent":
+            stats.delivered += count
         else:
             stats.soft_bounces += count
 
