@@ -2,7 +2,8 @@
 announcement and link, unsubscribes, hourly series; per campaign and per edition.
 
 Sources today: Delivery rows (sent = attempted, delivered = accepted by the relay; a failed
-delivery whose last error starts with 5 is a hard bounce, else soft), Suppression rows with
+delivery whose last error starts with 5 is a hard bounce, else soft; an accepted one that a
+DSN later bounced (`bounced_at`) is a hard bounce, not delivered), Suppression rows with
 reason `complaint` created after the subscriber's delivery, Subscriber.unsubscribed_at after the
 delivery. Replies per coordinator come from routed inquiries. Every subscriber got exactly one
 edition, so unique counts per edition add up to the campaign's.

@@ -53,7 +53,11 @@ Totals = tuple[dict[str, Stats], Stats, Unsubscribes]
 def _delivery_stats(session: Session, ids: list[int], per: Per) -> None:
     """Sent, delivered and bounce counts per campaign and edition."""
     d = Delivery.__table__.c  # type: ignore[attr-defined]
-    hard = sa.and_(d.status == "failed", d.last_error.like("5%"))
+    # one row per delivery, so a delivery counts once however many DSNs came for it
+    hard = sa.or_(
+        sa.and_(d.status == "failed", d.last_error.like("5%")),  # refused at SMTP time
+        sa.and_(d.status == "sent", d.bounced_at.is_not(None)),  # a DSN after acceptance
+    )
     query = (
         sa.select(d.campaign_id, d.edition_key, d.status, hard.label("hard"), sa.func.count())
         .where(d.campaign_id.in_(ids), d.status.in_(["sent", "failed"]))
@@ -62,10 +66,10 @@ def _delivery_stats(session: Session, ids: list[int], per: Per) -> None:
     for cid, key, status, is_hard, count in session.execute(query):
         stats = per[(cid, key)]
         stats.sent += count
-        if status == "sent":
-            stats.delivered += count
-        elif is_hard:
+        if is_hard:
             stats.hard_bounces += count
+        elif status == "sent":
+            stats.delivered += count
         else:
             stats.soft_bounces += count
 

@@ -202,6 +202,10 @@ def _bounce_or_complaint(
         effects.suppress(
             session, subscriber=subscriber, address=None, reason=SuppressionReason.HARD_BOUNCE
         )
+        if campaign_id is None and v.original_message_id:  # no VERP token: the Message-ID
+            campaign_id, _ = _by_message_id(session, v.original_message_id, subscriber)
+        if campaign_id is not None and subscriber.id is not None:
+            effects.mark_bounced(session, campaign_id=campaign_id, subscriber_id=subscriber.id)
         return Outcome(kind=v.kind, action="suppressed")
     score = effects.score_bounce(session, subscriber=subscriber, hard=False)
     return Outcome(kind=v.kind, action=f"scored {score:.1f}")
