@@ -19,3 +19,19 @@ class InvalidTransition(NewsdeskError):
 
 class TemplateProblem(InvalidInput):
     """A template failed to compile or render; the message names the line."""
+
+
+class Explained(NewsdeskError):
+    """An error with an English msgid and %-parameters the newsroom translates."""
+
+    def __init__(self, message: str, *, msgid: str, **params: object) -> None:
+        self.msgid, self.params = msgid, params
+        super().__init__(message)
+
+
+class StaleWrite(Explained):
+    """The form was based on an older version: someone else changed the object meanwhile."""
+
+
+class NotAllowed(Explained):
+    """The rule refuses this actor this action (e.g. four-eyes: approving one's own work)."""

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service import settings_defaults as defaults
 
 PLACEHOLDER_SECRET = "change-me-demo-secret"  # the demo's only; refused elsewhere
 VAR_DIR = Path("var")
+HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
 
 
 class SmtpTarget:
@@ -28,6 +32,16 @@ class SmtpTarget:
         self.password = unquote(parts.password) if parts.password else None
         query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
         self.starttls = query.get("starttls", "0") in {"1", "true", "yes"}
+
+
+class ProfileField(BaseModel):
+    """One configurable field of the signup form and the preference centre."""
+
+    attr: str  # the subscriber attribute segment rules read
+    kind: Literal["choice", "text"]
+    label: dict[str, str]
+    options: dict[str, dict[str, str]] = Field(default_factory=dict)  # value -> label per language
+    max_length: int = Field(120, ge=1, le=200)
 
 
 class Settings(BaseSettings):
@@ -62,6 +76,7 @@ class Settings(BaseSettings):
     body_chunk_timeout_s: float = Field(10.0, gt=0)
     signup_mail_queue: bool = True
     demo_mode: bool = False
+    import_dir: Path = VAR_DIR / "imports"  # files uploaded in the newsroom, and their reports
 
     from_name: str = "Munich-Chicago Health AI Partnership"
     from_address: str = "news@news.partnership.example.org"
@@ -71,8 +86,45 @@ class Settings(BaseSettings):
     list_id_domain: str = "news.partnership.example.org"
     feedback_sender_id: str = "newsdesk"
 
-    org_legal_name: str = "Munich-Chicago Partnership for Machine Learning in Health (demo)"
-    org_postal_address: str = "Ingolstaedter Landstr. 1, 85764 Neuherberg, Germany"
+    org_legal_name: str = "Munich-Chicago Partnership for Machine Learning in Health"
+    org_postal_address: str = "Ingolstädter Landstraße 1, 85764 Neuherberg, Germany"
+
+    # Branding of editions and public pages: settings, never template edits (per language).
+    brand_masthead: dict[str, str] = Field(
+        default_factory=lambda: {
+            "de": "Partnerschaft München–Chicago für maschinelles Lernen in der Medizin",
+            "en": "Munich–Chicago Partnership for Machine Learning in Health",
+        }
+    )
+    brand_logo_url: dict[str, str] = Field(default_factory=dict)  # per language; {} = no logo
+    brand_logo_alt: dict[str, str] = Field(
+        default_factory=lambda: {
+            "de": "Logo der Partnerschaft München–Chicago",
+            "en": "Logo of the Munich–Chicago Partnership",
+        }
+    )
+    brand_primary_colour: str = Field("#0b3d6b", pattern=HEX_COLOUR)  # masthead, headings
+    brand_accent_colour: str = Field("#0b5394", pattern=HEX_COLOUR)  # buttons, links
+    privacy_url: dict[str, str] = Field(
+        default_factory=lambda: {
+            "de": "https://partnership.example.org/de/datenschutz",
+            "en": "https://partnership.example.org/privacy",
+        }
+    )
+    imprint_url: dict[str, str] = Field(
+        default_factory=lambda: {
+            "de": "https://partnership.example.org/de/impressum",
+            "en": "https://partnership.example.org/imprint",
+        }
+    )
+    contact_url: dict[str, str] = Field(
+        default_factory=lambda: {
+            "de": "https://partnership.example.org/de/kontakt",
+            "en": "https://partnership.example.org/contact",
+        }
+    )
+    privacy_notice_version: str = Field("2026-11", max_length=32)  # shown at signup, in ledger
+    operator_language: str = Field("en", pattern="^(de|en)$")  # CLI and API advice for the team
 
     dkim_selector: str = "nd2026"
     dkim_domain: str = "news.partnership.example.org"
@@ -156,6 +208,26 @@ class Settings(BaseSettings):
     complaint_clear_days: int = Field(7, ge=1)
     ack_interval_days: int = Field(7, ge=1)
     inquiry_reminder_days: int = Field(3, ge=1, description="remind coordinators after N days")
+    # The coordinators' inbox: office calendars the response clock counts in (business hours
+    # on working days that are not public holidays of the country/subdivision, `holidays` codes)
+    office_calendars: dict[str, dict[str, str]] = Field(
+        default_factory=lambda: {
+            "munich": {"timezone": "Europe/Berlin", "country": "DE", "subdiv": "BY",
+                       "hours": "09:00-17:00"},
+            "chicago": {"timezone": "America/Chicago", "country": "US", "subdiv": "",
+                        "hours": "09:00-17:00"},
+        }
+    )  # fmt: skip
+    inquiry_target_hours: float = Field(16.0, gt=0, description="first answer: 2 working days")
+    inquiry_warn_before_hours: float = Field(4.0, ge=0, description="warn this long before due")
+    inquiry_triage_after_hours: float = Field(
+        8.0, ge=0, description="after escalating to the deputy, this long overdue: to triage"
+    )
+    inbox_clock_interval_s: float = Field(60.0, gt=0, description="beat period of the SLA check")
+    triage_acknowledgement: bool = True  # acknowledge replies that land in triage
+    # newsroom roles whose (enabled) users own triage besides the named owners, e.g. ["approver"]
+    triage_owner_roles: list[str] = Field(default_factory=list)
+    newsroom_url: str | None = None  # base of links in inbox mails; None = public_url
     timezone: str = "Europe/Berlin"
     missing_translation: str = Field("fallback", pattern="^(fallback|omit)$")
     tracking_default: str = Field("consent", pattern="^(off|aggregate|consent)$")
@@ -196,6 +268,11 @@ class Settings(BaseSettings):
     )
     preference_topics: list[str] = Field(
         default_factory=lambda: ["lung", "ai-ml", "single-cell", "clinical", "research-stays"]
+    )
+    list_labels: dict[str, dict[str, str]] = Field(default_factory=lambda: defaults.LIST_LABELS)
+    topic_labels: dict[str, dict[str, str]] = Field(default_factory=lambda: defaults.TOPIC_LABELS)
+    profile_fields: list[ProfileField] = Field(
+        default_factory=lambda: [ProfileField(**f) for f in defaults.PROFILE_FIELDS]
     )
     import_batch_size: int = Field(10_000, ge=1, le=50_000)
     tracking_ip_retention_days: int = Field(30, ge=1)

@@ -57,6 +57,8 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         "ingest-tracking-events": ("newsdesk.ingest_tracking", settings.tracking_ingest_interval_s),
         "deliver-webhooks": ("newsdesk.deliver_webhooks", 10.0),
         "sweep-inbound": ("newsdesk.sweep_inbound", 30.0),
+        # response targets: idempotent (each step stamped once), so a missed tick is harmless
+        "inbox-clock": ("newsdesk.inbox_clock", settings.inbox_clock_interval_s),
     }
     # A tick nobody picked up within a few periods is redundant: the next one does the same.
     schedule: dict[str, dict[str, Any]] = {
@@ -80,8 +82,10 @@ def make_celery(settings: Settings | None = None) -> Celery:
         "newsdesk",
         broker=broker_url(settings),
         include=[
+            "workers.tasks.audience",
             "workers.tasks.campaigns",
             "workers.tasks.inbound",
+            "workers.tasks.inbox",
             "workers.tasks.maintenance",
             "workers.tasks.signup",
             "workers.tasks.tracking",
@@ -98,6 +102,9 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "newsdesk.send_batch": {"queue": "send"},
             "newsdesk.scan_due": {"queue": "default"},
             "newsdesk.process_inbound": {"queue": "inbound"},
+            "newsdesk.send_inquiry_answers": {"queue": "inbound"},
+            "newsdesk.inbox_clock": {"queue": "inbound"},
+            "newsdesk.notify_inquiry_holders": {"queue": "inbound"},
             "newsdesk.sweep_inbound": {"queue": "inbound"},
             "newsdesk.ingest_tracking": {"queue": "track"},
             "newsdesk.deliver_webhooks": {"queue": "track"},

@@ -17,6 +17,13 @@ def redispatch_campaign(campaign_id: int) -> None:
     redispatch.delay(campaign_id)
 
 
+def import_subscribers(job_id: int) -> None:
+    """Import an uploaded subscriber file (the job row was committed first)."""
+    from workers.tasks.audience import import_subscribers as task
+
+    task.delay(job_id)
+
+
 def process_inbound(message_id: int) -> None:
     """Process a stored inbound message in a worker."""
     from workers.tasks.inbound import process_inbound_message
@@ -36,3 +43,18 @@ def signup_mail(msg: Any) -> None:
     from workers.tasks.signup import queue_signup_mail
 
     queue_signup_mail(msg)
+
+
+def send_inquiry_answers(entry_ids: list[int]) -> None:
+    """Send answers queued in an inquiry's thread (the newsroom's answer box)."""
+    from workers.tasks.inbox import send_inquiry_answers as task
+
+    if entry_ids:
+        task.delay(entry_ids)
+
+
+def notify_inquiry_holders(inquiry_id: int) -> None:
+    """Mail the hand-off to whoever holds an inquiry after a reassignment in the newsroom."""
+    from workers.tasks.inbox import notify_inquiry_holders as task
+
+    task.delay(inquiry_id)

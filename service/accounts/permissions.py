@@ -14,7 +14,9 @@ READ = {"dashboard.view", "announcement.read", "campaign.read", "report.view", "
 
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.VIEWER: frozenset(READ),
-    Role.COORDINATOR: frozenset({"dashboard.view", "profile.edit", "inquiry.answer_own"}),
+    Role.COORDINATOR: frozenset(
+        {"dashboard.view", "profile.edit", "inquiry.answer_own", "absence.manage_own"}
+    ),
     Role.EDITOR: frozenset(
         READ
         | {
@@ -27,12 +29,15 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
         }
     ),
     Role.APPROVER: frozenset(
-        READ | {"announcement.approve", "campaign.schedule", "campaign.test_send", "audience.read"}
+        READ
+        | {"announcement.approve", "campaign.schedule", "campaign.test_send", "audience.read"}
+        | {"inquiry.triage"}  # approvers own triage with the admins (the inbox issue)
     ),
 }
 ALL_ACTIONS: frozenset[str] = frozenset().union(*ROLE_ACTIONS.values()) | {
     "audience.write",  # import, GDPR erasure, suppression edits
     "inquiry.answer_all",
+    "canned.manage",
     "user.manage",
     "settings.view",
     "webhook.manage",

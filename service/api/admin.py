@@ -15,7 +15,9 @@ from service.api.deps import SessionDep, require_admin
 from service.api.pages import AfterQuery, LimitQuery, keyset, page
 from service.campaigns import authoring
 from service.campaigns.dispatch import status_counts
-from service.campaigns.lifecycle import apply_action, get_campaign
+from service.campaigns.lifecycle import get_campaign
+from service.campaigns.picks import picked_ids
+from service.content.coordinators import checked_fields
 from service.domain.addresses import email_hash, normalise_email
 from service.domain.campaign_states import CampaignAction
 from service.domain.segment_rules import validate_rule
@@ -55,7 +57,8 @@ class CampaignIn(CampaignBase):
 
     segments: list[str]
     exclude_segments: list[str] = Field(default_factory=list)
-    pinned_announcements: list[int] | None = None
+    # The announcements the campaign carries; omitted or []: every approved, valid one.
+    announcements: list[int] | None = None
 
 
 class CampaignPatch(BaseModel):
@@ -69,12 +72,15 @@ class CampaignPatch(BaseModel):
     segments: list[str] | None = None
     exclude_segments: list[str] | None = None
     public_archive: bool | None = None
+    announcements: list[int] | None = None
+    version: int | None = None  # refuse the change when the campaign moved on since
 
 
 class ScheduleIn(BaseModel):
     """When to send; omitted means now."""
 
     send_at: datetime | None = None
+    version: int | None = None
     override_complaint_gate: str | None = Field(
         None,
         max_length=1000,
@@ -84,7 +90,12 @@ class ScheduleIn(BaseModel):
 
 router = APIRouter(dependencies=[Depends(require_admin)])
 router.include_router(
-    crud_router(table=Coordinator, create=CoordinatorCreate, prefix="/coordinators")
+    crud_router(
+        table=Coordinator,
+        create=CoordinatorCreate,
+        prefix="/coordinators",
+        prepare=lambda _session, data: checked_fields(data),
+    )
 )
 router.include_router(
     crud_router(table=Segment, create=SegmentCreate, prefix="/segments", prepare=_prepare_segment)
@@ -116,29 +127,41 @@ def list_campaigns(
 @router.post("/campaigns", response_model=Campaign, status_code=201, tags=["campaigns"])
 def create_campaign(body: CampaignIn, session: SessionDep) -> Any:
     """Create a draft; templates and segments are checked now."""
-    fields = body.model_dump(exclude={"segments", "exclude_segments"})
+    fields = body.model_dump(exclude={"segments", "exclude_segments", "announcements"})
     return authoring.save_campaign(
-        session, fields=fields, include=body.segments, exclude=body.exclude_segments
+        session,
+        fields=fields,
+        include=body.segments,
+        exclude=body.exclude_segments,
+        announcement_ids=body.announcements,
     )
 
 
 @router.get("/campaigns/{campaign_id}", tags=["campaigns"])
 def read_campaign(campaign_id: int, session: SessionDep) -> dict[str, Any]:
-    """A campaign with its delivery counts."""
+    """A campaign with its picked announcements (empty: every approved one) and delivery counts."""
     campaign = get_campaign(session, campaign_id=campaign_id)
-    return {**campaign.model_dump(), "deliveries": status_counts(session, campaign_id=campaign_id)}
+    return {
+        **campaign.model_dump(),
+        "announcements": picked_ids(session, campaign_id=campaign_id),
+        "deliveries": status_counts(session, campaign_id=campaign_id),
+    }
 
 
 @router.patch("/campaigns/{campaign_id}", response_model=Campaign, tags=["campaigns"])
 def update_campaign(campaign_id: int, body: CampaignPatch, session: SessionDep) -> Any:
     """Edit a draft or scheduled campaign."""
-    fields = body.model_dump(exclude_unset=True, exclude={"segments", "exclude_segments"})
+    fields = body.model_dump(
+        exclude_unset=True, exclude={"segments", "exclude_segments", "announcements", "version"}
+    )
     return authoring.save_campaign(
         session,
         fields=fields,
         include=body.segments,
         exclude=body.exclude_segments,
         campaign_id=campaign_id,
+        announcement_ids=body.announcements,
+        version=body.version,
     )
 
 
@@ -155,6 +178,7 @@ def schedule_campaign(campaign_id: int, body: ScheduleIn, session: SessionDep) -
         session,
         campaign_id=campaign_id,
         send_at=body.send_at,
+        version=body.version,
         override_gate=body.override_complaint_gate,
         actor="admin-api",
     )
@@ -162,8 +186,12 @@ def schedule_campaign(campaign_id: int, body: ScheduleIn, session: SessionDep) -
 
 def _action(action: CampaignAction) -> Any:
     def run(campaign_id: int, session: SessionDep) -> Any:
-        campaign = apply_action(
-            session, campaign_id=campaign_id, action=action, reason=f"{action.value} via API"
+        campaign = authoring.act(
+            session,
+            campaign_id=campaign_id,
+            action=action,
+            actor_id=None,
+            reason=f"{action.value} via API",
         )
         if action is CampaignAction.RESUME:
             session.commit()  # publish only after the state change is durable

@@ -56,7 +56,9 @@ class CoordinatorCreate(CoordinatorBase):
     @field_validator("email")
     @classmethod
     def _valid_email(cls, value: str) -> str:
-        return normalise_email(value)
+        from service.content.coordinators import checked_fields  # the one rule, one message
+
+        return str(checked_fields({"email": value})["email"])
 
     @field_validator("name", "office")
     @classmethod

@@ -3,24 +3,41 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
+from pydantic import BaseModel
 from sqlmodel import Field, select
 
 from service.api.deps import SessionDep, require_admin
-from service.content.announcements import save_announcement, segment_slugs, set_approval
+from service.content import approval
+from service.content.announcements import save_announcement, segment_slugs
 from service.errors import InvalidInput
-from service.models import Announcement, AnnouncementBase, ApprovalState
+from service.models import Announcement, AnnouncementBase
+
+
+def api_actor(request: Request) -> int | None:
+    """The user behind a personal API token; None for the operator's shared admin token."""
+    return getattr(request.state, "api_user_id", None)
+
+
+Actor = Annotated[int | None, Depends(api_actor)]
 
 
 class AnnouncementIn(AnnouncementBase):
     """An announcement with its audience by segment slug; new ones start as drafts."""
 
-    approval: ApprovalState = ApprovalState.DRAFT
+    approval: str = "draft"  # refused when given: approval moves only through its actions
     segments: list[str] = Field(default_factory=list)
     valid_from: datetime | None = None
     valid_until: datetime | None = None
+
+
+class StepIn(BaseModel):
+    """An approval step; `version` (optional) refuses it when the announcement changed since."""
+
+    version: int | None = None
+    reason: str = ""
 
 
 router = APIRouter(
@@ -28,15 +45,17 @@ router = APIRouter(
 )
 
 
-def _out(session: SessionDep, row: Announcement) -> dict[str, Any]:
-    assert row.id is not None
-    return {**row.model_dump(), "segments": segment_slugs(session, announcement_id=row.id)}
-
-
 def _no_approval_here(fields: dict[str, Any]) -> None:
     """Approval moves only through its own actions, so no write can skip review."""
     if "approval" in fields:
-        raise InvalidInput("approval is changed only by POST /approve and /withdraw")
+        raise InvalidInput(
+            "approval is changed only by POST /submit, /approve, /reject and /withdraw"
+        )
+
+
+def _out(session: SessionDep, row: Announcement) -> dict[str, Any]:
+    assert row.id is not None
+    return {**row.model_dump(), "segments": segment_slugs(session, announcement_id=row.id)}
 
 
 @router.get("")
@@ -47,11 +66,14 @@ def list_announcements(session: SessionDep) -> list[dict[str, Any]]:
 
 
 @router.post("", status_code=201)
-def create_announcement(body: AnnouncementIn, session: SessionDep) -> dict[str, Any]:
-    """Create an announcement; it starts as a draft (approval only through /approve)."""
+def create_announcement(body: AnnouncementIn, session: SessionDep, actor: Actor) -> dict[str, Any]:
+    """Create an announcement; it starts as a draft (approval only through its actions)."""
     _no_approval_here(body.model_dump(exclude_unset=True))
     row = save_announcement(
-        session, fields=body.model_dump(exclude={"segments"}), segments=body.segments
+        session,
+        fields=body.model_dump(exclude={"segments"}),
+        segments=body.segments,
+        actor_id=actor,
     )
     return _out(session, row)
 
@@ -67,14 +89,21 @@ def read_announcement(announcement_id: int, session: SessionDep) -> dict[str, An
 
 @router.patch("/{announcement_id}")
 def update_announcement(
-    announcement_id: int, body: dict[str, Any], session: SessionDep
+    announcement_id: int, body: dict[str, Any], session: SessionDep, actor: Actor
 ) -> dict[str, Any]:
-    """Change fields of an announcement (validated like a create; approval is not a field)."""
+    """Change fields of an announcement (validated like a create); `version` guards staleness."""
     _no_approval_here(body)
-    checked = AnnouncementIn.model_validate({**read_announcement(announcement_id, session), **body})
+    version = body.pop("version", None)
+    current = read_announcement(announcement_id, session)
+    checked = AnnouncementIn.model_validate({**current, "approval": "draft", **body})
     fields = checked.model_dump(exclude={"segments"}, include=set(body) - {"segments"})
     row = save_announcement(
-        session, fields=fields, segments=body.get("segments"), announcement_id=announcement_id
+        session,
+        fields=fields,
+        segments=body.get("segments"),
+        announcement_id=announcement_id,
+        actor_id=actor,
+        version=version,
     )
     return _out(session, row)
 
@@ -88,15 +117,58 @@ def delete_announcement(announcement_id: int, session: SessionDep) -> None:
     session.delete(row)
 
 
+@router.post("/{announcement_id}/submit")
+def submit_announcement(
+    announcement_id: int, session: SessionDep, actor: Actor, body: StepIn | None = None
+) -> dict[str, Any]:
+    """Submit a draft for approval."""
+    row = approval.submit(
+        session,
+        announcement_id=announcement_id,
+        actor_id=actor,
+        version=body.version if body else None,
+    )
+    return _out(session, row)
+
+
 @router.post("/{announcement_id}/approve")
-def approve_announcement(announcement_id: int, session: SessionDep) -> dict[str, Any]:
-    """Approve an announcement so campaigns may carry it."""
-    row = set_approval(session, announcement_id=announcement_id, state=ApprovalState.APPROVED)
+def approve_announcement(
+    announcement_id: int, session: SessionDep, actor: Actor, body: StepIn | None = None
+) -> dict[str, Any]:
+    """Approve a submitted announcement so campaigns may carry it (four-eyes applies)."""
+    row = approval.approve(
+        session,
+        announcement_id=announcement_id,
+        actor_id=actor,
+        version=body.version if body else None,
+    )
+    return _out(session, row)
+
+
+@router.post("/{announcement_id}/reject")
+def reject_announcement(
+    announcement_id: int, body: StepIn, session: SessionDep, actor: Actor
+) -> dict[str, Any]:
+    """Send a submitted announcement back to draft with a reason."""
+    row = approval.reject(
+        session,
+        announcement_id=announcement_id,
+        actor_id=actor,
+        reason=body.reason,
+        version=body.version,
+    )
     return _out(session, row)
 
 
 @router.post("/{announcement_id}/withdraw")
-def withdraw_announcement(announcement_id: int, session: SessionDep) -> dict[str, Any]:
+def withdraw_announcement(
+    announcement_id: int, session: SessionDep, actor: Actor, body: StepIn | None = None
+) -> dict[str, Any]:
     """Send an announcement back to draft; editions not yet rendered leave it out."""
-    row = set_approval(session, announcement_id=announcement_id, state=ApprovalState.DRAFT)
+    row = approval.withdraw(
+        session,
+        announcement_id=announcement_id,
+        actor_id=actor,
+        version=body.version if body else None,
+    )
     return _out(session, row)

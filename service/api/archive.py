@@ -11,12 +11,14 @@ from lxml import etree
 
 from service.addressing.tokens import codec
 from service.api.deps import SessionDep
+from service.api.public_pages import chrome
 from service.campaigns.archive import ArchiveEntry, archive_entries, archived_edition_html
+from service.campaigns.editions import org_identity
 from service.campaigns.subscriber_view import web_view_html
 from service.errors import NewsdeskError, NotFound
 from service.models._common import utcnow
-from service.rendering.contract import OrgIdentity
 from service.rendering.environment import system_environment
+from service.rendering.i18n import locale_date
 from service.settings import get_settings
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -63,7 +65,9 @@ def archive_index(lang: Lang, session: SessionDep) -> str:
     return template.render(
         lang=lang,
         ui=ARCHIVE_UI[lang],
-        org=OrgIdentity(settings.org_legal_name, settings.org_postal_address, settings.public_url),
+        org=org_identity(settings),
+        chrome=chrome(lang, switch_url=f"{_base()}/archive/{other}"),
+        date_label=lambda when: locale_date(when, lang),
         entries=archive_entries(session, language=lang),
         entry_url=lambda cid: _entry_url(lang, cid),
         feed_url=f"{_base()}/archive/{lang}/feed.atom",
@@ -119,17 +123,29 @@ def archive_edition(lang: Lang, campaign_id: int, session: SessionDep) -> str:
     """One public edition in one language, without any personal data."""
     if not 0 < campaign_id < 2**31:  # beyond the id column: no such campaign, not a 500
         raise NotFound(f"campaign {campaign_id} is not in the archive")
-    return archived_edition_html(session, campaign_id=campaign_id, language=lang)
+    other = "en" if lang == "de" else "de"
+    return archived_edition_html(
+        session,
+        campaign_id=campaign_id,
+        language=lang,
+        switch_url=f"{_base()}/archive/{other}/{campaign_id}",
+    )
 
 
 @router.get("/w/{token}", response_class=HTMLResponse)
-def web_view(token: str, session: SessionDep) -> HTMLResponse:
-    """A reader's own edition in the browser; forged or stale tokens get the same 404."""
+def web_view(token: str, session: SessionDep, lang: str | None = None) -> HTMLResponse:
+    """A reader's own edition in the browser (?lang= switches); forged tokens get one 404."""
     ids = codec().decode_webview(token)
     if ids is None:
         return HTMLResponse(NOT_FOUND_PAGE, status_code=404, headers=PRIVATE_HEADERS)
     try:
-        html = web_view_html(session, campaign_id=ids.campaign_id, subscriber_id=ids.subscriber_id)
+        html = web_view_html(
+            session,
+            campaign_id=ids.campaign_id,
+            subscriber_id=ids.subscriber_id,
+            language=lang if lang in ("de", "en") else None,
+            path=f"/w/{token}",
+        )
     except NewsdeskError:
         return HTMLResponse(NOT_FOUND_PAGE, status_code=404, headers=PRIVATE_HEADERS)
     return HTMLResponse(html, headers=PRIVATE_HEADERS)

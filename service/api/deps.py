@@ -24,8 +24,15 @@ def get_session() -> Iterator[Session]:
         yield session
 
 
-# scope="function": commit before the response is sent, so a 2xx means committed.
+# scope="function": the commit runs when the handler returns, BEFORE the response is sent, so a
+# 2xx means the write is durable (a failed commit answers an error, never a false success).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+# Declares the bearer scheme in the OpenAPI document (Swagger's "Authorize" button); the check
+# itself is ours, so an unset token (local demo) leaves the admin API open as before.
+BEARER = HTTPBearer(
+    auto_error=False, description="NEWSDESK_ADMIN_TOKEN, or a user's API token (ndt_...)"
+)
 
 # (method pattern, path pattern, action); first match wins, anything else needs user.manage.
 API_ACTIONS: list[tuple[str, str, str]] = [
@@ -34,7 +41,8 @@ API_ACTIONS: list[tuple[str, str, str]] = [
     ("GET", r"/api/campaigns/\d+/report", "report.view"),
     ("GET", r"/api/campaigns", "campaign.read"),
     (".*", r"/api/campaigns", "campaign.write"),
-    ("POST", r"/api/announcements/\d+/(approve|withdraw)$", "announcement.approve"),
+    ("POST", r"/api/announcements/\d+/(approve|reject|withdraw)$", "announcement.approve"),
+    ("POST", r"/api/announcements/\d+/submit$", "announcement.submit"),
     ("GET", r"/api/announcements", "announcement.read"),
     (".*", r"/api/announcements", "announcement.write"),
     (".*", r"/api/(coordinators/\d+/)?inquiries", "inquiry.answer_all"),
@@ -53,9 +61,8 @@ def api_action(method: str, path: str) -> str:
     return "user.manage"
 
 
-# Declares the bearer scheme in the OpenAPI document (Swagger's "Authorize" button); the check
-# itself is ours, so an unset token (local demo) leaves the admin API open as before.
-BEARER = HTTPBearer(auto_error=False, description="NEWSDESK_ADMIN_TOKEN or a user's API token")
+def _refuse(status: int, detail: str) -> HTTPException:
+    return HTTPException(status_code=status, detail=detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 def require_admin(
@@ -63,22 +70,21 @@ def require_admin(
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
 ) -> None:
-    """Admin endpoints need the admin token or a user token allowed the route's action."""
+    """Admin endpoints need the admin token, or a user token allowed the route's action."""
     token = get_settings().admin_token
     if not token:
         return  # no token configured: local setup, the API is open (production refuses this)
-    sent = credentials.credentials if credentials else ""
+    given = credentials.credentials if credentials else ""
     # constant time: the comparison must not reveal how many leading characters were right
-    if hmac.compare_digest(sent.encode(), token.encode()):
+    if hmac.compare_digest(given.encode(), token.encode()):
         return
-    if sent.startswith(PREFIX):
-        owner = authenticate_token(session, raw=sent)
+    if given.startswith(PREFIX):
+        owner = authenticate_token(session, raw=given)  # looked up by SHA-256 digest
         if owner is None:
-            raise HTTPException(status_code=401, detail="API token unknown or revoked")
+            raise _refuse(401, "API token unknown or revoked")
         action = api_action(request.method, request.url.path)
         if not owner.may(action):
             raise HTTPException(status_code=403, detail=f"token lacks scope {action}")
+        request.state.api_user_id = owner.user.id  # the actor of audited rules (four-eyes)
         return
-    raise HTTPException(
-        status_code=401, detail="admin token required", headers={"WWW-Authenticate": "Bearer"}
-    )
+    raise _refuse(401, "admin token required")

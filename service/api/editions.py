@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -10,6 +11,8 @@ from pydantic import BaseModel, Field
 
 from service.api.deps import SessionDep, require_admin
 from service.campaigns import preview, proofs
+from service.campaigns.empty_reasons import empty_reasons
+from service.campaigns.lint_report import group_findings, report_as_json
 from service.campaigns.linting import lint_campaign, lint_rendered, summary_header
 from service.campaigns.subscriber_view import subscriber_preview
 from service.rendering.edition import render_edition
@@ -28,6 +31,15 @@ class TestSendIn(BaseModel):
     addresses: list[str] = Field(min_length=1, max_length=proofs.MAX_PROOF_ADDRESSES)
     segment: str | None = None
     lang: str = Field("en", pattern="^(de|en)$")
+
+
+EMPTY_HEADER = "X-Newsdesk-Empty-Reasons"
+
+
+def empty_page(reasons: list[str]) -> str:
+    """A small page listing why the preview holds no announcement."""
+    items = "".join(f"<li>{html.escape(r)}</li>" for r in reasons)
+    return f"<!DOCTYPE html><html><meta charset=utf-8><title>0</title><ul>{items}</ul></html>"
 
 
 @router.get("/preview", response_class=HTMLResponse)
@@ -49,6 +61,11 @@ def preview_campaign(
         spec = preview.preview_input(
             session, campaign_id=campaign_id, segment_slug=segment, language=lang
         )
+        if not spec.announcements:  # say why instead of showing an empty edition
+            reasons = empty_reasons(
+                session, campaign_id=campaign_id, segment_slug=segment, language=lang
+            )
+            return HTMLResponse(empty_page(reasons), headers={EMPTY_HEADER: str(len(reasons))})
         rendered = render_edition(spec)
         html = preview.neutral_fill(rendered.html, rendered.links)
     header = summary_header(lint_rendered(spec, rendered))
@@ -56,11 +73,19 @@ def preview_campaign(
 
 
 @router.get("/lint")
-def lint(campaign_id: int, session: SessionDep) -> dict[str, Any]:
-    """Lint problems of every previewable edition; `ok` is false when scheduling would fail."""
+def lint(
+    campaign_id: int,
+    session: SessionDep,
+    all: bool = False,
+    lang: str | None = Query(None, pattern="^(de|en)$"),
+) -> dict[str, Any]:
+    """Findings grouped by rule with advice (`lang`), trivia only with `all`; `ok`: schedulable."""
     results = lint_campaign(session, campaign_id=campaign_id)
+    language = lang or get_settings().operator_language
+    report = group_findings(results, language=language, include_trivia=all)
     return {
         "ok": not any(r.errors for r in results),
+        **report_as_json(report),
         "editions": [
             {
                 "language": r.language,

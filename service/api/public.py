@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
@@ -20,15 +20,20 @@ from service.api.public_pages import (
     get_mail_sender,
     not_found,
     page,
+    refusal_text,
+    shown_language,
+    submitted_profile,
 )
 from service.api.public_signup import signup_router
 from service.audience import preferences
+from service.audience.profile import field_views, parse_profile, topic_choices
 from service.audience.withdrawal import leave_everything, unsubscribe_from_campaign
 from service.db import session_scope
 from service.errors import InvalidInput
 from service.models.campaign import Campaign
 from service.models.consent import WithdrawalChannel
 from service.models.subscriber import Subscriber
+from service.rendering.brand import list_label
 from service.settings import get_settings
 
 __all__ = ["CSRF_EXEMPT_PATHS", "MailSender", "client_ip", "get_mail_sender", "router"]
@@ -38,7 +43,9 @@ router = APIRouter(tags=["public"])
 CSRF_EXEMPT_PATHS = frozenset({"/u/{token}"})
 
 
-def _unsubscribe_target(session: Session, token: str) -> tuple[Subscriber, int, str | None] | None:
+def _unsubscribe_target(
+    session: Session, token: str, request: Request
+) -> tuple[Subscriber, int, str | None] | None:
     """(subscriber, campaign_id, list name or None for 'everything') for a genuine token."""
     decoded = decode_unsubscribe(token)
     sub = session.get(Subscriber, decoded[0]) if decoded else None
@@ -47,7 +54,8 @@ def _unsubscribe_target(session: Session, token: str) -> tuple[Subscriber, int, 
     campaign = session.get(Campaign, decoded[1])
     list_name = None
     if campaign is not None:
-        list_name = get_settings().mailing_lists.get(campaign.list_slug, campaign.list_name)
+        shown = shown_language(request, sub.language)
+        list_name = list_label(get_settings(), campaign.list_slug, shown, campaign.list_name)
     return sub, decoded[1], list_name
 
 
@@ -55,7 +63,7 @@ def _unsubscribe_target(session: Session, token: str) -> tuple[Subscriber, int, 
 def unsubscribe_page(request: Request, token: str) -> HTMLResponse:
     """Show what the button would do; GET never changes anything (link scanners prefetch)."""
     with session_scope() as session:
-        target = _unsubscribe_target(session, token)
+        target = _unsubscribe_target(session, token, request)
         if target is None:
             return not_found(request)
         sub, _campaign_id, list_name = target
@@ -79,7 +87,7 @@ def one_click_unsubscribe(
 ) -> HTMLResponse:
     """RFC 8058 one-click: 200 with no redirect, idempotent, form-encoded or multipart."""
     with session_scope() as session:
-        target = _unsubscribe_target(session, token)
+        target = _unsubscribe_target(session, token, request)
         if target is None:
             return not_found(request)
         sub, campaign_id, list_name = target
@@ -110,23 +118,37 @@ def _preference_subscriber(session: Session, token: str) -> Subscriber | None:
     return session.get(Subscriber, subscriber_id) if subscriber_id is not None else None
 
 
+def _preferences_page(
+    request: Request, sub: Subscriber, prefs: preferences.PreferenceView, **ctx: Any
+) -> HTMLResponse:
+    """The preference centre in the subscriber's (or the switcher's) language."""
+    settings = get_settings()
+    lang = shown_language(request, sub.language)
+    chosen = {t for t, on in prefs.topics.items() if on}
+    names = {slug: list_label(settings, slug, lang) for slug in prefs.lists}
+    return page(
+        request,
+        "preferences.html",
+        lang=lang,
+        prefs=prefs,
+        list_names=names,
+        fields=field_views(settings, lang, prefs.attributes),
+        topics=topic_choices(settings, lang, chosen),
+        chosen_topics=chosen,
+        action=str(request.url.path),
+        **ctx,
+    )
+
+
 @router.get("/p/{token}", response_class=HTMLResponse)
 def preference_page(request: Request, token: str) -> HTMLResponse:
-    """The preference centre: lists, topics, language, tracking consent (off by default)."""
+    """The preference centre: lists, profile, topics, language, tracking consent (off)."""
     with session_scope() as session:
         sub = _preference_subscriber(session, token)
         if sub is None:
             return not_found(request)
         prefs = preferences.view(session, subscriber=sub)
-        return page(
-            request,
-            "preferences.html",
-            lang=sub.language,
-            prefs=prefs,
-            action=str(request.url.path),
-            saved=False,
-            error=None,
-        )
+        return _preferences_page(request, sub, prefs, saved=False, error=None)
 
 
 @router.post("/p/{token}", response_class=HTMLResponse)
@@ -138,6 +160,7 @@ def save_preferences(
     topics: Annotated[list[str], Form()] = [],  # noqa: B006
     language: Annotated[str, Form()] = "en",
     tracking: Annotated[str | None, Form()] = None,
+    raw_profile: Annotated[dict[str, str], Depends(submitted_profile)] = {},  # noqa: B006
 ) -> HTMLResponse:
     """Save the form, or leave everything (global unsubscribe + suppression)."""
     with session_scope() as session:
@@ -163,20 +186,14 @@ def save_preferences(
                     language=language,
                     tracking_consent=tracking == "on",
                     ip=client_ip(request),
+                    profile=parse_profile(get_settings(), raw_profile),
                 )
             except InvalidInput as exc:
                 session.rollback()
-                error = str(exc)
+                error = refusal_text(exc, shown_language(request, sub.language))
         prefs = preferences.view(session, subscriber=sub)
-        return page(
-            request,
-            "preferences.html",
-            lang=sub.language,
-            prefs=prefs,
-            action=str(request.url.path),
-            saved=error is None,
-            error=error,
-            status=422 if error else 200,
+        return _preferences_page(
+            request, sub, prefs, saved=error is None, error=error, status=422 if error else 200
         )
 
 

@@ -11,7 +11,10 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from service.api.web_texts import texts
+from service.audience.profile import ProfileRefused, field_label
 from service.audience.transactional import send_transactional
+from service.errors import InvalidInput
+from service.rendering.brand import brand_for
 from service.resources import templates_dir
 from service.settings import get_settings
 
@@ -28,13 +31,39 @@ def get_mail_sender() -> MailSender:
     return send_transactional
 
 
+def shown_language(request: Request, lang: str) -> str:
+    """The page's language: ?lang= (the switcher) over the subscriber's or the form's language."""
+    asked = request.query_params.get("lang")
+    return asked if asked in ("de", "en") else lang
+
+
+def chrome(lang: str, *, switch_url: str) -> dict[str, Any]:
+    """Brand header, legal footer and language switcher shared by every public page."""
+    settings = get_settings()
+    t = texts(lang)
+    labels = {k: t[k] for k in ("privacy", "imprint", "contact", "other_language", "language")}
+    return {
+        "brand": brand_for(settings, lang),
+        "labels": labels,
+        "switch_url": switch_url,
+        "other_lang": "en" if lang == "de" else "de",
+        "org": settings.org_legal_name,
+        "address": settings.org_postal_address,
+    }
+
+
 def page(
     request: Request, template: str, /, *, lang: str, status: int = 200, **ctx: Any
 ) -> HTMLResponse:
-    """Render a page in `lang` with the legal footer."""
+    """Render a page in `lang` (or the switcher's choice) with brand and legal footer."""
     settings = get_settings()
+    lang = shown_language(request, lang)
+    other = "en" if lang == "de" else "de"
     context = {"lang": lang, "t": texts(lang), "org": settings.org_legal_name}
     context |= {"address": settings.org_postal_address, **ctx}
+    # The bilingual 404 names no path: every bad token must get the very same page.
+    switch = "" if template == "not_found.html" else f"{request.url.path}?lang={other}"
+    context["chrome"] = chrome(lang, switch_url=switch)
     response = templates.TemplateResponse(request, template, context, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the URL is a credential
@@ -63,3 +92,29 @@ def client_network(request: Request) -> str:
         return "unknown"
     prefix = 24 if address.version == 4 else 64
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+async def submitted_profile(request: Request) -> dict[str, str]:
+    """The configured profile fields of a submitted form (the field set is configuration)."""
+    form = await request.form()
+    fields = [f.attr for f in get_settings().profile_fields]
+    return {a: v for a in fields if isinstance(v := form.get(a), str)}
+
+
+def refusal_text(exc: InvalidInput, lang: str) -> str:
+    """An input refusal in the page's language (catalogue strings, never raw English)."""
+    t = texts(lang)
+    if isinstance(exc, ProfileRefused):
+        return exc.localised(t, field_label(get_settings(), exc.field, lang))
+    message = str(exc)
+    if "email" in message.split(":", 1)[0]:
+        return t["err_email"]
+    if message.startswith("name:"):
+        return t["err_text"].format(field=t["sub_name"])
+    if message.startswith("unsubscribed from everything"):
+        return t["prefs_unsubscribed"]
+    if message.startswith("lists: unknown"):
+        return t["err_unknown_list"]
+    if message.startswith("lists:"):
+        return t["err_lists"]
+    return message

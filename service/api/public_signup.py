@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import smtplib
 import time
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -18,14 +19,25 @@ from service.api.public_pages import (
     get_mail_sender,
     not_found,
     page,
+    refusal_text,
+    shown_language,
+    submitted_profile,
 )
 from service.api.web_texts import texts
 from service.audience.ledger import consent_text
-from service.audience.subscribe import ConfirmationExpired, confirm, subscribe
+from service.audience.profile import check_topics, field_views, parse_profile, topic_choices
+from service.audience.subscribe import (
+    ConfirmationExpired,
+    SubscribeOutcome,
+    confirm,
+    subscribe,
+)
 from service.audience.throttle import signup_throttle
 from service.db import session_scope
 from service.errors import InvalidInput, NotFound
+from service.mail.rate_limit import RateLimiter
 from service.models.subscriber import Subscriber
+from service.rendering.brand import brand_for, list_label
 from service.settings import get_settings
 
 signup_router = APIRouter(tags=["public"])
@@ -39,9 +51,18 @@ def _form_language(request: Request, lang: str | None) -> str:
     return "de" if accept.startswith("de") else "en"
 
 
-def _subscribe_page(request: Request, lang: str, *, status: int = 200, **ctx: Any) -> HTMLResponse:
-    """The signup form (or its 'check your inbox' state)."""
+def _subscribe_page(
+    request: Request,
+    lang: str,
+    *,
+    status: int = 200,
+    profile: dict[str, str] | None = None,
+    topics: set[str] | None = None,
+    **ctx: Any,
+) -> HTMLResponse:
+    """The signup form (or its 'check your inbox' state), keeping what was entered."""
     settings = get_settings()
+    lang = shown_language(request, lang)
     ctx = {"sent": False, "error": None, "email": "", "name": "", **ctx}
     return page(
         request,
@@ -49,7 +70,12 @@ def _subscribe_page(request: Request, lang: str, *, status: int = 200, **ctx: An
         lang=lang,
         status=status,
         action="/subscribe",
-        lists=settings.mailing_lists,
+        lists={slug: list_label(settings, slug, lang) for slug in settings.mailing_lists},
+        fields=field_views(settings, lang, profile or {}),
+        topics=topic_choices(settings, lang, ()),
+        chosen_topics=topics or set(),
+        privacy_url=brand_for(settings, lang).privacy_url,
+        privacy_notice_version=settings.privacy_notice_version,
         consent_version=settings.consent_version,
         consent_text=consent_text(settings.consent_version, lang),
         **ctx,
@@ -70,51 +96,87 @@ def subscribe_submit(
     name: Annotated[str, Form()] = "",
     language: Annotated[str, Form()] = "en",
     lists: Annotated[list[str], Form()] = [],  # noqa: B006
+    topics: Annotated[list[str], Form()] = [],  # noqa: B006
     consent: Annotated[str | None, Form()] = None,
+    raw_profile: Annotated[dict[str, str], Depends(submitted_profile)] = {},  # noqa: B006
 ) -> HTMLResponse:
     """Record the signup and queue the confirmation request; the same answer, in the same time,
     for every address (new, unconfirmed, confirmed, suppressed): no subscription oracle."""
     started = time.monotonic()
+    form = _SignupForm(email, name, language, set(lists), set(topics), consent, raw_profile)
     try:
-        return _subscribe(request, sender, email, name, language, lists, consent)
+        return _subscribe(request, sender, form)
     finally:  # the work differs by state; the time the answer takes must not
         time.sleep(max(0.0, get_settings().signup_min_response_s - (time.monotonic() - started)))
 
 
-def _subscribe(
-    request: Request,
-    sender: MailSender,
-    email: str,
-    name: str,
-    language: str,
-    lists: list[str],
-    consent: str | None,
-) -> HTMLResponse:
+@dataclass(frozen=True)
+class _SignupForm:
+    """What the signup form submitted."""
+
+    email: str
+    name: str
+    language: str
+    lists: set[str]
+    topics: set[str]
+    consent: str | None
+    raw_profile: dict[str, str]
+
+    def kept(self) -> dict[str, Any]:
+        """What the form shows again after a refusal."""
+        return {
+            "email": self.email,
+            "name": self.name,
+            "profile": self.raw_profile,
+            "topics": self.topics,
+        }
+
+
+def _subscribe(request: Request, sender: MailSender, form: _SignupForm) -> HTMLResponse:
     """The signup itself."""
-    lang = language if language in ("de", "en") else "en"
-    if consent != "yes":
-        return _subscribe_page(
-            request, lang, status=422, error=texts(lang)["sub_need_consent"], email=email, name=name
-        )
+    lang = form.language if form.language in ("de", "en") else "en"
+    kept = form.kept()
+    if form.consent != "yes":
+        error = texts(lang)["sub_need_consent"]
+        return _subscribe_page(request, lang, status=422, error=error, **kept)
+    settings = get_settings()
+    try:
+        profile = parse_profile(settings, form.raw_profile)
+        check_topics(settings, form.topics)
+    except InvalidInput as exc:
+        return _subscribe_page(request, lang, status=422, error=refusal_text(exc, lang), **kept)
     throttle = signup_throttle()
     if throttle.try_acquire(f"ip:{client_network(request)}") > 0:  # one /24 or /64
         error = texts(lang)["sub_too_many"]
-        return _subscribe_page(request, lang, status=429, error=error, email=email, name=name)
+        return _subscribe_page(request, lang, status=429, error=error, **kept)
     # the form's configured address, never the request's Host header (finding 14)
-    source = f"{get_settings().public_url.rstrip('/')}/subscribe"
+    source = f"{settings.public_url.rstrip('/')}/subscribe"
     try:
         with session_scope() as session:
             outcome = subscribe(
                 session,
-                email=email,
-                name=name.strip() or None,
+                email=form.email,
+                name=form.name.strip() or None,
                 language=lang,
-                lists=set(lists),
+                lists=form.lists,
+                topics=form.topics,
+                profile=profile,
                 ip=client_ip(request),
                 source=source,
             )
     except InvalidInput as exc:
-        return _subscribe_page(request, lang, status=422, error=str(exc), email=email, name=name)
+        return _subscribe_page(request, lang, status=422, error=refusal_text(exc, lang), **kept)
+    return _send_confirmation(request, sender, throttle, outcome, lang)
+
+
+def _send_confirmation(
+    request: Request,
+    sender: MailSender,
+    throttle: RateLimiter,
+    outcome: SubscribeOutcome,
+    lang: str,
+) -> HTMLResponse:
+    """Hand the confirmation request on (after commit) unless the mailbox had enough today."""
     # A mailbox gets a few confirmation requests a day at most, whoever asks; past that the
     # page reads the same (no oracle) but nothing is sent, so the form cannot flood an inbox.
     flooded = outcome.subscriber is not None and (

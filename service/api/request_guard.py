@@ -63,6 +63,30 @@ def credential_problem(path: str, headers: dict[bytes, bytes], settings: Setting
     return "admin token required" if path.startswith("/api/") else "bad or missing bearer token"
 
 
+async def _user_token(headers: dict[bytes, bytes]) -> bool:
+    """A live user API token (ndt_...) in the Authorization header, looked up off the loop."""
+    given = headers.get(b"authorization", b"").decode("latin-1")
+    scheme, _, raw = given.partition(" ")
+    from service.accounts.tokens import PREFIX
+
+    if scheme.lower() != "bearer" or not raw.startswith(PREFIX):
+        return False
+    return await asyncio.to_thread(_token_known, raw)
+
+
+def _token_known(raw: str) -> bool:
+    """Read-only: the route's dependency records the use."""
+    from sqlmodel import Session
+
+    from service.accounts.tokens import authenticate_token
+    from service.db import get_engine
+
+    with Session(get_engine()) as session:
+        known = authenticate_token(session, raw=raw) is not None
+        session.rollback()
+        return known
+
+
 class RequestGuard:
     """Pure ASGI middleware (no body buffering of its own)."""
 
@@ -76,6 +100,8 @@ class RequestGuard:
         settings, path = get_settings(), scope.get("path", "")
         headers = dict(scope.get("headers") or [])
         problem = credential_problem(path, headers, settings)
+        if problem is not None and path.startswith("/api/") and await _user_token(headers):
+            problem = None  # a newsroom user's live API token; its scope is the route's to check
         if problem is not None:
             await _answer(send, 401, problem)
             return

@@ -16,12 +16,17 @@ from service.domain.segment_ast import ATTRIBUTES
 from service.errors import InvalidInput
 from service.models.subscriber import Language
 
-FIELDS = ("email", "name", "language", "consent_date", "consent_source", "consent_text")
+FIELDS = (
+    "email", "name", "first_name", "last_name", "language",
+    "consent_date", "consent_source", "consent_text",
+)  # fmt: skip
 LIST_SEPARATORS = (";", "|")
 
 
 class RowError(Exception):
     """One row cannot be imported; the message is the report's reason."""
+
+    email = ""  # the row's address as written, for the report
 
 
 @dataclass
@@ -63,19 +68,77 @@ def _decoded(handle: IO[bytes], reader: Callable[[IO[str]], Iterator[RawRow]]) -
 
 
 def _csv_rows(text: IO[str]) -> Iterator[RawRow]:
-    reader = csv.reader(text)
-    try:
-        header = next(reader, None)
-        if header is None:
+    """CSV records with the line each starts on; a broken record is reported and skipped."""
+    feed = LineFeed(text)
+    first = next(feed, None)
+    if first is None:
+        return
+    dialect = _dialect(first)
+    names = [h.strip() for h in next(csv.reader([first], dialect))]
+    feed.mark()
+    while True:
+        reader = csv.reader(feed, dialect, strict=True)
+        try:
+            for values in reader:
+                if any(v.strip() for v in values):
+                    yield feed.start, dict(zip(names, values, strict=False))
+                feed.mark()
             return
-        names = [h.strip() for h in header]
-        start = reader.line_num + 1
-        for values in reader:
-            if any(v.strip() for v in values):
-                yield start, dict(zip(names, values, strict=False))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise InvalidInput(f"CSV line {reader.line_num}: {exc}; import stopped") from None
+        except csv.Error as exc:
+            yield feed.start, {"__error__": _syntax_error(feed, exc)}
+            feed.resume_after_start()
+
+
+class LineFeed:
+    """Lines for csv.reader with physical line numbers; can replay after a broken record."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self.text = iter(text)
+        self.number = 0  # physical lines handed out so far
+        self.start = 1  # line on which the current record starts
+        self.record: list[str] = []  # lines of the current record (bounded by the field limit)
+        self.replay: list[str] = []
+
+    def __iter__(self) -> LineFeed:
+        return self
+
+    def __next__(self) -> str:
+        line = self.replay.pop(0) if self.replay else next(self.text)
+        self.number += 1
+        self.record.append(line)
+        return line
+
+    def mark(self) -> None:
+        """The next line starts a new record."""
+        self.start, self.record = self.number + 1, []
+
+    def resume_after_start(self) -> None:
+        """Re-read the broken record's lines after its first one as fresh records."""
+        self.replay = self.record[1:] + self.replay
+        self.number = self.start
+        self.start, self.record = self.start + 1, []
+
+
+def _syntax_error(feed: LineFeed, exc: csv.Error) -> str:
+    """A broken record as the report names it; an oversized single-line field stops the import."""
+    first = feed.record[0] if feed.record else ""
+    unbalanced = first.count('"') % 2 == 1
+    if "field limit" in str(exc) and not unbalanced:
+        raise InvalidInput(f"CSV line {feed.start}: {exc}; import stopped") from None
+    if unbalanced:
+        return "CSV syntax error: a quote opened on this line is never closed"
+    return f"CSV syntax error: {exc}"
+
+
+def _dialect(header: str) -> type[csv.Dialect]:
+    """Comma, semicolon (German spreadsheets) or tab, whichever splits the header line."""
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    sep = max(counts, key=lambda k: counts[k])
+
+    class Dialect(csv.excel):
+        delimiter = sep if counts[sep] else ","
+
+    return Dialect
 
 
 def _jsonl_rows(text: IO[str]) -> Iterator[RawRow]:
@@ -104,10 +167,29 @@ def make_mapper(mapping: dict[str, str] | None) -> Callable[[RawRow], ImportRow]
         line, columns = raw
         if "__error__" in columns:
             raise RowError(columns["__error__"])
-        values = {rename.get(k, k): v for k, v in columns.items() if rename.get(k, k)}
-        return _check(line, values)
+        values = {_field(rename.get(k, k)): v for k, v in columns.items() if rename.get(k, k)}
+        try:
+            return _check(line, values)
+        except RowError as exc:
+            exc.email = str(values.get("email") or "")[:320]  # the report names the raw value
+            raise
 
     return check
+
+
+def _field(column: str) -> str:
+    """A column named like a known field in any case ("Email", "LANGUAGE") is that field."""
+    lowered = column.strip().lower()
+    return lowered if lowered in FIELDS or lowered in ATTRIBUTES else column
+
+
+def _name(values: dict[str, Any]) -> str | None:
+    """The name column, or first_name + last_name joined."""
+    name = _text(values.get("name"), "name")
+    if not name:
+        parts = (_text(values.get(k), k) for k in ("first_name", "last_name"))
+        name = " ".join(p for p in parts if p)
+    return name or None
 
 
 def _check(line: int, values: dict[str, Any]) -> ImportRow:
@@ -119,7 +201,7 @@ def _check(line: int, values: dict[str, Any]) -> ImportRow:
         address = normalise_fast(email)
     except InvalidInput as exc:
         raise RowError(f"invalid email: {str(exc).split(': ', 1)[-1]}") from None
-    row = ImportRow(line=line, email=address, name=_text(values.get("name"), "name") or None)
+    row = ImportRow(line=line, email=address, name=_name(values))
     language = _text(values.get("language"), "language")
     if language:
         if language not in {lang.value for lang in Language}:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from service.audience.import_rows import ImportRow
 from service.audience.ledger import DOI_TEMPLATE_VERSION, consent_text
 from service.audience.pg_bulk import copy_rows, is_postgres, one_of
+from service.audience.seen_addresses import SeenAddresses
 from service.domain.addresses import email_hash
 from service.models.consent import ConsentEvent, ConsentEventKind
 from service.models.subscriber import Subscriber, SubscriberStatus
@@ -27,14 +28,16 @@ REFUSED_STATUS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass
 class BatchContext:
-    """Per-import constants."""
+    """Per-import constants, and the addresses seen so far (duplicates across batches)."""
 
     source: str
     now: datetime
     dry_run: bool
     can_invite: bool
+    overwrite: bool = False  # replace what subscribers chose themselves (language, preferences)
+    seen: SeenAddresses = field(default_factory=SeenAddresses)  # address -> its first line
 
 
 @dataclass
@@ -43,6 +46,8 @@ class BatchOutcome:
 
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
+    kept: int = 0  # rows where a subscriber's own choice was kept over the file's value
     confirmed: int = 0
     refused: list[tuple[int, str, str]] = field(default_factory=list)
     invitations: list[tuple[int, str, str]] = field(default_factory=list)
@@ -58,20 +63,56 @@ def write_batch(session: Session, rows: list[ImportRow], ctx: BatchContext) -> B
     latest: dict[str, ImportRow] = {}
     for row in rows:
         reason = _refusal(row, hashes[row.email] in blocked, existing.get(row.email), ctx)
+        reason = reason or _duplicate(row, ctx)
         if reason:
             out.refused.append((row.line, row.email, reason))
-        else:  # a later row for the same address wins, as it would across batches
+        else:
             latest[row.email] = row
     fresh = [r for a, r in latest.items() if a not in existing]
     known = [r for a, r in latest.items() if a in existing]
-    out.created, out.updated = len(fresh), len(known)
+    chosen = own_choices(session, [existing[r.email]["id"] for r in known])
+    params = [_update_params(r, existing[r.email], chosen, ctx, out) for r in known]
+    changed = [(r, p) for r, p in zip(known, params, strict=True) if p is not None]
+    out.created, out.updated = len(fresh), len(changed)
+    out.unchanged = len(known) - len(changed)
     if ctx.dry_run:
         out.confirmed = sum(1 for r in fresh + known if r.consent_at and _unconfirmed(existing, r))
         return out
     ids = _insert(session, fresh, hashes, ctx)
-    ids |= _update(session, known, existing, ctx)
+    _update(session, [p for _, p in changed if p is not None])
+    ids |= {r.email: existing[r.email]["id"] for r in known}
     _ledger(session, fresh + known, ids, existing, ctx, out)
     return out
+
+
+def _duplicate(row: ImportRow, ctx: BatchContext) -> str | None:
+    """The first row of an address wins; later ones are reported with that row's line."""
+    first = ctx.seen.first(row.email, row.line)
+    return None if first == row.line else f"duplicate: same address as line {first}"
+
+
+def own_choices(session: Session, ids: list[int]) -> dict[int, set[str]]:
+    """Fields each subscriber set themselves (signup form, preference centre), by subscriber."""
+    if not ids:
+        return {}
+    c = ledger_t.c
+    stmt = sa.select(c.subscriber_id, c.event, c.detail).where(
+        one_of(c.subscriber_id, ids, pg=is_postgres(session)),
+        c.event.in_([ConsentEventKind.SIGNUP.value, ConsentEventKind.PREFERENCE_CHANGE.value]),
+    )
+    chosen: dict[int, set[str]] = {}
+    for subscriber_id, event, detail in session.execute(stmt):
+        detail = detail or {}
+        if "import_source" in detail:
+            continue  # the comms team's own earlier import, not the subscriber's choice
+        fields = chosen.setdefault(subscriber_id, set())
+        if event == ConsentEventKind.SIGNUP.value:
+            fields.add("language")
+            fields.update(k for k in (detail.get("profile") or {}))
+            fields.update({"topics"} if detail.get("topics") else set())
+        else:
+            fields.update(k for k in detail if k not in ("joined", "left", "tracking_consent"))
+    return chosen
 
 
 def _refusal(
@@ -145,25 +186,48 @@ def _insert(
     return {email: id_ for id_, email in session.execute(stmt, values)}
 
 
-def _update(
-    session: Session, rows: list[ImportRow], existing: dict[str, dict[str, Any]], ctx: BatchContext
-) -> dict[str, int]:
-    """executemany UPDATE: merge attributes, fill name/language, confirm with proof."""
-    if not rows:
-        return {}
-    params = []
-    for r in rows:
-        cur = existing[r.email]
-        confirm = r.consent_at is not None and cur["status"] == SubscriberStatus.UNCONFIRMED
-        params.append(
-            {
-                "b_id": cur["id"],
-                "b_name": r.name or cur["name"],
-                "b_language": r.language or cur["language"],
-                "b_attributes": {**(cur["attributes"] or {}), **r.attributes},
-                "b_status": SubscriberStatus.CONFIRMED if confirm else cur["status"],
-            }
-        )
+def _update_params(
+    r: ImportRow,
+    cur: dict[str, Any],
+    chosen: dict[int, set[str]],
+    ctx: BatchContext,
+    out: BatchOutcome,
+) -> dict[str, Any] | None:
+    """The UPDATE parameters for a known subscriber, or None when nothing would change.
+
+    Merges attributes and fills name/language, confirms with proof; a value the subscriber
+    chose themselves (language, topics, profile fields) stays unless the import overwrites.
+    """
+    own = set() if ctx.overwrite else chosen.get(cur["id"], set())
+    attributes = dict(cur["attributes"] or {})
+    kept = False
+    for key, value in r.attributes.items():
+        if key in own and key in attributes and attributes[key] != value:
+            kept = True
+            continue
+        attributes[key] = value
+    language = r.language or cur["language"]
+    if "language" in own and language != cur["language"]:
+        language, kept = cur["language"], True
+    out.kept += kept
+    confirm = r.consent_at is not None and cur["status"] == SubscriberStatus.UNCONFIRMED
+    params = {
+        "b_id": cur["id"],
+        "b_name": r.name or cur["name"],
+        "b_language": language,
+        "b_attributes": attributes,
+        "b_status": SubscriberStatus.CONFIRMED if confirm else cur["status"],
+    }
+    same = (params["b_name"], language, attributes, params["b_status"]) == (
+        cur["name"], cur["language"], cur["attributes"] or {}, cur["status"]
+    )  # fmt: skip
+    return None if same else params
+
+
+def _update(session: Session, params: list[dict[str, Any]]) -> None:
+    """executemany UPDATE of the subscribers whose row changes."""
+    if not params:
+        return
     c = subscriber_t.c
     stmt = (
         sa.update(subscriber_t)
@@ -176,7 +240,6 @@ def _update(
         )
     )
     session.connection().execute(stmt, params)
-    return {r.email: existing[r.email]["id"] for r in rows}
 
 
 def _ledger(

@@ -39,6 +39,8 @@ class ImportResult:
     rows: int = 0
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
+    kept_choices: int = 0  # rows where a subscriber's own choice was kept (see --overwrite)
     confirmed_with_proof: int = 0
     invited: int = 0
     refused: int = 0
@@ -73,6 +75,7 @@ def import_file(
     report_path: Path | None = None,
     mapping: dict[str, str] | None = None,
     dry_run: bool = False,
+    overwrite: bool = False,
     invite: Callable[[EmailMessage], None] | None = None,
     checkpoint: Callable[[], None] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
@@ -93,6 +96,7 @@ def import_file(
         now=now,
         dry_run=dry_run,
         can_invite=invite is not None,
+        overwrite=overwrite,
     )
     check = make_mapper(mapping)
     report = _Report(report_path)
@@ -130,13 +134,15 @@ def _checked(
         try:
             good.append(check(raw))
         except RowError as exc:
-            problems.append((raw[0], str(raw[1].get("email", ""))[:320], str(exc)))
+            problems.append((raw[0], exc.email, str(exc)))
     return good, problems, len(batch)
 
 
 def _count(result: ImportResult, written: import_write.BatchOutcome) -> None:
     result.created += written.created
     result.updated += written.updated
+    result.unchanged += written.unchanged
+    result.kept_choices += written.kept
     result.confirmed_with_proof += written.confirmed
     result.invited += len(written.invitations)
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from service.audience.ledger import record
+from service.audience.profile import apply_profile, check_topics
 from service.audience.withdrawal import GONE, memberships, set_membership
 from service.errors import InvalidInput
 from service.models._common import utcnow
@@ -27,6 +28,7 @@ class PreferenceView:
     language: str
     tracking_consent: bool
     unsubscribed: bool
+    attributes: dict[str, Any]
 
 
 def view(session: Session, *, subscriber: Subscriber) -> PreferenceView:
@@ -42,6 +44,7 @@ def view(session: Session, *, subscriber: Subscriber) -> PreferenceView:
         language=subscriber.language,
         tracking_consent=subscriber.tracking_consent,
         unsubscribed=subscriber.status in GONE,
+        attributes=dict(subscriber.attributes or {}),
     )
 
 
@@ -54,6 +57,7 @@ def update(
     language: str,
     tracking_consent: bool,
     ip: str | None,
+    profile: dict[str, str] | None = None,
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Apply a submitted preference form; ledger rows record what changed, and how."""
@@ -62,7 +66,7 @@ def update(
         raise InvalidInput("unsubscribed from everything: please subscribe again to return")
     if language not in {lang.value for lang in Language}:
         raise InvalidInput(f"language: expected de or en, got {language!r}")
-    _check_topics(topics, subscriber=subscriber)
+    check_topics(get_settings(), topics, held=_topics_of(subscriber))
     known = memberships(session, subscriber=subscriber)
     if unknown := lists - set(known):
         raise InvalidInput(f"lists: unknown list {sorted(unknown)[0]!r}")
@@ -75,6 +79,7 @@ def update(
     changes = _apply_profile(
         subscriber, topics=topics, language=language, tracking=tracking_consent
     )
+    changes |= _apply_fields(subscriber, profile or {})
     changes |= {"joined": joined} if joined else {}
     session.flush()
     assert subscriber.id is not None
@@ -120,19 +125,16 @@ def _apply_profile(
     return changes
 
 
-MAX_TOPICS, MAX_TOPIC_CHARS = 50, 64
-
-
-def _check_topics(topics: set[str], *, subscriber: Subscriber) -> None:
-    """Configured topics only (or ones the subscriber already has), few and short (finding 8:
-    9 MB of topics per request went into the row and the append-only ledger)."""
-    if len(topics) > MAX_TOPICS or any(len(t) > MAX_TOPIC_CHARS for t in topics):
-        raise InvalidInput(
-            f"topics: at most {MAX_TOPICS}, each at most {MAX_TOPIC_CHARS} characters"
-        )
-    allowed = set(get_settings().preference_topics) | _topics_of(subscriber)
-    if unknown := topics - allowed:
-        raise InvalidInput(f"topics: unknown topic {sorted(unknown)[0][:MAX_TOPIC_CHARS]!r}")
+def _apply_fields(subscriber: Subscriber, values: dict[str, str]) -> dict[str, Any]:
+    """Set the profile fields segments read; return {attr: [old, new]} for changes."""
+    before = subscriber.attributes or {}
+    after = apply_profile(before, values)
+    changes = {
+        a: [before.get(a), after.get(a)] for a in values if before.get(a) != after.get(a)
+    }
+    if changes:
+        subscriber.attributes = after
+    return changes
 
 
 def _topics_of(subscriber: Subscriber) -> set[str]:

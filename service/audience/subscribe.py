@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from service.addressing.link_tokens import decode_confirm
 from service.audience import ledger
 from service.audience.doi_mail import build_confirmation, epoch_day
+from service.audience.profile import apply_profile
 from service.audience.suppression import SELF_LIFTABLE, lift_by_consent, suppression_of
 from service.audience.withdrawal import set_membership
 from service.domain.addresses import email_hash, normalise_email
@@ -44,6 +45,7 @@ def subscribe(
     language: str = "en",
     lists: set[str] | None = None,
     topics: set[str] | None = None,
+    profile: dict[str, str] | None = None,
     ip: str | None = None,
     now: datetime | None = None,
 ) -> SubscribeOutcome:
@@ -65,6 +67,8 @@ def subscribe(
     sub = _upsert_unconfirmed(session, sub, address=address, key=key, name=name, language=language)
     if topics is not None:
         sub.attributes = {**sub.attributes, "topics": sorted(topics)}
+    if profile:
+        sub.attributes = apply_profile(sub.attributes, profile)
     for slug in settings.mailing_lists:
         set_membership(session, subscriber=sub, list_slug=slug, active=slug in lists, now=now)
     assert sub.id is not None
@@ -78,7 +82,12 @@ def subscribe(
         consent_version=settings.consent_version,
         doi_sent_at=now,
         template_version=ledger.DOI_TEMPLATE_VERSION,
-        detail={"lists": sorted(lists), "topics": sorted(topics or ())},
+        detail={
+            "lists": sorted(lists),
+            "topics": sorted(topics or ()),
+            "profile": dict(sorted((profile or {}).items())),
+            "privacy_notice_version": settings.privacy_notice_version,
+        },
         occurred_at=now,
     )
     return SubscribeOutcome(sub, build_confirmation(sub, now=now), "invited")

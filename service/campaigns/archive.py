@@ -14,6 +14,7 @@ from service.errors import NotFound
 from service.models import Campaign, Edition
 from service.models._common import as_utc, utcnow
 from service.models.campaign import CampaignStatus
+from service.rendering import merge_tags
 from service.rendering.contract import EditionInput
 from service.rendering.edition import render_web_view
 from service.settings import get_settings
@@ -53,8 +54,10 @@ def archive_entries(session: Session, *, language: str) -> list[ArchiveEntry]:
         spec = archived_input(session, campaign=campaign, language=language)
         sent_at = as_utc(campaign.finished_at or campaign.send_at or campaign.created_at)
         assert campaign.id is not None and sent_at is not None
-        titles = tuple(a.title for a in spec.announcements)
-        entries.append(ArchiveEntry(campaign.id, spec.subject, sent_at, titles))
+        # An anonymous reader: merge tags show their fallbacks.
+        titles = tuple(merge_tags.render(a.title, None) for a in spec.announcements)
+        subject = merge_tags.render(spec.subject, None)
+        entries.append(ArchiveEntry(campaign.id, subject, sent_at, titles))
     return entries
 
 
@@ -77,7 +80,9 @@ def archived_input(session: Session, *, campaign: Campaign, language: str) -> Ed
     )
 
 
-def archived_edition_html(session: Session, *, campaign_id: int, language: str) -> str:
+def archived_edition_html(
+    session: Session, *, campaign_id: int, language: str, switch_url: str = ""
+) -> str:
     """The browser page of a public edition: no name, tokens, reply links or pixel."""
     campaign = session.exec(
         select(Campaign).where(Campaign.id == campaign_id, _public_sent())
@@ -88,4 +93,4 @@ def archived_edition_html(session: Session, *, campaign_id: int, language: str) 
     if not spec.announcements:
         raise NotFound(f"edition {campaign_id} did not go out in language {language!r}")
     # An anonymous reader has no unsubscribe/preferences link: the footer leaves them out.
-    return render_web_view(spec, unsubscribe_url="", preferences_url="")
+    return render_web_view(spec, unsubscribe_url="", preferences_url="", switch_url=switch_url)

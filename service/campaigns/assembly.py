@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.audience.segments import deliverable_condition
+from service.campaigns.picks import picked_filter
 from service.domain.segment_rules import compile_rule
 from service.errors import InvalidInput
 from service.models import (
@@ -57,10 +58,11 @@ def planned_announcements(
 def candidate_announcements(
     session: Session, *, campaign: Campaign, at: datetime
 ) -> list[Announcement]:
-    """Approved announcements valid at `at` (or the pinned ones), by priority then id."""
-    query = select(Announcement).where(Announcement.approval == ApprovalState.APPROVED)
-    if campaign.pinned_announcements:
-        query = query.where(Announcement.id.in_(campaign.pinned_announcements))  # type: ignore[union-attr]
+    """Approved announcements valid at `at` (only the picked ones, if any), by priority then id."""
+    query = select(Announcement).where(
+        Announcement.approval == ApprovalState.APPROVED,
+        picked_filter(session, campaign_id=campaign.id),
+    )
     query = query.where(
         sa.or_(col(Announcement.valid_from).is_(None), col(Announcement.valid_from) <= at),
         sa.or_(col(Announcement.valid_until).is_(None), col(Announcement.valid_until) >= at),
@@ -81,13 +83,22 @@ def _any_segment(rules: dict[int, dict], ids: list[int], dialect: str) -> sa.Col
     return sa.or_(*conds) if conds else sa.false()
 
 
-def build_plan(session: Session, *, campaign: Campaign, at: datetime) -> CampaignPlan:
-    """Compile the campaign's audience and edition-key expressions for this database."""
+def build_plan(
+    session: Session, *, campaign: Campaign, at: datetime, freeze: bool = True
+) -> CampaignPlan:
+    """Compile the campaign's audience and edition-key expressions for this database.
+
+    `freeze=False` (live counts of a draft) uses today's candidates without fixing the plan.
+    """
     dialect = session.get_bind().dialect.name
     targets = list(
         session.exec(select(CampaignSegment).where(CampaignSegment.campaign_id == campaign.id))
     )
-    announcements = planned_announcements(session, campaign=campaign, at=at)
+    announcements = (
+        planned_announcements(session, campaign=campaign, at=at)
+        if freeze
+        else candidate_announcements(session, campaign=campaign, at=at)
+    )
     links = list(
         session.exec(
             select(AnnouncementSegment).where(
@@ -98,9 +109,7 @@ def build_plan(session: Session, *, campaign: Campaign, at: datetime) -> Campaig
     rules = _segment_rules(session, {t.segment_id for t in targets} | {x.segment_id for x in links})
     include = _any_segment(rules, [t.segment_id for t in targets if not t.exclude], dialect)
     exclude = _any_segment(rules, [t.segment_id for t in targets if t.exclude], dialect)
-    mask = _mask_expression(
-        announcements, links, rules, dialect, pinned=bool(campaign.pinned_announcements)
-    )
+    mask = _mask_expression(announcements, links, rules, dialect)
     # Confirmed, not suppressed, still on this list; checked again at dispatch.
     deliverable = deliverable_condition(campaign.list_slug)
     audience = sa.and_(include, sa.not_(exclude), deliverable, mask > 0)
@@ -114,15 +123,10 @@ def _mask_expression(
     links: list[AnnouncementSegment],
     rules: dict[int, dict],
     dialect: str,
-    *,
-    pinned: bool,
 ) -> sa.ColumnElement[int]:
-    """Sum of 2**i over announcements whose audience matches; pinned ones go to everyone."""
+    """Sum of 2**i over announcements whose audience matches the subscriber."""
     terms: list[sa.ColumnElement[int]] = []
     for i, announcement in enumerate(announcements):
-        if pinned:
-            terms.append(sa.literal(1 << i, sa.BigInteger))
-            continue
         segment_ids = [x.segment_id for x in links if x.announcement_id == announcement.id]
         matches = _any_segment(rules, segment_ids, dialect)
         terms.append(

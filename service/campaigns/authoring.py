@@ -8,11 +8,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, delete, select
 
+from service.audit import record
 from service.campaigns.assembly import candidate_announcements
 from service.campaigns.complaint_gate import complaint_gate
 from service.campaigns.editions import INTRO_VARIABLES, intro_context
 from service.campaigns.lifecycle import apply_action, get_campaign
 from service.campaigns.linting import blocking_errors, lint_campaign
+from service.campaigns.picks import pick_problems, set_picks
 from service.campaigns.validation import check_campaign_fields
 from service.domain.campaign_states import CampaignAction
 from service.errors import InvalidInput
@@ -20,6 +22,7 @@ from service.models import Campaign, CampaignSegment, Segment
 from service.models._common import utcnow
 from service.models.campaign import CampaignStatus
 from service.rendering.environment import validate_template
+from service.versioning import bump, ensure_current
 
 PAST_TOLERANCE = timedelta(seconds=60)
 MAX_LISTED_ERRORS = 10
@@ -75,14 +78,21 @@ def save_campaign(
     include: list[str] | None,
     exclude: list[str] | None,
     campaign_id: int | None = None,
+    announcement_ids: list[int] | None = None,
+    actor_id: int | None = None,
+    version: int | None = None,
 ) -> Campaign:
-    """Create or update a draft campaign after validating its templates and segments."""
-    campaign = (
-        Campaign(**fields)
-        if campaign_id is None
-        else get_campaign(session, campaign_id=campaign_id)
-    )
-    if campaign_id is not None:
+    """Create or update a draft campaign after validating its templates and segments.
+
+    `announcement_ids` (None: leave as is; []: no picks, i.e. every approved valid one) are the
+    announcements the campaign carries; `version` is the one the caller's form was based on.
+    """
+    creating = campaign_id is None
+    if campaign_id is None:
+        campaign = Campaign(**fields)
+    else:
+        campaign = get_campaign(session, campaign_id=campaign_id, lock=True)
+        ensure_current(session, row=campaign, expected=version, kind="campaign")
         if campaign.status not in (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED):
             raise InvalidInput(
                 f"campaign {campaign_id} is {campaign.status}; only drafts can be edited"
@@ -91,10 +101,27 @@ def save_campaign(
             setattr(campaign, key, value)
     check_campaign_fields(campaign)
     check_intro_templates(campaign)
+    bump(campaign, actor_id=actor_id)
+    campaign.version = 1 if creating else campaign.version
     session.add(campaign)
     session.flush()
+    assert campaign.id is not None
     if include is not None:
         set_segments(session, campaign=campaign, include=include, exclude=exclude or [])
+    if announcement_ids is not None:
+        set_picks(session, campaign_id=campaign.id, announcement_ids=announcement_ids)
+    detail = {"fields": sorted(fields), "version": campaign.version}
+    if announcement_ids is not None:
+        detail["announcements"] = sorted(set(announcement_ids))
+    action = "campaign.create" if creating else "campaign.edit"
+    record(
+        session,
+        actor_id=actor_id,
+        action=action,
+        object_type="campaign",
+        object_id=campaign.id,
+        **detail,
+    )
     return campaign
 
 
@@ -103,6 +130,8 @@ def schedule(
     *,
     campaign_id: int,
     send_at: datetime | None,
+    actor_id: int | None = None,
+    version: int | None = None,
     override_gate: str | None = None,
     actor: str = "admin",
 ) -> Campaign:
@@ -113,6 +142,7 @@ def schedule(
     """
     now = utcnow()
     campaign = get_campaign(session, campaign_id=campaign_id, lock=True)
+    ensure_current(session, row=campaign, expected=version, kind="campaign")
     when = in_zone(send_at, campaign.timezone) if send_at else now
     if when < now - PAST_TOLERANCE:
         raise InvalidInput(f"send time {when.isoformat()} is in the past (now {now.isoformat()})")
@@ -121,6 +151,9 @@ def schedule(
     ).all()
     if not any(not t.exclude for t in targets):
         raise InvalidInput("a campaign needs at least one target segment before it is scheduled")
+    problems = pick_problems(session, campaign_id=campaign_id, at=when)
+    if problems:
+        raise InvalidInput("picked announcements cannot be sent: " + "; ".join(problems))
     if not candidate_announcements(session, campaign=campaign, at=when):
         raise InvalidInput("no approved announcement is valid at the send time; nothing to send")
     check_campaign_fields(campaign)
@@ -130,7 +163,42 @@ def schedule(
         session, campaign_id=campaign_id, now=now, override=override_gate, actor=actor
     )
     campaign.send_at = when.astimezone(UTC)
-    return apply_action(session, campaign_id=campaign_id, action=CampaignAction.SCHEDULE)
+    return act(
+        session,
+        campaign_id=campaign_id,
+        action=CampaignAction.SCHEDULE,
+        actor_id=actor_id,
+        detail={"send_at": campaign.send_at.isoformat(), "timezone": campaign.timezone},
+    )
+
+
+def act(
+    session: Session,
+    *,
+    campaign_id: int,
+    action: CampaignAction,
+    actor_id: int | None,
+    version: int | None = None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> Campaign:
+    """A person's state change (schedule, pause, resume, cancel): versioned and audited."""
+    campaign = get_campaign(session, campaign_id=campaign_id, lock=True)
+    ensure_current(session, row=campaign, expected=version, kind="campaign")
+    campaign = apply_action(session, campaign_id=campaign_id, action=action, reason=reason)
+    bump(campaign, actor_id=actor_id)
+    record(
+        session,
+        actor_id=actor_id,
+        action=f"campaign.{action.value}",
+        object_type="campaign",
+        object_id=campaign_id,
+        state=campaign.status,
+        version=campaign.version,
+        **(detail or {}),
+    )
+    session.flush()
+    return campaign
 
 
 MIN_OVERRIDE_REASON = 10
@@ -140,7 +208,7 @@ def check_complaint_gate(
     session: Session, *, campaign_id: int, now: datetime, override: str | None, actor: str
 ) -> None:
     """STANDARDS F4: at >= 0.3% complaints the next campaign waits, unless an admin overrides."""
-    from service.campaigns.history import record
+    from service.campaigns.history import record as note_in_history
 
     gate = complaint_gate(session, now=now)
     if gate.allowed:
@@ -154,7 +222,7 @@ def check_complaint_gate(
             " characters on one line"
         )
     detail = f"complaint gate overridden: {reason[:1000]} (gate: {gate.reason})"
-    record(
+    note_in_history(
         session, campaign_id=campaign_id, kind="complaint-gate-override", detail=detail, actor=actor
     )
 

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from service.campaigns.assembly import announcements_for_key, planned_announcements
 from service.models import Announcement, Campaign, Coordinator, Edition
 from service.models._common import utcnow
+from service.rendering.brand import brand_for, list_label, topic_label
 from service.rendering.contract import AnnouncementView, EditionInput, OrgIdentity
 from service.rendering.edition import render_edition
 from service.rendering.environment import render_user_template
@@ -22,7 +23,7 @@ def _text(announcement: Announcement, field: str, language: str) -> str | None:
 
 
 def announcement_view(
-    announcement: Announcement, *, language: str, coordinator: str, fallback: str
+    announcement: Announcement, *, language: str, coordinator: str, fallback: str, topic: str = ""
 ) -> AnnouncementView | None:
     """The announcement in `language`, in the other language with a note, or None (omit)."""
     shown = language
@@ -36,7 +37,7 @@ def announcement_view(
         title=_text(announcement, "title", shown) or "",
         summary_html=render_markdown(_text(announcement, "summary", shown) or ""),
         body_html=render_markdown(_text(announcement, "body", shown) or ""),
-        topic=announcement.topic,
+        topic=topic or announcement.topic,
         coordinator_name=coordinator,
         cta_url=announcement.cta_url,
         cta_label=_text(announcement, "cta_label", shown),
@@ -62,36 +63,52 @@ def edition_input(
             language=language,
             coordinator=coordinators.get(a.coordinator_id, ""),
             fallback=settings.missing_translation,
+            topic=topic_label(settings, a.topic, language),
         )
         for a in announcements
     ]
     intro = campaign.intro_de if language == "de" else campaign.intro_en
     subject = campaign.subject_de if language == "de" else campaign.subject_en
     shown = tuple(v for v in views if v is not None)
+    list_name = list_label(settings, campaign.list_slug, language, campaign.list_name)
     return EditionInput(
         language=language,
         subject=subject,
-        list_name=campaign.list_name,
-        org=OrgIdentity(settings.org_legal_name, settings.org_postal_address, settings.public_url),
+        list_name=list_name,
+        org=org_identity(settings),
         announcements=shown,
-        intro_html=render_markdown(render_intro(intro, campaign=campaign, language=language)),
+        intro_html=render_markdown(
+            render_intro(intro, campaign=campaign, language=language, list_name=list_name)
+        ),
         preheader=_preheader(shown, subject),
+        brand=brand_for(settings, language),
+        issued=(campaign.send_at or utcnow()).date(),
     )
 
 
-def intro_context(campaign: Campaign, language: str) -> dict[str, str]:
+def org_identity(settings: Settings) -> OrgIdentity:
+    """Who sends, from settings (footer, Impressum)."""
+    return OrgIdentity(settings.org_legal_name, settings.org_postal_address, settings.public_url)
+
+
+def intro_context(
+    campaign: Campaign, language: str, list_name: str | None = None
+) -> dict[str, str]:
     """The variables a campaign intro template may use."""
-    return {"list_name": campaign.list_name, "language": language, "campaign_name": campaign.name}
+    name = list_name or campaign.list_name
+    return {"list_name": name, "language": language, "campaign_name": campaign.name}
 
 
 INTRO_VARIABLES = frozenset(intro_context(Campaign(name="", subject_en="", subject_de=""), "en"))
 
 
-def render_intro(source: str | None, *, campaign: Campaign, language: str) -> str:
+def render_intro(
+    source: str | None, *, campaign: Campaign, language: str, list_name: str | None = None
+) -> str:
     """Render the comms team's intro template in the sandbox (Markdown comes after)."""
     if not source:
         return ""
-    return render_user_template(source, intro_context(campaign, language))
+    return render_user_template(source, intro_context(campaign, language, list_name))
 
 
 def _preheader(views: tuple[AnnouncementView, ...], subject: str) -> str:

@@ -18,6 +18,8 @@ from service.models import CampaignSegment, Segment
 from service.rendering.contract import EditionInput, RenderedEdition
 from service.rendering.edition import render_edition
 from service.rendering.lint import LintProblem, lint_edition
+from service.rendering.lint_rules import tier_of
+from service.rendering.merge_tags import unknown_tags
 from service.settings import get_settings
 
 HEADER_CODES = 8  # how many distinct codes the preview's summary header names
@@ -34,8 +36,8 @@ class EditionLint:
 
     @property
     def errors(self) -> list[LintProblem]:
-        """Problems that block scheduling."""
-        return [p for p in self.problems if p.level == "error"]
+        """Problems that block scheduling: only what breaks a mail (lint_rules tiers)."""
+        return [p for p in self.problems if tier_of(p.code, p.level) == "blocks"]
 
 
 def lint_rendered(spec: EditionInput, rendered: RenderedEdition) -> list[LintProblem]:
@@ -77,9 +79,20 @@ def lint_campaign(
             if not ids or (language, ids) in seen:
                 continue  # nobody gets an empty edition; equal sets render equally
             seen.add((language, ids))
-            problems = lint_rendered(spec, render_edition(spec))
+            problems = merge_tag_problems(spec) or lint_rendered(spec, render_edition(spec))
             results.append(EditionLint(language, segment, ids, tuple(problems)))
     return results
+
+
+def merge_tag_problems(spec: EditionInput) -> list[LintProblem]:
+    """Unknown placeholders in the subject and titles (they would be sent literally)."""
+    texts = [("subject", spec.subject)]
+    texts += [(f"title of announcement {a.id}", a.title) for a in spec.announcements]
+    return [
+        LintProblem("error", "merge-tag", f"unknown placeholder {snippet} in the {where}")
+        for where, text in texts
+        for snippet in unknown_tags(text)
+    ]
 
 
 def blocking_errors(lints: list[EditionLint]) -> list[str]:
@@ -94,8 +107,9 @@ def blocking_errors(lints: list[EditionLint]) -> list[str]:
 
 def summary_header(problems: list[LintProblem]) -> str:
     """A short ASCII summary for the preview's X-Newsdesk-Lint header: counts, error codes."""
-    errors = sorted({p.code for p in problems if p.level == "error"})
-    count = sum(p.level == "error" for p in problems)
+    blocking = [p for p in problems if tier_of(p.code, p.level) == "blocks"]
+    errors = sorted({p.code for p in blocking})
+    count = len(blocking)
     text = f"errors={count}" + (f" ({','.join(errors[:HEADER_CODES])})" if errors else "")
     text += f"; warnings={len(problems) - count}"
     return text.encode("ascii", "replace").decode("ascii")

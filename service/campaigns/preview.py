@@ -13,6 +13,7 @@ from service.campaigns.subscriber_view import fill
 from service.errors import NotFound
 from service.models import AnnouncementSegment, Segment
 from service.models._common import utcnow
+from service.rendering import merge_tags
 from service.rendering.contract import (
     PLACEHOLDER_PREFIX,
     PLACEHOLDER_RE,
@@ -48,9 +49,7 @@ def preview_input(
                 )
             )
         )
-        announcements = [
-            a for a in announcements if a.id in targeted or campaign.pinned_announcements
-        ]
+        announcements = [a for a in announcements if a.id in targeted]
     return edition_input(
         session,
         campaign=campaign,
@@ -76,6 +75,9 @@ def _neutral_value(key: str, links: tuple[str, ...]) -> str:
         return links[int(key[4:])]
     if key.startswith("REPLY"):
         return "reply@example.invalid"
+    merged = merge_tags.value_for_key(key, None)  # a title's merge tag shows its fallback
+    if merged is not None:
+        return merged
     return {"NAME": "", "PIXEL": ""}.get(key, "#preview")
 
 

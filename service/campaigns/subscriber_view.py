@@ -23,6 +23,7 @@ from service.campaigns.lifecycle import get_campaign
 from service.errors import NotFound
 from service.models import Announcement, Campaign, Delivery, Edition, Subscriber
 from service.models._common import utcnow
+from service.rendering import merge_tags
 from service.rendering.contract import (
     NAME,
     PIXEL,
@@ -83,16 +84,17 @@ def edition_key_for(
 
 
 def subscriber_edition(
-    session: Session, *, campaign_id: int, subscriber_id: int
+    session: Session, *, campaign_id: int, subscriber_id: int, language: str | None = None
 ) -> SubscriberEdition:
-    """Which announcements, in which language, this subscriber gets from the campaign."""
+    """Which announcements, in which language (or `language`), the subscriber gets."""
     campaign = get_campaign(session, campaign_id=campaign_id)
     subscriber = session.get(Subscriber, subscriber_id)
     if subscriber is None:
         raise NotFound(f"subscriber {subscriber_id} does not exist")
     at = campaign.send_at or utcnow()
     key, plan = edition_key_for(session, campaign=campaign, subscriber_id=subscriber_id, at=at)
-    language, chosen = announcements_for_key(plan, key)
+    own_language, chosen = announcements_for_key(plan, key)
+    language = language or own_language
     spec = edition_input(
         session,
         campaign=campaign,
@@ -141,7 +143,9 @@ def fill(text: str, values: dict[str, str], *, escape: bool) -> str:
 
     def value(match: object) -> str:
         key = match.group(0)[len(PLACEHOLDER_PREFIX) : -len(PLACEHOLDER_SUFFIX)]  # type: ignore[attr-defined]
-        found = values.get(key, "")
+        found = values.get(key)
+        if found is None:  # a merge tag of a title: the reader's name or the tag's fallback
+            found = merge_tags.value_for_key(key, values.get(NAME, "").strip()) or ""
         return html.escape(found) if escape else found
 
     return PLACEHOLDER_RE.sub(value, text)
@@ -171,9 +175,18 @@ def subscriber_preview_html(session: Session, *, campaign_id: int, subscriber_id
     return subscriber_preview(session, campaign_id=campaign_id, subscriber_id=subscriber_id).html
 
 
-def web_view_html(session: Session, *, campaign_id: int, subscriber_id: int) -> str:
-    """The browser view behind a subscriber's "view in browser" link."""
-    edition = subscriber_edition(session, campaign_id=campaign_id, subscriber_id=subscriber_id)
+def web_view_html(
+    session: Session,
+    *,
+    campaign_id: int,
+    subscriber_id: int,
+    language: str | None = None,
+    path: str = "",
+) -> str:
+    """The browser view behind "view in browser"; `language` shows the other language."""
+    edition = subscriber_edition(
+        session, campaign_id=campaign_id, subscriber_id=subscriber_id, language=language
+    )
     urls = PublicUrls(get_settings())
     sid = edition.subscriber.id
     assert sid is not None
@@ -181,4 +194,6 @@ def web_view_html(session: Session, *, campaign_id: int, subscriber_id: int) -> 
         edition.spec,
         unsubscribe_url=urls.unsubscribe(sid, campaign_id),
         preferences_url=urls.preferences(sid),
+        switch_url=f"{path}?lang={'en' if edition.spec.language == 'de' else 'de'}" if path else "",
+        name=edition.subscriber.name,
     )

@@ -34,9 +34,9 @@ def clear_errors() -> Iterator[None]:
 
 
 def _mapping(pairs: list[str]) -> dict[str, str]:
-    """--map column=field (field empty to ignore a column)."""
+    """--map "E-Mail=email,Vorname=first_name" (repeatable; an empty field ignores a column)."""
     result = {}
-    for pair in pairs:
+    for pair in (p for item in pairs for p in item.split(",") if p.strip()):
         source, sep, target = pair.partition("=")
         if not sep or not source:
             raise InvalidInput(f"--map {pair!r}: expected COLUMN=FIELD")
@@ -57,8 +57,12 @@ def import_command(
     report: Annotated[
         Path | None, typer.Option(help="error report (default FILE.errors.csv)")
     ] = None,
+    overwrite: Annotated[
+        bool, typer.Option(help="replace language and preferences subscribers chose themselves")
+    ] = False,
 ) -> None:
-    """Import subscribers; every refused row is listed with its line and reason."""
+    """Import subscribers; every refused row is listed with its line and reason (exit 1)."""
+    from service.audience.import_report import import_summary
     from service.audience.importer import import_file
     from service.audience.transactional import send_transactional
     from service.db import session_scope
@@ -69,32 +73,15 @@ def import_command(
             path=path,
             mapping=_mapping(map_),
             dry_run=dry_run,
+            overwrite=overwrite,
             report_path=report,
             invite=send_transactional if invite else None,
             checkpoint=session.commit,
             on_progress=advance,
         )
-    table = Table(title=f"import {path.name}" + (" (dry run)" if dry_run else ""))
-    for column in ("rows", "created", "updated", "confirmed with proof", "invited", "refused"):
-        table.add_column(column, justify="right")
-    table.add_row(
-        *(
-            f"{n:,}"
-            for n in (
-                result.rows,
-                result.created,
-                result.updated,
-                result.confirmed_with_proof,
-                result.invited,
-                result.refused,
-            )
-        )
-    )
-    console.print(table)
-    for reason, count in result.reasons.most_common():
-        console.print(f"  refused: {reason}: {count:,}")
+    console.print(import_summary(result, title=path.name))
     if result.refused:
-        console.print(f"error report: {result.report_path}")
+        raise typer.Exit(1)
 
 
 @contextmanager

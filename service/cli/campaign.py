@@ -92,17 +92,18 @@ def campaign_schedule(
 
 
 def _act(campaign_id: int, action: str, confirm: bool) -> None:
-    from service.campaigns.lifecycle import apply_action
+    from service.campaigns.authoring import act
     from service.db import session_scope
     from service.domain.campaign_states import CampaignAction
 
     if confirm and not typer.confirm(f"{action} campaign {campaign_id}?"):
         raise typer.Exit(1)
     with user_errors(), session_scope() as session:
-        apply_action(
+        act(
             session,
             campaign_id=campaign_id,
             action=CampaignAction(action),
+            actor_id=None,
             reason=f"{action} via CLI",
         )
     if action == "resume":

@@ -71,6 +71,8 @@ def preview(
     _check_lang(lang)
     with _session() as session:
         html, spec, problems = _render_preview(session, campaign_id, segment, lang, subscriber)
+        if not spec.announcements:
+            _say_why_empty(session, campaign_id, segment, lang)
     label = f"subscriber {subscriber}" if subscriber is not None else segment or "all announcements"
     target = out or Path(f"campaign-{campaign_id}-{subscriber or segment or 'all'}-{lang}.html")
     target.write_text(html, encoding="utf-8")
@@ -78,6 +80,17 @@ def preview(
     console.print(
         problems_table(f"lint: campaign {campaign_id}, {label} ({spec.language})", problems)
     )
+
+
+def _say_why_empty(session: Session, campaign_id: int, segment: str | None, lang: str) -> None:
+    """No announcement in the preview: print why, exit 1."""
+    from service.campaigns.empty_reasons import empty_reasons
+
+    reasons = empty_reasons(session, campaign_id=campaign_id, segment_slug=segment, language=lang)
+    console.print(f"campaign {campaign_id}: nothing to preview ({segment or '*'}, {lang})")
+    for reason in reasons:
+        console.print(f"  · {reason}")
+    raise typer.Exit(code=1)
 
 
 def _render_preview(
@@ -101,19 +114,24 @@ def _render_preview(
 
 
 @editions_app.command("lint")
-def lint(campaign_id: int) -> None:
-    """Lint every edition the campaign can produce; exit 1 when an error would block scheduling."""
+def lint(
+    campaign_id: int,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="also show client-support details (nothing to do)")
+    ] = False,
+    ui: Annotated[str | None, typer.Option("--ui", help="language of the advice: de or en")] = None,
+) -> None:
+    """Lint every edition, grouped by rule with advice; exit 1 only when a mail would break."""
+    from service.campaigns.lint_report import group_findings, render_report
     from service.campaigns.linting import lint_campaign
+    from service.settings import get_settings
 
     with _session() as session:
         results = lint_campaign(session, campaign_id=campaign_id)
-    for result in results:
-        where = f"{result.language} / {result.segment or 'all announcements'}"
-        title = f"campaign {campaign_id}: {where}, announcements {list(result.announcement_ids)}"
-        console.print(problems_table(title, list(result.problems)))
-    errors = sum(len(r.errors) for r in results)
-    console.print(f"{len(results)} edition(s) linted, {errors} error(s)")
-    if errors:
+    language = ui if ui in ("de", "en") else get_settings().operator_language
+    report = group_findings(results, language=language, include_trivia=show_all)
+    console.print(render_report(report, language=language, campaign_id=campaign_id))
+    if report.blocking:
         raise typer.Exit(code=1)
 
 

@@ -8,6 +8,7 @@ import typer
 
 from service.cli.audience import audience_app
 from service.cli.campaign import campaign_app
+from service.cli.coordinator import coordinator_app
 from service.cli.db import db_app
 from service.cli.deadletter import deadletter_app
 from service.cli.demo import demo
@@ -57,6 +58,7 @@ for command in (demo, worker, beat, api):
     app.command()(command)
 app.add_typer(db_app, name="db")
 app.add_typer(campaign_app, name="campaign")
+app.add_typer(coordinator_app, name="coordinator")
 app.add_typer(dkim_app, name="dkim")
 app.add_typer(deadletter_app, name="deadletter")
 app.add_typer(inbound_app, name="inbound")

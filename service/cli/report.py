@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -42,11 +43,12 @@ def show(campaign_id: int, as_json: JsonOption = False) -> None:
     overview.add_column("figure")
     overview.add_column("campaign", justify="right")
     for key in report.editions:
-        overview.add_column(key, justify="right")
+        overview.add_column(report.edition_names.get(key, key), justify="right")
     editions = [asdict(s) for s in report.editions.values()]
     for name, value in asdict(report.total).items():
         overview.add_row(name.replace("_", " "), str(value), *(str(e[name]) for e in editions))
     console.print(overview)
+    console.print(segments_table(report))
     per_item = Table(title="Human clicks per announcement")
     for column in ("announcement", "unique", "total"):
         per_item.add_column(column)
@@ -60,6 +62,17 @@ def show(campaign_id: int, as_json: JsonOption = False) -> None:
         row = (li.edition_key, li.index, li.url, li.announcement, li.unique, li.total, li.machine)
         links.add_row(*(str(v) for v in row))
     console.print(links)
+
+
+def segments_table(report: CampaignReport) -> Table:
+    """Delivery, human opens, clicks and unsubscribes per segment."""
+    table = Table(title="Per segment (a reader counts in each of their segments)")
+    for column in ("segment", "sent", "delivered", "human opens", "clicks", "unsubscribes"):
+        table.add_column(column, justify="left" if column == "segment" else "right")
+    for s in report.segments:
+        values = (s.sent, s.delivered, s.unique_human_opens, s.unique_clicks, s.unsubscribes)
+        table.add_row(s.name, *(str(v) for v in values))
+    return table
 
 
 @report_app.command("csv")
@@ -87,3 +100,34 @@ def html_export(
 
     output.write_text(to_html(_load(campaign_id)), encoding="utf-8")
     console.print(f"wrote {output}")
+
+
+def _figure(value: float | None, pattern: str) -> str:
+    """A figure or a dash."""
+    return "-" if value is None else pattern.format(value)
+
+
+@report_app.command("inbox")
+def inbox(
+    since: Annotated[
+        datetime | None, typer.Option(help="only inquiries received since (ISO)")
+    ] = None,
+    campaign: Annotated[int | None, typer.Option(help="only inquiries about this campaign")] = None,
+) -> None:
+    """Inquiries received, median/p90 time to first answer, share within target, open, escalated."""
+    from service.db import session_scope
+    from service.reports.inbox import inbox_figures
+
+    with session_scope() as session:
+        rows = inbox_figures(session, since=since, campaign_id=campaign)
+    table = Table(title="Inbox: time to first answer in business hours")
+    for column in ("who", "received", "answered", "median h", "p90 h", "within target",
+                   "open now", "escalated"):  # fmt: skip
+        table.add_column(column, justify="left" if column == "who" else "right")
+    for r in rows:
+        table.add_row(
+            r.who, str(r.received), str(r.answered), _figure(r.median_h, "{:.1f}"),
+            _figure(r.p90_h, "{:.1f}"), _figure(r.within_target, "{:.0%}"), str(r.open_now),
+            str(r.escalated),
+        )  # fmt: skip
+    console.print(table)

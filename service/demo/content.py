@@ -58,7 +58,12 @@ SEGMENTS: list[dict[str, Any]] = [
     {
         "slug": "clinicians",
         "name": "Clinicians",
-        "rule": {"attr": "career_stage", "eq": "clinician"},
+        "rule": {
+            "any": [
+                {"attr": "career_stage", "eq": "clinician"},
+                {"attr": "role", "in": ["clinician", "both"]},
+            ]
+        },
     },
     {"slug": "munich", "name": "Munich-based", "rule": {"attr": "city", "eq": "munich"}},
     {"slug": "chicago", "name": "Chicago-based", "rule": {"attr": "city", "eq": "chicago"}},

@@ -24,7 +24,7 @@ from service.demo.seed import DemoSummary, seed
 from service.mail.dkim_keys import write_demo_key
 from service.migrate import upgrade
 from service.models import Announcement, Campaign, Delivery, Edition
-from service.settings import get_settings, reset_settings
+from service.settings import Settings, get_settings, reset_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -74,6 +74,8 @@ def demo_environment(
         "NEWSDESK_SCAN_INTERVAL_S": "0.5",
         "NEWSDESK_SEND_BATCH_SIZE": "50",
         "NEWSDESK_DKIM_PRIVATE_KEY_PATH": str(dkim_key),
+        # "(demo)" marks the demo's mail and pages only, never a real deployment's defaults.
+        "NEWSDESK_ORG_LEGAL_NAME": f"{Settings.model_fields['org_legal_name'].default} (demo)",
     }
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from service.campaigns.authoring import save_campaign
 from service.content.announcements import save_announcement
+from service.content.approval import approve, submit
 from service.demo.content import ANNOUNCEMENTS, CAMPAIGN, COORDINATORS, SEGMENTS
 from service.domain.addresses import email_hash, normalise_email
 from service.models import (
@@ -123,7 +124,11 @@ def seed(
     for data in ANNOUNCEMENTS:
         fields = {k: v for k, v in data.items() if k not in ("segments", "coordinator")}
         fields["coordinator_id"] = coordinator_ids[data["coordinator"]]
-        save_announcement(session, fields=fields, segments=data["segments"])
+        item = save_announcement(session, fields=fields, segments=data["segments"])
+        assert item.id is not None
+        # The demo's content went through the workflow (actor None: the system).
+        submit(session, announcement_id=item.id, actor_id=None)
+        approve(session, announcement_id=item.id, actor_id=None)
     people = [_subscriber(i, rng, secret) for i in range(1, subscribers + 1)]
     session.add_all(people)
     # One confirmed reader later complained; the suppression list must keep them out.

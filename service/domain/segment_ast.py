@@ -22,6 +22,7 @@ from service.models.subscriber import Language
 # The fixed attribute registry: name -> "str" (one value) or "list" (list of strings).
 ATTRIBUTES: dict[str, str] = {
     "career_stage": "str",
+    "role": "str",
     "institution": "str",
     "city": "str",
     "country": "str",

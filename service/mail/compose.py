@@ -29,6 +29,7 @@ from service.mail import headers as H
 from service.mail.body_template import BodyTemplate
 from service.mail.dkim_keys import load_signer
 from service.mail.dkim_sign import DkimSigner, body_hash, relaxed_lines, split_headers
+from service.rendering import merge_tags
 from service.rendering.contract import NAME, PIXEL, PREFSURL, UNSUBURL, WEBURL, RenderedEdition
 from service.settings import Settings
 
@@ -41,6 +42,7 @@ PIXEL_TAG = (
 _SAMPLE_TOKEN = "a" * TOKEN_LENGTH
 _NEUTRALISED = {"Cc", "Cs", "Zl", "Zp"}
 _MESSAGE_ID_RANDOM = 24  # base32 characters = 120 random bits
+SUBJECT_CACHE = 4096  # distinct first names per edition worth keeping folded
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +125,7 @@ def _fields_of(block: bytes) -> list[tuple[bytes, bytes]]:
 def _validate_keys(keys: set[str], meta: EditionMeta) -> None:
     """Every placeholder must be one we can fill; the message names the first unknown one."""
     allowed = {NAME, UNSUBURL, PREFSURL, WEBURL, PIXEL}
+    allowed |= {k for k in keys if merge_tags.KEY_RE.fullmatch(k)}
     allowed |= {f"REPLY{n}" for n in range(len(meta.announcement_ids))}
     allowed |= {f"LINK{n}" for n in range(len(meta.links))}
     unknown = sorted(keys - allowed)
@@ -151,6 +154,10 @@ class EditionSkeleton:
         self.html = BodyTemplate(edition.html)
         self.keys = self.text.keys | self.html.keys
         _validate_keys(self.keys, meta)
+        # Merge tags (titles): key -> (field, fallback), decoded once per edition.
+        self.merge_keys = {
+            k: merge_tags.decode_key(k) for k in self.keys if merge_tags.KEY_RE.fullmatch(k)
+        }
         self._build_headers(settings)
         self._build_frame()
         self._date_cache: tuple[int, bytes] = (-1, b"")
@@ -188,6 +195,9 @@ class EditionSkeleton:
         values = header_values(meta, settings, boundary=self.boundary)
         self.h_from = H.fold("From", values["From"])
         self.h_subject = H.fold("Subject", values["Subject"])
+        # A subject with merge tags is compiled once; per recipient: join, fold (cached per text).
+        self.subject = merge_tags.compile_text(meta.subject)
+        self._subject_cache: dict[str, bytes] = {}
         self.h_mime = H.fold("MIME-Version", "1.0") + H.fold("Content-Type", values["Content-Type"])
         self.h_list_id = H.fold("List-Id", values["List-Id"])
         self.h_tail = H.fold("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
@@ -227,6 +237,7 @@ class EditionSkeleton:
         unsub_token = tok.unsubscribe(sid, cid)
         unsub_url = f"{self.urls.base}/u/{unsub_token}"
         text_values, html_values = self._values(recipient, unsub_url)
+        h_subject = self.h_subject if self.subject.constant else self._subject_for(recipient.name)
         text, c_text = self.text.render(text_values)
         body_html, c_html = self.html.render(html_values)
         when = now or datetime.now(UTC)
@@ -241,26 +252,44 @@ class EditionSkeleton:
             ),
         ]
         head = b"".join(
-            [self.h_from, variable[0], self.h_subject, variable[1], variable[2], self.h_mime,
+            [self.h_from, variable[0], h_subject, variable[1], variable[2], self.h_mime,
              variable[3], self.h_list_id, variable[4], self.h_tail]
         )  # fmt: skip
         data = b"".join([head, b"\r\n", self.f_text, *text, self.f_html, *body_html, self.f_end])
         if self.signer is not None:
             canonical = [self.c_text, *c_text, self.c_html, *c_html, self.c_end]
-            data = self._sign(variable, canonical, int(when.timestamp())) + data
+            constant = self.subject.constant
+            subject_field = self.const_fields["subject"] if constant else _field_tuple(h_subject)
+            data = self._sign(variable, canonical, int(when.timestamp()), subject_field) + data
         envelope = verp_address(tok.verp(cid, sid), self.bounce_domain)
         return OutgoingMessage(envelope_from=envelope, rcpt=address, data=data, message_id=msg_id)
 
-    def _sign(self, variable: list[bytes], canonical: list[bytes], timestamp: int) -> bytes:
+    def _sign(
+        self,
+        variable: list[bytes],
+        canonical: list[bytes],
+        timestamp: int,
+        subject: tuple[bytes, bytes],
+    ) -> bytes:
         """DKIM-Signature field(s) from pre-split header fields and the canonical body pieces."""
         assert self.signer is not None
         to, date, message_id, reply_to, unsubscribe = (_field_tuple(v) for v in variable)
         fields = [
-            self.const_fields["from"], to, self.const_fields["subject"], date, message_id,
+            self.const_fields["from"], to, subject, date, message_id,
             *self.mime_fields, reply_to, self.const_fields["list-id"], unsubscribe,
             *self.tail_fields,
         ]  # fmt: skip
         return self.signer.sign_prepared(fields, body_hash(canonical), timestamp=timestamp)
+
+    def _subject_for(self, name: str | None) -> bytes:
+        """The folded Subject with merge tags filled (RFC 2047 by the stdlib), cached per text."""
+        text = self.subject.render(clean_name(name))
+        folded = self._subject_cache.get(text)
+        if folded is None:
+            folded = H.fold("Subject", text)
+            if len(self._subject_cache) < SUBJECT_CACHE:
+                self._subject_cache[text] = folded
+        return folded
 
     def _message_id_field(self, msg_id: str) -> bytes:
         """Message-ID field: the learned folding for our own shape, the stdlib for any other."""
@@ -303,6 +332,10 @@ class EditionSkeleton:
         rich[NAME] = (" " + html.escape(name)).encode() if name else b""
         text[PIXEL] = b""
         rich[PIXEL] = b""
+        for key, (field, fallback) in self.merge_keys.items():
+            merged = merge_tags.field_value(field, name) or fallback
+            text[key] = merged.encode()
+            rich[key] = html.escape(merged).encode()
         who = 0 if recipient.aggregate else sid  # the subscriber named in tracking tokens
         if recipient.tracking:
             rich[PIXEL] = PIXEL_TAG.format(html.escape(self.urls.open_pixel(cid, who))).encode()

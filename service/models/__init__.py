@@ -8,12 +8,19 @@ from service.models.announcement import (
 )
 from service.models.api_token import ApiToken
 from service.models.audit import AuditEvent
-from service.models.campaign import Campaign, CampaignBase, CampaignSegment, Edition
+from service.models.campaign import (
+    Campaign,
+    CampaignAnnouncement,
+    CampaignBase,
+    CampaignSegment,
+    Edition,
+)
 from service.models.campaign_event import CampaignEvent
 from service.models.consent import ConsentEvent, ConsentEventKind, WithdrawalChannel
 from service.models.coordinator import Coordinator, CoordinatorBase
 from service.models.dead_letter import DeadLetter
 from service.models.delivery import FINAL_DELIVERY_STATES, Delivery, DeliveryStatus
+from service.models.import_job import ImportJob, ImportStatus
 from service.models.inbound import (
     BounceScore,
     ComplaintEvent,
@@ -22,6 +29,14 @@ from service.models.inbound import (
     InboundMessage,
     InboundStatus,
     SenderAlert,
+)
+from service.models.inbox import (
+    CannedAnswer,
+    CoordinatorAbsence,
+    InquiryMessage,
+    MessageKind,
+    MessageState,
+    TriageOwner,
 )
 from service.models.inquiry import AckLog, Inquiry
 from service.models.login_failure import LoginFailure
@@ -45,26 +60,34 @@ __all__ = [
     "AuditEvent",
     "BounceScore",
     "Campaign",
+    "CampaignAnnouncement",
     "CampaignBase",
     "CampaignEvent",
     "CampaignSegment",
+    "CannedAnswer",
     "ComplaintEvent",
     "ConsentEvent",
     "ConsentEventKind",
     "Coordinator",
+    "CoordinatorAbsence",
     "CoordinatorBase",
     "DeadLetter",
     "Delivery",
     "DeliveryFeedback",
     "DeliveryStatus",
     "Edition",
+    "ImportJob",
+    "ImportStatus",
     "InboundChannel",
     "InboundMessage",
     "InboundStatus",
     "Inquiry",
+    "InquiryMessage",
     "Language",
     "ListSubscription",
     "LoginFailure",
+    "MessageKind",
+    "MessageState",
     "Role",
     "Segment",
     "SegmentBase",
@@ -76,6 +99,7 @@ __all__ = [
     "SuppressionReason",
     "TrackingEvent",
     "TrackingKind",
+    "TriageOwner",
     "UiLanguage",
     "User",
     "WebSession",

@@ -55,7 +55,6 @@ class Campaign(CampaignBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     status: CampaignStatus = Field(default=CampaignStatus.DRAFT, sa_type=sa.String(16))
     send_at: datetime | None = Field(default=None, sa_column=ts_column())
-    pinned_announcements: list[int] | None = Field(default=None, sa_column=json_column())
     status_reason: str | None = None
     # Frozen at fan-out start: bit i of an edition key's mask means announcement plan[i].
     plan_announcement_ids: list[int] | None = Field(default=None, sa_column=json_column())
@@ -66,6 +65,22 @@ class Campaign(CampaignBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
     started_at: datetime | None = Field(default=None, sa_column=ts_column())
     finished_at: datetime | None = Field(default=None, sa_column=ts_column())
+    # Optimistic concurrency over what people change (fields, segments, picks, actions);
+    # the workers' bookkeeping (cursor, heartbeat, start, finish) does not count as an edit.
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    updated_by_id: int | None = Field(
+        default=None, foreign_key="newsroom_user.id", ondelete="SET NULL"
+    )
+    updated_at: datetime | None = Field(default=None, sa_column=ts_column())
+
+
+class CampaignAnnouncement(SQLModel, table=True):
+    """An announcement the team picked for a campaign; with picks, only these are carried."""
+
+    campaign_id: int = Field(foreign_key="campaign.id", primary_key=True, ondelete="CASCADE")
+    announcement_id: int = Field(
+        foreign_key="announcement.id", primary_key=True, ondelete="CASCADE"
+    )
 
 
 class CampaignSegment(SQLModel, table=True):

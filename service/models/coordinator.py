@@ -13,6 +13,9 @@ class CoordinatorBase(SQLModel):
     office: str = Field(default="", max_length=200)
     language: str = Field(default="en", max_length=2)
     send_acknowledgement: bool = False
+    calendar: str = Field(default="munich", max_length=32)  # office calendar (settings)
+    response_target_hours: float | None = None  # business hours; None = the default
+    deputy_id: int | None = Field(default=None, foreign_key="coordinator.id")
 
 
 class Coordinator(CoordinatorBase, table=True):

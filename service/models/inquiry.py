@@ -8,16 +8,29 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from service.models._common import ts_column, utcnow
+from service.models._common import json_column, ts_column, utcnow
 
 
 class InquiryState(StrEnum):
-    """Lifecycle of a subscriber's question."""
+    """Lifecycle of a subscriber's question (transitions: service/domain/inquiry_states.py)."""
 
     NEW = "new"
-    FORWARDED = "forwarded"
+    FORWARDED = "forwarded"  # open: with a coordinator or in triage, waiting for our answer
+    WAITING = "waiting"  # we asked the subscriber something; the response clock is stopped
     ANSWERED = "answered"
     CLOSED = "closed"
+
+
+class RoutingReason(StrEnum):
+    """How the router placed an inquiry (shown in the inbox)."""
+
+    REPLY_TOKEN = "reply_token"  # the reply+ address named the announcement
+    QUOTED_SECTION = "quoted_section"  # the quote named exactly one announcement
+    NAMED_ANNOUNCEMENT = "named_announcement"  # the subscriber's own words named it
+    TOPIC_RULE = "topic_rule"
+    TRIAGE = "triage"  # no rule could place it
+    THREAD = "thread"  # a follow-up in an existing thread
+    ASSIGNED = "assigned"  # a person assigned or reassigned it
 
 
 class Inquiry(SQLModel, table=True):
@@ -39,6 +52,24 @@ class Inquiry(SQLModel, table=True):
     forwarded_at: datetime | None = Field(default=None, sa_column=ts_column())
     answered_at: datetime | None = Field(default=None, sa_column=ts_column())
     reminded_at: datetime | None = Field(default=None, sa_column=ts_column())
+    # How the router placed it, which announcements it proposes (ids, likeliest first), and for
+    # whom it was meant when an absence sent it to a substitute.
+    routed_by: str = Field(default=RoutingReason.TRIAGE, max_length=24)
+    proposals: list[int] = Field(default_factory=list, sa_column=json_column(nullable=False))
+    intended_coordinator_id: int | None = Field(default=None, foreign_key="coordinator.id")
+    # The response clock, in business seconds of the assignee's office calendar: `clock_used_s`
+    # were spent before `clock_started_at`; a stopped clock (waiting, answered) has no start.
+    target_s: int = 0
+    clock_used_s: float = 0.0
+    clock_started_at: datetime | None = Field(default=None, sa_column=ts_column())
+    due_at: datetime | None = Field(default=None, sa_column=ts_column(index=True))
+    first_answered_at: datetime | None = Field(default=None, sa_column=ts_column())
+    first_answer_s: float | None = None  # business seconds the first answer took (figures)
+    warned_at: datetime | None = Field(default=None, sa_column=ts_column())
+    escalated_at: datetime | None = Field(default=None, sa_column=ts_column())
+    escalated_to_id: int | None = Field(default=None, foreign_key="coordinator.id")
+    triaged_at: datetime | None = Field(default=None, sa_column=ts_column())
+    version: int = 1  # bumped by every change a form or an answer must not overwrite unseen
 
 
 class AckLog(SQLModel, table=True):

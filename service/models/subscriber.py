@@ -51,6 +51,32 @@ class Subscriber(SubscriberBase, table=True):
             postgresql_using="gin",
             postgresql_ops={"attributes": "jsonb_path_ops"},
         ).ddl_if(dialect="postgresql"),
+        # Newsroom search (service/audience/search.py): email prefix, email/name contains.
+        sa.Index(
+            "ix_subscriber_email_pattern",
+            "email",
+            postgresql_ops={"email": "text_pattern_ops"},
+        ).ddl_if(dialect="postgresql"),
+        sa.Index(
+            "ix_subscriber_email_trgm",
+            "email",
+            postgresql_using="gin",
+            postgresql_ops={"email": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        sa.Index(
+            "ix_subscriber_name_trgm",
+            "name",
+            postgresql_using="gin",
+            postgresql_ops={"name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+        # Reports count unsubscribes after a delivery: few rows, so a partial index lets the
+        # planner start from them instead of probing the subscriber of every delivery.
+        sa.Index(
+            "ix_subscriber_unsubscribed_at",
+            "unsubscribed_at",
+            postgresql_where=sa.text("unsubscribed_at IS NOT NULL"),
+            sqlite_where=sa.text("unsubscribed_at IS NOT NULL"),
+        ),
         # Links carry subscriber ids and unsubscribe links never expire: never reuse an id.
         {"sqlite_autoincrement": True},
     )
@@ -62,3 +88,11 @@ class Subscriber(SubscriberBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))
     confirmed_at: datetime | None = Field(default=None, sa_column=ts_column())
     unsubscribed_at: datetime | None = Field(default=None, sa_column=ts_column())
+
+
+# The trigram indexes need pg_trgm (a trusted extension: the database owner may create it).
+sa.event.listen(
+    Subscriber.__table__,  # type: ignore[attr-defined]
+    "before_create",
+    sa.DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 
 # Personal values are filled in after rendering and inlining, per recipient. Placeholders are
 # plain alphanumeric names because html2text escapes brackets and underscores.
@@ -84,6 +85,20 @@ class OrgIdentity:
 
 
 @dataclass(frozen=True)
+class Brand:
+    """The look of editions and public pages in one language (from settings, never templates)."""
+
+    masthead: str = ""  # empty: the legal name stands under the list name
+    logo_url: str = ""
+    logo_alt: str = ""
+    primary: str = "#0b3d6b"
+    accent: str = "#0b5394"
+    privacy_url: str = ""
+    imprint_url: str = ""
+    contact_url: str = ""
+
+
+@dataclass(frozen=True)
 class EditionInput:
     """Everything needed to render one edition (one language x announcement set)."""
 
@@ -94,6 +109,8 @@ class EditionInput:
     announcements: tuple[AnnouncementView, ...]
     intro_html: str = ""
     preheader: str = ""
+    brand: Brand = field(default_factory=Brand)
+    issued: date | None = None  # shown in the masthead, formatted per locale
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,6 +12,7 @@ import lxml.html
 from premailer import Premailer
 
 from service.errors import InvalidInput
+from service.rendering import merge_tags
 from service.rendering.contract import (
     NAME,
     PIXEL,
@@ -27,7 +28,7 @@ from service.rendering.contract import (
     reply_key,
 )
 from service.rendering.environment import system_environment
-from service.rendering.i18n import ui_strings
+from service.rendering.i18n import locale_date, ui_strings
 
 LAYOUT = "email/layout.html.j2"
 DOCTYPE = "<!DOCTYPE html>"
@@ -87,6 +88,9 @@ def _allowed_hosts(edition: EditionInput) -> set[str]:
 def check_edition_input(edition: EditionInput) -> None:
     """Refuse input the templates cannot render safely, naming the announcement and field."""
     hosts = _allowed_hosts(edition)
+    logo = urlsplit(edition.brand.logo_url) if edition.brand.logo_url else None
+    if logo and (logo.scheme not in {"http", "https"} or (logo.hostname or "") not in hosts):
+        raise InvalidInput(f"brand logo {edition.brand.logo_url!r} is not on an allowed host")
     for a in edition.announcements:
         where = f"announcement {a.id} ({a.title!r})"
         if a.image_url:
@@ -99,6 +103,9 @@ def check_edition_input(edition: EditionInput) -> None:
         if a.cta_url and urlsplit(a.cta_url).scheme.lower() not in {"http", "https"}:
             raise InvalidInput(f"{where}: call-to-action URL must be http(s), got {a.cta_url!r}")
     _refuse_placeholders(edition)
+    merge_tags.tags_in(edition.subject)  # an unknown {{ ... }} is refused, naming it
+    for a in edition.announcements:
+        merge_tags.tags_in(a.title)
 
 
 def _refuse_placeholders(edition: EditionInput) -> None:
@@ -119,16 +126,42 @@ def _refuse_placeholders(edition: EditionInput) -> None:
             )
 
 
-def _context(edition: EditionInput, *, personal: bool, **urls: str) -> dict[str, Any]:
+def with_merge_tags(
+    edition: EditionInput, *, personal: bool, name: str | None
+) -> EditionInput:
+    """Merge tags in subject and titles as placeholders (mail) or filled (web view)."""
+
+    def convert(text: str) -> str:
+        return merge_tags.to_placeholders(text) if personal else merge_tags.render(text, name)
+
+    views = tuple(replace(a, title=convert(a.title)) for a in edition.announcements)
+    preheader = default_preheader(edition)
+    return replace(
+        edition, subject=convert(edition.subject), announcements=views, preheader=convert(preheader)
+    )
+
+
+def _context(
+    edition: EditionInput, *, personal: bool, merge_name: str | None = None, **urls: str
+) -> dict[str, Any]:
     """Template variables shared by the mail and the web view."""
+    issued = locale_date(edition.issued, edition.language) if edition.issued else ""
+    # The reply subject sits URL-encoded in a mailto: link, so it carries fallbacks, not names.
+    reply_titles = [merge_tags.render(a.title, None) for a in edition.announcements]
+    edition = with_merge_tags(edition, personal=personal, name=merge_name)
     return {
+        "reply_titles": reply_titles,
+        "brand": edition.brand,
+        "issued": issued,
+        "switch_url": "",
+        "other_lang": "en" if edition.language == "de" else "de",
         "lang": edition.language,
         "subject": edition.subject,
         "list_name": edition.list_name,
         "org": edition.org,
         "announcements": edition.announcements,
         "intro_html": edition.intro_html,
-        "preheader": default_preheader(edition),
+        "preheader": edition.preheader,
         "preheader_spacer": PREHEADER_SPACER,
         "ui": ui_strings(edition.language),
         "ph": _Placeholders,
@@ -137,7 +170,9 @@ def _context(edition: EditionInput, *, personal: bool, **urls: str) -> dict[str,
     }
 
 
-def render_jinja(edition: EditionInput, *, personal: bool = True, **urls: str) -> str:
+def render_jinja(
+    edition: EditionInput, *, personal: bool = True, merge_name: str | None = None, **urls: str
+) -> str:
     """The edition as rendered by Jinja2, before inlining (the web view uses it as is)."""
     check_edition_input(edition)
     if personal:
@@ -146,7 +181,7 @@ def render_jinja(edition: EditionInput, *, personal: bool = True, **urls: str) -
             "preferences_url": _Placeholders.PREFSURL,
         }
     template = system_environment().get_template(LAYOUT)
-    return template.render(**_context(edition, personal=personal, **urls))
+    return template.render(**_context(edition, personal=personal, merge_name=merge_name, **urls))
 
 
 def inline_css(html: str) -> str:
@@ -219,11 +254,20 @@ def render_edition(edition: EditionInput) -> RenderedEdition:
     )
 
 
-def render_web_view(edition: EditionInput, *, unsubscribe_url: str, preferences_url: str) -> str:
-    """Browser archive page: no personal data, no placeholders, original links, no reply/pixel."""
+def render_web_view(
+    edition: EditionInput,
+    *,
+    unsubscribe_url: str,
+    preferences_url: str,
+    switch_url: str = "",
+    name: str | None = None,
+) -> str:
+    """Browser page: no placeholders, original links, no reply/pixel; merge tags by `name`."""
     return render_jinja(
         edition,
         personal=False,
         unsubscribe_url=unsubscribe_url,
         preferences_url=preferences_url,
+        switch_url=switch_url,
+        merge_name=name,
     )

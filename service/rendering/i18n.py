@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
 from service.errors import InvalidInput
 
 LANGUAGES = ("de", "en")
@@ -24,6 +29,11 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "preferences": "Change your newsletter preferences",
         "sent_by": "Sent by",
         "archive_note": "Web version of this edition.",
+        "privacy": "Privacy policy",
+        "imprint": "Imprint",
+        "contact_us": "Contact",
+        "other_language": "Deutsch",
+        "issued": "Edition of {date}",
     },
     "de": {
         "greeting": "Hallo{name},",
@@ -41,6 +51,11 @@ UI_STRINGS: dict[str, dict[str, str]] = {
         "preferences": "Newsletter-Einstellungen ändern",
         "sent_by": "Herausgegeben von",
         "archive_note": "Webversion dieser Ausgabe.",
+        "privacy": "Datenschutzerklärung",
+        "imprint": "Impressum",
+        "contact_us": "Kontakt",
+        "other_language": "English",
+        "issued": "Ausgabe vom {date}",
     },
 }
 
@@ -53,3 +68,13 @@ def ui_strings(language: str) -> dict[str, str]:
         raise InvalidInput(
             f"edition language must be one of {', '.join(LANGUAGES)}, got {language!r}"
         ) from None
+
+
+def locale_date(value: date | datetime, language: str) -> str:
+    """A date as the language writes it: "1. Dezember 2026" / "December 1, 2026"."""
+    return str(format_date(value, format="long", locale=language))
+
+
+def locale_number(value: float, language: str) -> str:
+    """A number with the language's separators: "1.234,5" / "1,234.5"."""
+    return str(format_decimal(value, locale=language))

@@ -28,6 +28,10 @@ from service.models import (
     Suppression,
 )
 from service.models import TrackingEvent as TE
+from service.reports.edition_names import edition_names
+from service.reports.segments import SegmentStats, segment_stats
+from service.reports.unsubscribes import campaign_unsubscribes
+from service.settings import get_settings
 
 NO_EDITION = "(unknown)"  # anonymous opens carry no edition
 
@@ -80,6 +84,9 @@ class CampaignReport:
     announcements: dict[str, tuple[int, int]]  # title -> (unique, total) human clicks
     series: list[tuple[datetime, int, int]]  # hour, human opens, human clicks
     replies: dict[str, int] = field(default_factory=dict)  # coordinator -> replies (inbound)
+    edition_names: dict[str, str] = field(default_factory=dict)  # key -> "Deutsch: titles"
+    segments: list[SegmentStats] = field(default_factory=list)
+    unsubscribe_channels: dict[str, int] = field(default_factory=dict)  # one-click, link, reply
 
 
 def _delivery_stats(session: Session, campaign_id: int, per: dict[str, Stats]) -> None:
@@ -103,19 +110,11 @@ def _delivery_stats(session: Session, campaign_id: int, per: dict[str, Stats]) -
 
 
 def _after_delivery_counts(session: Session, campaign_id: int, per: dict[str, Stats]) -> None:
-    """Complaints and unsubscribes of recipients after their delivery, per edition."""
+    """Complaints of recipients after their delivery, per edition."""
     d = Delivery.__table__.c  # type: ignore[attr-defined]
     s = Subscriber.__table__.c  # type: ignore[attr-defined]
     x = Suppression.__table__.c  # type: ignore[attr-defined]
     base = d.campaign_id == campaign_id
-    unsub = (
-        sa.select(d.edition_key, sa.func.count())
-        .join(Subscriber.__table__, s.id == d.subscriber_id)  # type: ignore[attr-defined]
-        .where(base, s.unsubscribed_at.is_not(None), s.unsubscribed_at >= d.sent_at)
-        .group_by(d.edition_key)
-    )
-    for key, count in session.execute(unsub):
-        per[key].unsubscribes += count
     complaints = (
         sa.select(d.edition_key, sa.func.count())
         .join(Subscriber.__table__, s.id == d.subscriber_id)  # type: ignore[attr-defined]
@@ -259,14 +258,20 @@ def _series(session: Session, campaign_id: int) -> list[tuple[datetime, int, int
     return [(datetime.strptime(h, "%Y-%m-%d %H:%M"), o, c) for h, (o, c) in sorted(hours.items())]
 
 
-def campaign_report(session: Session, *, campaign_id: int) -> CampaignReport:
-    """The full report of one campaign."""
+def campaign_report(
+    session: Session, *, campaign_id: int, ui: str | None = None
+) -> CampaignReport:
+    """The full report of one campaign; edition names in `ui` (default: the team's language)."""
+    ui = ui or get_settings().operator_language
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise NotFound(f"campaign {campaign_id} does not exist")
     per: dict[str, Stats] = defaultdict(Stats)
     _delivery_stats(session, campaign_id, per)
     _after_delivery_counts(session, campaign_id, per)
+    left = campaign_unsubscribes(session, campaign=campaign)  # list and global, every channel
+    for key, count in left.per_edition.items():
+        per[key].unsubscribes += count
     _event_stats(session, campaign_id, per)
     total = Stats()
     for stats in per.values():
@@ -281,4 +286,7 @@ def campaign_report(session: Session, *, campaign_id: int) -> CampaignReport:
         announcements=_announcement_clicks(session, campaign_id, links),
         series=_series(session, campaign_id),
         replies=per_coordinator(session, campaign_id=campaign_id),
+        edition_names=edition_names(session, campaign_id=campaign_id, ui=ui),
+        segments=segment_stats(session, campaign=campaign, unsubscribed=left.subscribers),
+        unsubscribe_channels=dict(left.per_channel),
     )

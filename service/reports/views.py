@@ -47,6 +47,12 @@ def to_csv(report: CampaignReport) -> str:
             writer.writerow(
                 (link.edition_key, f"{name}_clicks", link.announcement, link.url, value)
             )
+    for seg in report.segments:
+        for name, value in asdict(seg).items():
+            if name not in ("slug", "name"):
+                writer.writerow((f"segment:{seg.slug}", name, "", "", value))
+    for key, name in report.edition_names.items():
+        writer.writerow((key, "edition_name", "", "", name))
     for hour, opens, clicks in report.series:
         writer.writerow((hour.strftime("%Y-%m-%dT%H:00Z"), "human_opens", "", "", opens))
         writer.writerow((hour.strftime("%Y-%m-%dT%H:00Z"), "human_clicks", "", "", clicks))

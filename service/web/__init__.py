@@ -66,5 +66,8 @@ Playwright tests (tests/e2e/conftest.py)
     context per test), `make_user(role, language="en", ...)` (an Account with email and
     password, created through service.accounts), `log_in(page, account)`, `axe_check(page)`
     (no serious or critical axe-core violation), `seed` (a session on the live database for
-    arranging data through service functions; commit it yourself).
+    arranging data through service functions; commit it yourself), `sent_campaign` (the demo
+    campaign really sent through the send path, opened, clicked, left and replied to over HTTP
+    and SMTP intake; once per session; tests/e2e/campaign_data.py), `idp` (the loopback OpenID
+    provider the server's single sign-on points at).
 """

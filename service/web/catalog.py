@@ -21,6 +21,11 @@ SOURCES = [
     (ROOT / "templates" / "web" / "newsroom", [("**.html", "jinja2")]),
     (ROOT / "service" / "web", [("**.py", "python")]),
     (ROOT / "service" / "accounts", [("**.py", "python")]),
+    (ROOT / "service" / "content", [("**.py", "python")]),
+    (ROOT / "service", [("versioning.py", "python")]),
+    (ROOT / "service" / "campaigns", [("campaign_form.py", "python"), ("scheduling.py", "python")]),
+    (ROOT / "service" / "reports", [("trends.py", "python")]),
+    (ROOT / "service" / "audience", [("segment_admin.py", "python"), ("import_jobs.py", "python")]),
 ]
 KEYWORDS = {"_": None, "N_": None, "gettext": (2,)}
 OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true"}}

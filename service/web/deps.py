@@ -32,7 +32,13 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 def get_db() -> Iterator[Session]:
     """The request owns the transaction: commit when the handler returns, else roll back."""
     with session_scope() as session:
-        yield session
+        try:
+            yield session
+        except BaseException:
+            # Detach before the rollback expires them: the refusal page still reads the
+            # logged-in user's name, role and language.
+            session.expunge_all()
+            raise
 
 
 # scope="function": commit before the response is sent (a redirect must see the write,

@@ -58,11 +58,21 @@ def _login_required(request: Request, _exc: LoginRequired) -> Response:
     return RedirectResponse(target, status_code=303)
 
 
+def _refusal(request: Request, kind: str) -> HTMLResponse:
+    """The 403 page, rendered in a fresh session: the request's own session was rolled back
+    by the refusal, which expired its User (reading it then raised DetachedInstanceError)."""
+    from service.accounts.sessions import load_session
+    from service.db import session_scope
+    from service.web.deps import SESSION_COOKIE
+
+    with session_scope() as session:
+        login = load_session(session, raw=request.cookies.get(SESSION_COOKIE))
+        return render(request, "error.html", login=login, status=403, kind=kind)
+
+
 def _forbidden(request: Request, exc: Forbidden) -> HTMLResponse:
-    login = getattr(request.state, "login", None)
-    return render(request, "error.html", login=login, status=403, kind="forbidden")
+    return _refusal(request, "forbidden")
 
 
 def _csrf_failed(request: Request, _exc: CsrfFailed) -> HTMLResponse:
-    login = getattr(request.state, "login", None)
-    return render(request, "error.html", login=login, status=403, kind="csrf")
+    return _refusal(request, "csrf")

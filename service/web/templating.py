@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import secrets
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from fastapi import Request
@@ -19,13 +18,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from service.accounts.permissions import allowed
 from service.accounts.sessions import Login
+from service.resources import templates_dir
 from service.settings import get_settings
 from service.web.cookies import set_cookie
 from service.web.deps import PRE_COOKIE, pre_login_token
 from service.web.i18n import Formats, pick_language, translations
 
 PREFIX = "/newsroom"
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates" / "web"
+TEMPLATES_DIR = templates_dir() / "web"  # the wheel's copy, else the checkout's
 LANG_COOKIE = "newsroom_lang"
 
 # (path under PREFIX, msgid, action needed); web2 appends its sections with register_nav().

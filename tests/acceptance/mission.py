@@ -33,6 +33,7 @@ def create_content(stack: Stack, subscribers: list[tuple[str, str]] = SUBSCRIBER
         assert triage["id"] != conf["id"]
         _ok(api.post("/api/segments", json={"slug": "all", "name": "All", "rule": {"all": []}}))
         item = _ok(api.post("/api/announcements", json=_announcement(conf["id"])))
+        _ok(api.post(f"/api/announcements/{item['id']}/submit"))  # draft -> submitted -> approved
         _ok(api.post(f"/api/announcements/{item['id']}/approve"))
     path = stack.root / "readers.csv"
     with path.open("w", newline="") as handle:

@@ -87,6 +87,29 @@ def _follow_every_kind_of_link(msg: EmailMessage, port: int) -> None:
         assert done.status_code == 200, done.text[:300]
 
 
+LOGIN_LINE = re.compile(r"^login: (\w+) (\S+@\S+) (\S+)$", re.M)
+CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _log_in_as_every_printed_account(output: str, port: int) -> None:
+    """The demo prints one `login: <role> <email> <password>` per role; each one works."""
+    accounts = LOGIN_LINE.findall(output)
+    roles = {"admin", "editor", "approver", "coordinator", "viewer"}
+    assert {role for role, _e, _p in accounts} == roles, output[-2000:]
+    base = f"http://127.0.0.1:{port}"
+    for role, email, password in accounts:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            assert client.get("/", follow_redirects=True).url.path == "/newsroom/login"
+            token = CSRF.search(client.get("/newsroom/login").text).group(1)  # type: ignore[union-attr]
+            form = {"email": email, "password": password, "csrf_token": token}
+            dashboard = client.post("/newsroom/login", data=form, follow_redirects=True)
+            assert dashboard.status_code == 200 and dashboard.url.path == "/newsroom/", role
+            assert "/newsroom/static/vendor/htmx.min.js" in dashboard.text
+            assert client.get("/newsroom/static/vendor/htmx.min.js").status_code == 200
+            settings = client.get("/newsroom/settings/users")
+            assert settings.status_code == (200 if role == "admin" else 403), role
+
+
 def test_demo_keeps_serving_its_data_and_every_mail_link_works(
     installed: Installed, workdir: Path
 ) -> None:
@@ -94,6 +117,7 @@ def test_demo_keeps_serving_its_data_and_every_mail_link_works(
     command = [installed.newsdesk, "demo", "--subscribers", "30", "--port", str(port)]
     with _running(command, workdir, _env(installed), port):
         _follow_every_kind_of_link(_a_mail(workdir / "var/demo/maildir"), port)
+        _log_in_as_every_printed_account((workdir / "serve.log").read_text(), port)
 
 
 def test_api_after_demo_no_serve_reads_the_demo_database(
@@ -108,3 +132,4 @@ def test_api_after_demo_no_serve_reads_the_demo_database(
     command = [installed.newsdesk, "api", "--port", str(port)]
     with _running(command, workdir, env, port):
         _follow_every_kind_of_link(_a_mail(workdir / "var/demo/maildir"), port)
+        _log_in_as_every_printed_account(demo.stdout, port)

@@ -179,6 +179,39 @@ def test_production_refuses_an_open_admin_api(
     reset_settings()
 
 
+def test_campaign_carries_the_picked_announcements(client: TestClient) -> None:
+    ids = [a["id"] for a in client.get("/api/announcements").json()][:2]
+    created = client.post("/api/campaigns", json=_campaign(announcements=ids)).json()
+    shown = client.get(f"/api/campaigns/{created['id']}").json()
+    assert shown["announcements"] == sorted(ids)
+    cleared = client.patch(
+        f"/api/campaigns/{created['id']}", json={"announcements": [], "version": shown["version"]}
+    )
+    assert cleared.status_code == 200, cleared.text
+    assert client.get(f"/api/campaigns/{created['id']}").json()["announcements"] == []
+    stale = client.patch(f"/api/campaigns/{created['id']}", json={"name": "x", "version": 1})
+    assert stale.status_code == 409 and "reload" in stale.json()["detail"]
+
+
+def test_coordinator_address_is_validated_like_a_subscribers(client: TestClient) -> None:
+    """`not-an-email` is refused with a clear 422 on create and on update; addresses normalise."""
+    refused = client.post("/api/coordinators", json={"name": "Office", "email": "not-an-email"})
+    assert refused.status_code == 422
+    assert "coordinator invalid email address 'not-an-email'" in refused.json()["detail"]
+    created = client.post(
+        "/api/coordinators", json={"name": "Office", "email": "Stays.Office@Example.ORG"}
+    )
+    assert created.status_code == 201 and created.json()["email"] == "stays.office@example.org"
+    cid = created.json()["id"]
+    patched = client.patch(f"/api/coordinators/{cid}", json={"email": "a@@b"})
+    assert patched.status_code == 422 and "invalid email address" in patched.json()["detail"]
+    assert client.get(f"/api/coordinators/{cid}").json()["email"] == "stays.office@example.org"
+    bad_language = client.post(
+        "/api/coordinators", json={"name": "Büro", "email": "b@example.org", "language": "fr"}
+    )
+    assert bad_language.status_code == 422
+
+
 def test_docs_work_offline_from_vendored_swagger_ui(client: TestClient) -> None:
     page = client.get("/docs")
     assert page.status_code == 200

@@ -24,11 +24,11 @@ def test_import_count_export_erase(session: Session, tmp_path: Path) -> None:
     )
     maps = ["--map", "Mail=email", "--map", "stage=career_stage"]
     dry = runner.invoke(audience_app, ["import", str(source), *maps, "--dry-run"])
-    assert dry.exit_code == 0, dry.output
+    assert dry.exit_code == 1, dry.output  # a refused row: non-zero, for scripts
     assert "dry run" in dry.output and "invalid email" in dry.output
     assert session.exec(select(Subscriber)).first() is None
     real = runner.invoke(audience_app, ["import", str(source), *maps])
-    assert real.exit_code == 0, real.output
+    assert real.exit_code == 1, real.output
     count = runner.invoke(
         audience_app, ["count", "--rule", '{"career_stage": ["phd"]}', "--sample", "5"]
     )

@@ -66,14 +66,14 @@ def test_lint_exit_code_gates(session: Session) -> None:
     campaign_id = _seeded(session)
     clean = runner.invoke(editions_app, ["lint", str(campaign_id)])
     assert clean.exit_code == 0, clean.output
-    assert "4 edition(s) linted, 0 error(s)" in clean.output
+    assert "4 edition(s) checked, 0 finding(s) block sending" in clean.output
     row = session.exec(select(Announcement).where(Announcement.slug == "mou-signed")).one()
     row.body_de = "\n\n".join("Absatz " + "Lungenatlas " * 100 for _ in range(120))
     session.add(row)
     session.commit()
     failing = runner.invoke(editions_app, ["lint", str(campaign_id)])
     assert failing.exit_code == 1
-    assert "error" in failing.output and "size" in failing.output
+    assert "BLOCKS SENDING size ×" in failing.output
 
 
 def test_unknown_campaign_is_a_clear_error(session: Session) -> None:

@@ -13,6 +13,7 @@ from service.accounts.login import password_step
 from service.accounts.sessions import load_session
 from service.accounts.users import find_user
 from service.cli import app
+from service.cli.support import USER_ERROR
 
 RUNNER = CliRunner(env={"COLUMNS": "200"})
 
@@ -47,7 +48,10 @@ def test_add_list_disable_and_reset_a_user(session: Session) -> None:
     session.expire_all()
     assert not _login_works(session, "ed@example.org", "ed-first-password")
     last_admin = RUNNER.invoke(app, ["user", "disable", "ada@example.org"])
-    assert last_admin.exit_code == 1 and "At least one active administrator" in last_admin.output
+    assert (
+        last_admin.exit_code == USER_ERROR
+        and "At least one active administrator" in last_admin.output
+    )
     assert RUNNER.invoke(app, ["user", "disable", "ed@example.org", "--enable"]).exit_code == 0
 
     declined = RUNNER.invoke(app, ["user", "reset-password", "ed@example.org"], input="n\n")
@@ -64,12 +68,12 @@ def test_add_list_disable_and_reset_a_user(session: Session) -> None:
     assert actions == ["user.reset_password", "user.enable", "user.disable", "user.create"]
 
 
-def test_bad_input_is_a_clear_error_with_exit_1(session: Session) -> None:
+def test_bad_input_is_a_clear_error_with_the_user_error_exit_code(session: Session) -> None:
     bad = RUNNER.invoke(
         app,
         ["user", "add", "not-an-address", "--name", "X", "--role", "chief", "--password", "short"],
     )
-    assert bad.exit_code == 1
+    assert bad.exit_code == USER_ERROR
     for part in (
         "email:",
         "role: Choose one of the roles.",
@@ -77,4 +81,4 @@ def test_bad_input_is_a_clear_error_with_exit_1(session: Session) -> None:
     ):
         assert part in bad.output
     unknown = RUNNER.invoke(app, ["user", "disable", "nobody@example.org"])
-    assert unknown.exit_code == 1 and "no user with the email address" in unknown.output
+    assert unknown.exit_code == USER_ERROR and "no user with the email address" in unknown.output

@@ -43,8 +43,8 @@ def test_csv_import_reports_each_bad_row_with_its_line(session: Session, tmp_pat
     people = {s.email: s for s in session.exec(select(Subscriber))}
     assert set(people) == {"anna@example.org", "ben@example.org"}
     anna = people["anna@example.org"]
-    assert anna.status == "confirmed" and anna.name == "Anna B"  # later row wins
-    assert anna.attributes == {"career_stage": "phd", "topics": ["lung"]}
+    assert anna.status == "confirmed" and anna.name == "Anna"  # the first row wins
+    assert anna.attributes == {"career_stage": "phd", "topics": ["lung", "ai-ml"]}
     assert people["ben@example.org"].status == "unconfirmed"
     assert [m["To"] for m in invitations] == ["ben@example.org"]
     assert invitations[0]["Auto-Submitted"] == "auto-generated"
@@ -54,11 +54,12 @@ def test_csv_import_reports_each_bad_row_with_its_line(session: Session, tmp_pat
         ("5", "name"),
         ("7", "language"),
         ("8", "consent proof needs both consent_date and consent_source"),
+        ("9", "duplicate"),
     }
-    assert (result.rows, result.created, result.refused) == (7, 2, 4)
+    assert (result.rows, result.created, result.refused) == (7, 2, 5)
     proof = session.exec(select(ConsentEvent).where(ConsentEvent.event == "confirm")).one()
     assert proof.source == "form https://example.org/signup"
-    assert proof.occurred_at.date().isoformat() == "2025-03-01" and proof.detail["line"] == 9
+    assert proof.occurred_at.date().isoformat() == "2025-03-01" and proof.detail["line"] == 2
 
 
 def test_suppressed_addresses_are_refused_in_any_case(session: Session, tmp_path: Path) -> None:
@@ -88,7 +89,7 @@ def test_dry_run_writes_nothing(session: Session, tmp_path: Path) -> None:
     source = tmp_path / "people.csv"
     source.write_text(CSV_TEXT, encoding="utf-8")
     result = import_file(session, path=source, dry_run=True, invite=lambda m: None)
-    assert (result.created, result.refused, result.dry_run) == (2, 4, True)
+    assert (result.created, result.refused, result.dry_run) == (2, 5, True)
     assert session.execute(sa.select(sa.func.count()).select_from(Subscriber)).scalar_one() == 0
 
 

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 import pytest
 from sqlmodel import Session
 
-from service.inbound.acting.acknowledge import maybe_acknowledge
+from service.inbox.acknowledge import maybe_acknowledge
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 

@@ -40,7 +40,7 @@ def test_quarantine_after_error_keeps_the_bytes_and_says_why(session: Session) -
 def test_handoff_of_an_original_with_overlong_lines_stays_within_smtp_limits(
     session: Session,
 ) -> None:
-    from service.inbound.acting.handoff import build_handoff
+    from service.inbox.handoff import build_handoff
 
     sub, stays, _, ann = world(session)
     inquiry = Inquiry(id=7, text="Frage", subject="Re: News")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from service.addressing.mailbox_tokens import ReplyTarget
-from service.inbound.acting.routing import route_announcement
+from service.inbox.routing import route_announcement
 from service.models import Announcement, Coordinator
 from tests.db.inbound_fixtures import world
 

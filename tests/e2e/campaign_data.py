@@ -51,7 +51,7 @@ class SentDemo:
     opened: int  # distinct readers who loaded the pixel
     clicked: int  # distinct readers who followed a link
     list_unsubscribed: int  # one-click: leaves the campaign's list only
-    left_all: int  # preference centre "leave everything": the report's unsubscribes
+    left_all: int  # preference centre "leave everything"; both count as the report's unsubscribes
     replies: int  # replies to an announcement's mailto: link, routed to its coordinator
 
 

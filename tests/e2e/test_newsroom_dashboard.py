@@ -31,7 +31,8 @@ def test_dashboard_shows_the_sent_campaigns_figures(
     assert report.delivered == sent_campaign.messages > 0
     assert report.unique_human_opens == sent_campaign.opened
     assert report.unique_clicks == sent_campaign.clicked
-    assert report.unsubscribes == sent_campaign.left_all == 1
+    # list unsubscribes (one-click) count for the campaign as well as leaving everything
+    assert report.unsubscribes == sent_campaign.list_unsubscribed + sent_campaign.left_all == 2
     replies = campaign_report(Session(live_engine), campaign_id=sent_campaign.campaign_id).replies
     assert sum(replies.values()) == sent_campaign.replies == 1
     log_in(page, make_user("viewer"))

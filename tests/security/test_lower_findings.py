@@ -34,7 +34,7 @@ def test_import_error_report_cells_are_not_formulas(pg: str, tmp_path: Path) -> 
     source.write_text('email\n=HYPERLINK("http://evil.example")\n@SUM(1+1)\n', encoding="utf-8")
     report = tmp_path / "errors.csv"
     result = CliRunner().invoke(audience_app, ["import", str(source), "--report", str(report)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, result.output  # every row refused: the CLI says so (exit 1)
     cells = [line.split(",", 2)[1] for line in report.read_text().splitlines()[1:]]
     assert cells and all(c.lstrip('"').startswith("'") for c in cells), cells
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from service.rendering.brand import brand_for, topic_label
 from service.rendering.contract import AnnouncementView, EditionInput, OrgIdentity
 from service.rendering.markdown import render_markdown
+from service.settings import Settings
 
 PUBLIC_URL = "https://news.partnership.example.org"
 ORG = OrgIdentity(
     legal_name="Munich-Chicago Partnership for Machine Learning in Health (demo)",
-    postal_address="Ingolstaedter Landstr. 1, 85764 Neuherberg, Germany",
+    postal_address="Ingolstädter Landstraße 1, 85764 Neuherberg, Germany",
     public_url=PUBLIC_URL,
 )
 
@@ -39,7 +43,7 @@ _ITEMS: list[tuple[int, str, str, dict[str, tuple[str, str, str]], str | None, b
     ),
     (
         2,
-        "research stays",
+        "research-stays",
         "Research-stay coordinator, Chicago",
         {
             "en": (
@@ -62,7 +66,7 @@ _ITEMS: list[tuple[int, str, str, dict[str, tuple[str, str, str]], str | None, b
     ),
     (
         3,
-        "AI/ML",
+        "ai-ml",
         "Office of the Institute of AI for Health",
         {
             "en": (
@@ -76,7 +80,7 @@ _ITEMS: list[tuple[int, str, str, dict[str, tuple[str, str, str]], str | None, b
     ),
     (
         4,
-        "lung research",
+        "lung",
         "Conference office",
         {
             "en": (
@@ -146,7 +150,7 @@ def announcement(item_id: int, language: str) -> AnnouncementView:
         title=title,
         summary_html=render_markdown(summary),
         body_html=render_markdown(body),
-        topic=topic,
+        topic=topic_label(Settings(), topic, language),
         coordinator_name=coordinator,
         cta_url=cta,
         cta_label=CTA_LABELS[language].get(ident) if cta else None,
@@ -175,4 +179,6 @@ def sample_edition(language: str, ids: tuple[int, ...] = (1, 2, 3, 4, 5)) -> Edi
         org=ORG,
         announcements=tuple(announcement(i, language) for i in ids),
         intro_html=render_markdown(intro),
+        brand=brand_for(Settings(), language),
+        issued=date(2026, 12, 1),
     )

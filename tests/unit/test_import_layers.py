@@ -19,6 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.errors",),  # the floor: every layer may raise these
     ("service.resources",),  # where shipped files (templates, migrations) are found
     ("service.production",),  # what production mode refuses (called by settings)
+    ("service.settings_defaults",),  # default labels and form fields, plain data
     ("service.settings",),
     ("service.metrics", "service.logs"),  # Prometheus counters; JSON log lines
     ("service.db",),
@@ -26,6 +27,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.models",),  # tables and the enums typing their columns
     ("service.domain",),  # state machines, segment rules, address normalisation
     ("service.accounts", "service.audit"),  # newsroom users, roles, sessions; the audit log
+    ("service.versioning",),  # optimistic concurrency (names who changed a row)
     ("service.addressing",),  # tokens, sub-addresses, public URLs, edition-qualified links
     ("service.rendering",),
     ("service.mail", "service.webhooks"),  # outgoing mail; outgoing signed webhooks
@@ -34,6 +36,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.content",),  # announcements, which read campaign editions
     ("service.tracking",),
     ("service.inbound.intake", "service.inbound.reading"),
+    ("service.inbox",),  # inquiries: routing, hand-offs, clock, answers (acting's processing calls)
     ("service.inbound.acting",),
     ("service.inbound",),
     ("service.reports",),  # read campaigns, tracking and inbound

@@ -154,7 +154,7 @@ def _preheader_text(html: str) -> str:
 def test_text_part_and_address_checks() -> None:
     """B6/C6/D9: given the text part and address, missing links/address/stub text are errors."""
     result = render_edition(sample_edition("en"))
-    address = "Ingolstaedter Landstr. 1, 85764 Neuherberg, Germany"
+    address = "Ingolstädter Landstraße 1, 85764 Neuherberg, Germany"
 
     def lint_codes(text: str, postal: str = address) -> set[str]:
         problems = lint_edition(

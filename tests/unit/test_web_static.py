@@ -25,11 +25,12 @@ def test_vendored_htmx_is_the_pinned_2x_release() -> None:
 def test_static_files_and_catalogs_are_package_data() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())
     patterns = config["tool"]["setuptools"]["package-data"]["service.web"]
-    web = ROOT / "service" / "web"
-    shipped = {p for pattern in patterns for p in web.glob(pattern) if p.is_file()}
-    needed = [
-        *web.glob("static/**/*.css"),
-        *web.glob("static/vendor/*"),
-        *web.glob("locale/*/LC_MESSAGES/*.po"),
-    ]
-    assert needed and all(p in shipped for p in needed)
+    package = ROOT / "service" / "web"
+    shipped = {p for pattern in patterns for p in package.glob(pattern) if p.is_file()}
+    for needed in (
+        "static/newsroom.css",
+        "static/vendor/htmx.min.js",
+        "locale/de/LC_MESSAGES/messages.po",
+        "locale/en/LC_MESSAGES/messages.po",
+    ):
+        assert package / needed in shipped, needed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from email.message import EmailMessage
 
 from sqlalchemy.exc import OperationalError
 
@@ -46,7 +47,19 @@ def process_inbound_message(message_id: int) -> dict[str, str]:
         return {"kind": "unknown", "action": "quarantined"}
     send_outgoing(outcome.outgoing)
     INBOUND.labels(kind=outcome.kind).inc()
+    mark_answers_sent(outcome.outgoing)
     return {"kind": outcome.kind, "action": outcome.action}
+
+
+def mark_answers_sent(mails: list[EmailMessage]) -> None:
+    """Answers recorded in an inquiry's thread are sent once the relay took them."""
+    from service.inbox.answer_mail import mark_sent
+    from service.models._common import utcnow
+
+    ids = [str(m["Message-ID"]) for m in mails if m["Message-ID"]]
+    if ids:
+        with session_scope() as session:
+            mark_sent(session, message_ids=ids, now=utcnow())
 
 
 @celery_app.task(name="newsdesk.sweep_inbound", base=NewsdeskTask)

@@ -8,8 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from service.domain.inquiry_states import InquiryAction, next_state
-from service.errors import InvalidInput, NotFound
+from service.errors import InvalidInput
 from service.models import Announcement, Coordinator, Inquiry
 from service.models.inquiry import InquiryState
 
@@ -66,14 +65,12 @@ def _line(
 
 
 def close_inquiry(session: Session, *, inquiry_id: int) -> Inquiry:
-    """Close an inquiry through the state table (e.g. answered by phone)."""
-    row = session.get(Inquiry, inquiry_id, with_for_update=True)
-    if row is None:
-        raise NotFound(f"inquiry {inquiry_id} does not exist")
-    row.state = next_state(row.state, InquiryAction.CLOSE)
-    session.add(row)
-    session.flush()
-    return row
+    """Close an inquiry through the state table (e.g. answered by phone); the clock stops."""
+    from service.inbox.answers import Author
+    from service.inbox.clock import SystemClock
+    from service.inbox.lifecycle import close
+
+    return close(session, inquiry_id=inquiry_id, by=Author("command line"), now=SystemClock().now())
 
 
 OPEN_STATES = (InquiryState.NEW, InquiryState.FORWARDED)

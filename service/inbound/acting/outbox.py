@@ -22,7 +22,9 @@ def send_outgoing(messages: Iterable[EmailMessage], *, settings: Settings | None
     """Send through this process's SMTP pool (TLS, relays, limits); returns how many went out.
 
     Call after the transaction that produced them commits. The envelope sender is the
-    bounce domain, so a failed hand-off comes back to Newsdesk rather than to a person.
+    bounce domain, so a failed hand-off comes back to Newsdesk rather than to a person. Every
+    message is DKIM-signed with the campaign key when one is configured (answers to
+    subscribers leave from the partnership address and must pass DMARC like campaign mail).
     """
     s = settings or get_settings()
     pool, sent, signer = get_pool(s), 0, load_signer(s)

@@ -10,18 +10,14 @@ from sqlmodel import Session
 from service import webhooks
 from service.addressing.mailbox_tokens import ReplyTarget, TokenDecoder, decode_answer_token
 from service.addressing.subaddresses import ANSWER_TAG, tokens_in
-from service.domain.inquiry_states import InquiryAction, next_state
 from service.errors import NotFound
 from service.inbound.acting import effects
-from service.inbound.acting.handoff import build_answer, build_handoff
-from service.inbound.acting.routing import TopicRules, route_announcement
 from service.inbound.reading.classify import InboundVerdict, classify_message
+from service.inbox.routing import TopicRules
 from service.models import (
-    Coordinator,
     InboundChannel,
     InboundMessage,
     InboundStatus,
-    Inquiry,
     Subscriber,
 )
 from service.settings import get_settings
@@ -157,6 +153,10 @@ def _apply(
         return Outcome(kind=v.kind, action="unsubscribed")
     if v.kind == "inquiry":
         return _new_inquiry(session, row, v, target, subscriber, topics)
+    if v.kind == "unknown" and target is not None and not v.is_automatic:
+        # A person answered our mail but nothing of their own survived trimming (only quotes,
+        # or an attachment): still a question for somebody, never left unrouted.
+        return _new_inquiry(session, row, v, target, subscriber, topics)
     return Outcome(kind=v.kind, action="recorded")
 
 
@@ -205,75 +205,14 @@ def _new_inquiry(
     subscriber: Subscriber | None,
     topics: TopicRules,
 ) -> Outcome:
-    """Create the inquiry, route it, and build the coordinator's hand-off mail."""
-    ann = route_announcement(
-        session, target=target, text=v.text or "", quoted=_quoted(row), topics=topics
-    )
-    coordinator_id = (
-        ann.coordinator_id if ann and ann.coordinator_id else get_settings().triage_coordinator_id
-    )
-    inquiry = Inquiry(
-        subscriber_id=subscriber.id if subscriber else None,
-        campaign_id=target.campaign_id if target else None,
-        announcement_id=ann.id if ann else None,
-        coordinator_id=coordinator_id,
-        text=v.text or "",
-        language=subscriber.language if subscriber else "en",
-        subject=v.subject[:500],
-        subscriber_message_id=v.message_id,
-        inbound_message_id=row.id,
-    )
-    session.add(inquiry)
-    session.flush()
-    coordinator = session.get(Coordinator, coordinator_id) if coordinator_id else None
-    if coordinator is None:
-        return Outcome(kind=v.kind, action="inquiry unrouted", inquiry_id=inquiry.id)
-    mail = build_handoff(
-        inquiry=inquiry,
-        coordinator=coordinator,
-        subscriber=subscriber,
-        announcement=ann,
-        raw=row.raw,
-    )
-    inquiry.state = next_state(inquiry.state, InquiryAction.FORWARD)
-    inquiry.forwarded_at, inquiry.handoff_message_id = effects.now(), str(mail["Message-ID"])
-    session.add(inquiry)
-    outgoing = [mail, *_acknowledgement(session, row, coordinator, inquiry.language, subscriber)]
-    return Outcome(kind=v.kind, action="forwarded", outgoing=outgoing, inquiry_id=inquiry.id)
+    """Open (or continue) the inquiry, route it and build the hand-offs (service/inbox)."""
+    from service.inbox.intake import receive
 
-
-def _acknowledgement(
-    session: Session,
-    row: InboundMessage,
-    coordinator: Coordinator,
-    language: str,
-    subscriber: Subscriber | None,
-) -> list[EmailMessage]:
-    """An acknowledgement for the sender when this coordinator wants one (C3 rules apply)."""
-    from service.inbound.acting.acknowledge import maybe_acknowledge
-    from service.inbound.reading.parse import parse_message
-
-    if not coordinator.send_acknowledgement:
-        return []
-    ack = maybe_acknowledge(
-        session,
-        msg=parse_message(row.raw),
-        envelope_from=row.envelope_from,
-        language=language,
-        subscriber_email=subscriber.email if subscriber else None,
-        raw=row.raw,
-    )
-    return [ack] if ack is not None else []
-
-
-def _quoted(row: InboundMessage) -> str:
-    """The full body including quoted history: where the announcement a reply is about shows."""
-    from service.inbound.reading.parse import body_text, parse_message
-
-    try:
-        return body_text(parse_message(row.raw))
-    except Exception:
-        return ""
+    got = receive(
+        session, row=row, verdict=v, target=target, subscriber=subscriber, topics=topics,
+        now=effects.now(),
+    )  # fmt: skip
+    return Outcome(kind=v.kind, action=got.action, outgoing=got.outgoing, inquiry_id=got.inquiry_id)
 
 
 def _answer_inquiry(session: Session, row: InboundMessage, v: InboundVerdict) -> Outcome | None:
@@ -287,24 +226,12 @@ def _answer_inquiry(session: Session, row: InboundMessage, v: InboundVerdict) ->
     ids = [i for i in (decode_answer_token(t, secret) for t in tokens) if i]
     if not ids:
         return None
-    inquiry = session.get(Inquiry, ids[0])
-    subscriber = (
-        session.get(Subscriber, inquiry.subscriber_id)
-        if inquiry and inquiry.subscriber_id
-        else None
-    )
-    if inquiry is None or subscriber is None:
-        return Outcome(kind="answer", action="unmatched")
-    from service.inbound.acting.answer_relay import screen_answer
+    from service.inbox.email_answers import answer_by_email
 
-    held = screen_answer(session, row=row, inquiry=inquiry, subscriber=subscriber)
-    if held is not None:
-        return Outcome(kind="answer", action=held, inquiry_id=inquiry.id)
-    inquiry.state = next_state(inquiry.state, InquiryAction.ANSWER)
-    inquiry.answered_at = effects.now()
-    session.add(inquiry)
-    mail = build_answer(inquiry=inquiry, subscriber=subscriber, text=v.text or "")
-    return Outcome(kind="answer", action="relayed", outgoing=[mail], inquiry_id=inquiry.id)
+    got = answer_by_email(session, inquiry_id=ids[0], row=row, verdict=v, now=effects.now())
+    return Outcome(
+        kind="answer", action=got.action, outgoing=got.outgoing, inquiry_id=got.inquiry_id
+    )
 
 
 def _answer_tokens_in_verdict(row: InboundMessage) -> list[str]:

@@ -10,6 +10,7 @@ from email.utils import formataddr, make_msgid
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from service.inbox.absence import answering_for
 from service.models import Coordinator, Inquiry
 from service.models._common import as_utc, utcnow
 from service.models.inquiry import InquiryState
@@ -29,8 +30,12 @@ def due_reminders(session: Session, *, now: datetime | None = None) -> list[Emai
     ).all()
     mails: list[EmailMessage] = []
     for inquiry in overdue:
-        coordinator = (
-            session.get(Coordinator, inquiry.coordinator_id) if inquiry.coordinator_id else None
+        coordinator = (  # during an absence the substitute gets the reminder
+            session.get(
+                Coordinator, answering_for(session, coordinator_id=inquiry.coordinator_id, now=now)
+            )
+            if inquiry.coordinator_id
+            else None
         )
         if coordinator is None:
             continue

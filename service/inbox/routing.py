@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 
 from service.addressing.mailbox_tokens import ReplyTarget
 from service.models import Announcement
+from service.models.inquiry import RoutingReason
 
 TopicRules = dict[str, list[str]]  # topic -> keywords (lowercase)
 
@@ -16,21 +17,30 @@ def route_announcement(
     session: Session, *, target: ReplyTarget | None, text: str, quoted: str, topics: TopicRules
 ) -> Announcement | None:
     """The announcement a reply is about: named by token, else mentioned, quoted, by topic."""
+    return route_with_reason(session, target=target, text=text, quoted=quoted, topics=topics)[0]
+
+
+def route_with_reason(
+    session: Session, *, target: ReplyTarget | None, text: str, quoted: str, topics: TopicRules
+) -> tuple[Announcement | None, RoutingReason]:
+    """The announcement and which rule found it (TRIAGE when none did)."""
     if target and target.announcement_id:
-        return session.get(Announcement, target.announcement_id)
+        found = session.get(Announcement, target.announcement_id)
+        return found, RoutingReason.REPLY_TOKEN if found else RoutingReason.TRIAGE
     candidates = list(session.exec(select(Announcement).order_by(col(Announcement.priority))))
     # The person's own words first; then the quote, but only when it points at one
     # announcement: a client that quotes the whole edition names all of them.
     in_text = _named(candidates, text)
     if in_text:
-        return in_text[0]
+        return in_text[0], RoutingReason.NAMED_ANNOUNCEMENT
     in_quote = _named(candidates, quoted)
     if len(in_quote) == 1:
-        return in_quote[0]
+        return in_quote[0], RoutingReason.QUOTED_SECTION
     for topic, words in topics.items():
         if any(re.search(rf"\b{re.escape(w)}\b", text.lower()) for w in words):
-            return next((a for a in candidates if a.topic == topic), None)
-    return None
+            found = next((a for a in candidates if a.topic == topic), None)
+            return found, RoutingReason.TOPIC_RULE if found else RoutingReason.TRIAGE
+    return None, RoutingReason.TRIAGE
 
 
 def _named(candidates: list[Announcement], haystack: str) -> list[Announcement]:

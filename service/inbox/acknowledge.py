@@ -30,6 +30,10 @@ ACK_TEXT = {
     "de": "Vielen Dank für Ihre Nachricht. Wir haben sie an die zuständige Person weitergeleitet.",
     "en": "Thank you for your message. We have passed it on to the person responsible.",
 }
+ANSWERER_TEXT = {
+    "de": "Ihre Frage beantwortet: {name}.",
+    "en": "Your question will be answered by: {name}.",
+}
 
 
 def maybe_acknowledge(
@@ -41,6 +45,7 @@ def maybe_acknowledge(
     now: datetime | None = None,
     subscriber_email: str | None = None,
     raw: bytes | None = None,
+    answerer: str | None = None,
 ) -> EmailMessage | None:
     """The acknowledgement to send, or None (automatic mail, our own, a stranger, unsigned mail,
     or acknowledged recently)."""
@@ -63,10 +68,10 @@ def maybe_acknowledge(
         return None
     session.merge(AckLog(email_hash=digest, sent_at=now))
     session.flush()
-    return _ack_message(msg, envelope_from, language)
+    return _ack_message(msg, envelope_from, language, answerer)
 
 
-def _ack_message(msg: Message, to: str, language: str) -> EmailMessage:
+def _ack_message(msg: Message, to: str, language: str, answerer: str | None) -> EmailMessage:
     """Auto-Submitted: auto-replied, addressed to the envelope sender, threaded."""
     s = get_settings()
     ack = EmailMessage(policy=SMTP)
@@ -79,7 +84,11 @@ def _ack_message(msg: Message, to: str, language: str) -> EmailMessage:
     if original_id:
         ack["In-Reply-To"] = original_id
         ack["References"] = original_id
-    ack.set_content(ACK_TEXT.get(language, ACK_TEXT["en"]) + "\n")
+    text = ACK_TEXT.get(language, ACK_TEXT["en"])
+    if answerer:  # an absence sent it to a substitute: say who answers (names have no CR/LF)
+        who = " ".join(answerer.split())
+        text += "\n" + ANSWERER_TEXT.get(language, ANSWERER_TEXT["en"]).format(name=who)
+    ack.set_content(text + "\n")
     return ack
 
 

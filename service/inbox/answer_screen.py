@@ -8,12 +8,14 @@ else is held: recorded on the stored message with the reason, not sent.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from sqlmodel import Session, select
 
 from service.domain.addresses import email_hash, normalise_email
 from service.errors import InvalidInput
 from service.inbound.reading.answer_authentication import answer_authentication
+from service.inbox.absence import answering_for
 from service.models import (
     Coordinator,
     InboundMessage,
@@ -29,31 +31,39 @@ log = logging.getLogger(__name__)
 _NEVER_MAIL = {SuppressionReason.ERASED, SuppressionReason.COMPLAINT, SuppressionReason.HARD_BOUNCE}
 
 
-def allowed_senders(session: Session, *, coordinator: Coordinator | None) -> list[str]:
-    """The coordinator's address and, where the model has one, their substitute's."""
-    if coordinator is None:
-        return []
-    found = [coordinator.email]
-    substitute_id = getattr(coordinator, "substitute_id", None)  # inbox's substitutes, if any
-    substitute = session.get(Coordinator, substitute_id) if substitute_id else None
-    if substitute is not None:
-        found.append(substitute.email)
+def allowed_senders(session: Session, *, inquiry: Inquiry, now: datetime) -> list[str]:
+    """The assignee's address (in triage: the triage owners'), the coordinator it was meant for
+    (an absence sent it on) and whoever answers for the assignee now (a substitute)."""
+    ids = [inquiry.coordinator_id, inquiry.intended_coordinator_id]
+    if inquiry.coordinator_id:
+        ids.append(answering_for(session, coordinator_id=inquiry.coordinator_id, now=now))
+    found: list[str] = []
+    if not inquiry.coordinator_id:  # in triage: whoever owns triage got the hand-off
+        from service.inbox.placement import triage_owners
+
+        found += [c.email for c in triage_owners(session, now=now)]
+    for cid in dict.fromkeys(i for i in ids if i):
+        coordinator = session.get(Coordinator, cid)
+        if coordinator is not None:
+            found.append(coordinator.email)
     return found
 
 
 def screen_answer(
-    session: Session, *, row: InboundMessage, inquiry: Inquiry, subscriber: Subscriber
+    session: Session,
+    *,
+    row: InboundMessage,
+    inquiry: Inquiry,
+    subscriber: Subscriber,
+    now: datetime,
 ) -> str | None:
     """None when the answer may be relayed, else why it is held."""
     if _must_not_mail(session, subscriber=subscriber):
         return f"not relayed: subscriber {subscriber.id} must not be mailed"
-    coordinator = (
-        session.get(Coordinator, inquiry.coordinator_id) if inquiry.coordinator_id else None
-    )
     verdict = answer_authentication(
         raw=row.raw,
         envelope_from=row.envelope_from,
-        allowed=allowed_senders(session, coordinator=coordinator),
+        allowed=allowed_senders(session, inquiry=inquiry, now=now),
     )
     if verdict.relay:
         return None

@@ -1,0 +1,110 @@
+"""Imports from the newsroom: store the upload, let a worker import it with progress, report.
+
+The entry point stores the file and the job (create_job), commits, then publishes the job id;
+the worker runs run_job, which commits progress with each imported batch, so the page polling
+the job sees rows and bytes move, and the per-row error report is downloadable at the end.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from pathlib import Path
+
+from sqlmodel import Session
+
+from service.accounts.errors import N_, FormProblem
+from service.audience.importer import import_file
+from service.audit import record
+from service.db import session_scope
+from service.errors import NotFound
+from service.models import ImportJob, ImportStatus
+from service.models._common import utcnow
+from service.settings import get_settings
+
+SUFFIXES = (".csv", ".jsonl")
+MAX_BYTES = 200 * 1024 * 1024
+
+
+def create_job(
+    session: Session, *, filename: str, data: bytes, invite: bool, actor_id: int | None
+) -> ImportJob:
+    """Store the upload under IMPORT_DIR and a queued job for it."""
+    suffix = Path(filename).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise FormProblem({"file": (N_("Choose a .csv or .jsonl file."), {})})
+    if not data.strip():
+        raise FormProblem({"file": (N_("The file is empty."), {})})
+    if len(data) > MAX_BYTES:
+        raise FormProblem({"file": (N_("The file is larger than 200 MB."), {})})
+    folder = get_settings().import_dir.resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}{suffix}"
+    path.write_bytes(data)
+    job = ImportJob(
+        filename=Path(filename).name[:255],
+        path=str(path),
+        report_path=f"{path}.errors.csv",
+        invite=invite,
+        bytes_total=len(data),
+        created_by_id=actor_id,
+    )
+    session.add(job)
+    session.flush()
+    assert job.id is not None
+    record(
+        session,
+        actor_id=actor_id,
+        action="audience.import",
+        object_type="import_job",
+        object_id=job.id,
+        filename=job.filename,
+    )
+    return job
+
+
+def get_job(session: Session, *, job_id: int) -> ImportJob:
+    """The job or NotFound."""
+    job = session.get(ImportJob, job_id)
+    if job is None:
+        raise NotFound(f"import {job_id} does not exist")
+    return job
+
+
+def run_job(job_id: int) -> ImportJob:
+    """Import the job's file (worker side): progress committed per batch, outcome recorded."""
+    from service.audience.transactional import send_transactional
+
+    with session_scope() as session:
+        job = get_job(session, job_id=job_id)
+        if job.status != ImportStatus.QUEUED:
+            return job  # a redelivered message: the import already ran or runs
+        job.status = ImportStatus.RUNNING
+    with session_scope() as session:
+        job = get_job(session, job_id=job_id)
+
+        def progress(rows: int, bytes_read: int) -> None:
+            job.rows_done, job.bytes_done = rows, bytes_read
+            session.add(job)
+
+        try:
+            result = import_file(
+                session,
+                path=Path(job.path),
+                report_path=Path(job.report_path),
+                source=f"newsroom import {job.id}: {job.filename}",
+                invite=send_transactional if job.invite else None,
+                checkpoint=session.commit,
+                on_progress=progress,
+            )
+        except Exception as exc:  # the page must say why; the task's dead letter keeps the rest
+            session.rollback()
+            job = get_job(session, job_id=job_id)
+            job.status, job.error, job.finished_at = ImportStatus.FAILED, str(exc)[:2000], utcnow()
+            return job
+        summary = asdict(result)
+        summary["reasons"] = dict(result.reasons)
+        summary.pop("report_path", None)
+        job.status, job.result, job.finished_at = ImportStatus.DONE, summary, utcnow()
+        job.rows_done, job.bytes_done = result.rows, job.bytes_total
+        return job

@@ -1,0 +1,58 @@
+"""Turn the newsroom's campaign form into save_campaign's arguments, with field errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import available_timezones
+
+from service.accounts.errors import N_, FormProblem
+
+TEXTS = {"name": 200, "subject_de": 300, "subject_en": 300, "intro_de": 20_000, "intro_en": 20_000}
+ZONES = ("Europe/Berlin", "America/Chicago", "UTC")  # offered first; any IANA zone is accepted
+
+
+@dataclass(frozen=True)
+class CampaignForm:
+    """Parsed form: fields, target and excluded segment slugs, picked announcement ids."""
+
+    fields: dict[str, Any]
+    include: list[str]
+    exclude: list[str]
+    announcements: list[int]
+    version: int | None
+
+
+def check_zone(zone: str, errors: dict[str, tuple[str, dict[str, Any]]]) -> None:
+    """A field error unless `zone` is an IANA time zone name."""
+    if zone not in ZONES and zone not in available_timezones():
+        errors["timezone"] = (N_("Choose a time zone such as Europe/Berlin."), {})
+
+
+def parse_campaign_form(
+    values: dict[str, str], *, include: list[str], exclude: list[str], picks: list[str]
+) -> CampaignForm:
+    """The campaign form's values; every problem at once, nothing saved."""
+    errors: dict[str, tuple[str, dict[str, Any]]] = {}
+    fields: dict[str, Any] = {}
+    for name, limit in TEXTS.items():
+        text = values.get(name, "").strip()
+        if len(text) > limit:
+            errors[name] = (N_("Use at most %(n)s characters."), {"n": limit})
+        fields[name] = text or None
+    for name in ("name", "subject_de", "subject_en"):
+        if not fields[name]:
+            errors[name] = (N_("This cannot be empty."), {})
+    fields["timezone"] = values.get("timezone", "Europe/Berlin").strip() or "Europe/Berlin"
+    check_zone(fields["timezone"], errors)
+    if not include:
+        errors["segments"] = (N_("Choose at least one target segment."), {})
+    both = sorted(set(include) & set(exclude))
+    if both:
+        errors["exclude_segments"] = (N_("A segment cannot be targeted and excluded."), {})
+    ids = [int(p) for p in picks if p.isdigit()]
+    raw_version = values.get("version", "")
+    version = int(raw_version) if raw_version.isdigit() else None
+    if errors:
+        raise FormProblem(errors)
+    return CampaignForm(fields, include, exclude, ids, version)

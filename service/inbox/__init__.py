@@ -1,0 +1,1 @@
+"""The coordinators' inbox: lifecycle, response clock, absences, answers, figures."""

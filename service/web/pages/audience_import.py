@@ -1,0 +1,89 @@
+"""Audience import from the newsroom: upload, a progress bar while a worker imports, the
+per-row error report to download."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlmodel import col, select
+from starlette.datastructures import UploadFile
+
+from service.audience.import_jobs import create_job, get_job
+from service.errors import NewsdeskError, NotFound
+from service.models import ImportJob, User
+from service.web.content_forms import form_state
+from service.web.deps import CurrentLogin, DbSession, require
+from service.web.forms import FormState
+from service.web.templating import PREFIX, render, request_language
+from workers.publish import import_subscribers
+
+router = APIRouter()
+Importer = Annotated[User, Depends(require("audience.write"))]
+
+
+def _page(
+    request: Request, db: DbSession, login: CurrentLogin, form: FormState, status: int = 200
+) -> HTMLResponse:
+    jobs = list(db.exec(select(ImportJob).order_by(col(ImportJob.id).desc()).limit(20)))
+    return render(request, "audience/import.html", login=login, form=form, jobs=jobs, status=status)
+
+
+@router.get("/audience/import", response_class=HTMLResponse)
+def import_form(request: Request, db: DbSession, login: CurrentLogin, _u: Importer) -> HTMLResponse:
+    """The upload form and the latest imports."""
+    return _page(request, db, login, FormState())
+
+
+@router.post("/audience/import")
+async def upload(request: Request, login: CurrentLogin, _u: Importer) -> Response:
+    """Store the file and a job, commit, then hand the job to a worker."""
+    from service.db import session_scope
+
+    form = await request.form()
+    upload = form.get("file")
+    invite = form.get("invite") == "on"
+    data, name = b"", ""
+    if isinstance(upload, UploadFile):  # starlette's class: what request.form() returns
+        data, name = await upload.read(), upload.filename or ""
+    try:
+        with session_scope() as db:
+            job = create_job(db, filename=name, data=data, invite=invite, actor_id=login.user.id)
+            job_id = job.id
+    except NewsdeskError as exc:
+        with session_scope() as db:
+            state = form_state(request_language(request, login), exc, {})
+            return _page(request, db, login, state, status=422)
+    assert job_id is not None
+    import_subscribers(job_id)  # after the commit: the worker finds the job
+    return RedirectResponse(f"{PREFIX}/audience/import/{job_id}", status_code=303)
+
+
+@router.get("/audience/import/{job_id:int}", response_class=HTMLResponse)
+def job_page(
+    request: Request, db: DbSession, login: CurrentLogin, _u: Importer, job_id: int
+) -> HTMLResponse:
+    """One import with its live progress bar."""
+    return render(request, "audience/import_job.html", login=login, job=get_job(db, job_id=job_id))
+
+
+@router.get("/audience/import/{job_id:int}/progress", response_class=HTMLResponse)
+def job_progress(
+    request: Request, db: DbSession, login: CurrentLogin, _u: Importer, job_id: int
+) -> HTMLResponse:
+    """The fragment htmx polls until the import is done."""
+    return render(
+        request, "audience/_import_progress.html", login=login, job=get_job(db, job_id=job_id)
+    )
+
+
+@router.get("/audience/import/{job_id:int}/errors.csv")
+def error_report(db: DbSession, _u: Importer, job_id: int) -> Response:
+    """The per-row error report (line, email, reason)."""
+    job = get_job(db, job_id=job_id)
+    path = Path(job.report_path)
+    if not path.exists():
+        raise NotFound(f"import {job_id} has no error report yet")
+    return FileResponse(path, media_type="text/csv", filename=f"import-{job_id}-errors.csv")

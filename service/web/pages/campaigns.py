@@ -1,0 +1,266 @@
+"""Campaigns: list, create and edit with live recipient counts, edition matrix, progress."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session, col, select
+
+from service.accounts.errors import N_
+from service.audit import trail
+from service.campaigns.authoring import save_campaign
+from service.campaigns.campaign_form import ZONES, parse_campaign_form
+from service.campaigns.edition_matrix import edition_preview_html
+from service.campaigns.lifecycle import get_campaign
+from service.campaigns.linting import target_segment_slugs
+from service.campaigns.picks import picked_ids
+from service.campaigns.recipient_counts import delivery_counts, recipient_counts
+from service.domain.campaign_states import CampaignStatus
+from service.errors import NewsdeskError
+from service.models import Announcement, Campaign, CampaignSegment, Segment, User
+from service.reports.dashboard import running_one
+from service.web.content_forms import PostedForm, explain, form_state
+from service.web.deps import CurrentLogin, DbSession, require
+from service.web.forms import FormState
+from service.web.templating import AUDIT_LABELS, PREFIX, register_nav, render, request_language
+
+router = APIRouter()
+register_nav("/campaigns", N_("Campaigns"), "campaign.read")
+AUDIT_LABELS.update(
+    {
+        "campaign.create": N_("Campaign created"),
+        "campaign.edit": N_("Campaign edited"),
+        "campaign.schedule": N_("Scheduled"),
+        "campaign.pause": N_("Paused"),
+        "campaign.resume": N_("Resumed"),
+        "campaign.cancel": N_("Cancelled"),
+        "campaign.unschedule": N_("Unscheduled"),
+    }
+)
+Reader = Annotated[User, Depends(require("campaign.read"))]
+Writer = Annotated[User, Depends(require("campaign.write"))]
+EDITABLE = (CampaignStatus.DRAFT, CampaignStatus.SCHEDULED)
+FINAL = (CampaignStatus.SENT, CampaignStatus.CANCELLED)
+
+
+def choices(db: Session) -> dict[str, Any]:
+    """Segments, announcements and zones a campaign form offers."""
+    announcements = db.exec(
+        select(Announcement).order_by(col(Announcement.priority), col(Announcement.id))
+    )
+    segments = db.exec(select(Segment).order_by(col(Segment.slug)))
+    return {
+        "segment_options": [(s.slug, s.name) for s in segments],
+        "announcements": list(announcements),
+        "zones": ZONES,
+    }
+
+
+def _values(db: Session, campaign: Campaign | None) -> tuple[dict[str, str], dict[str, list[str]]]:
+    if campaign is None or campaign.id is None:
+        return {"timezone": "Europe/Berlin"}, {
+            "segments": [],
+            "exclude_segments": [],
+            "announcements": [],
+        }
+    values = {k: "" if v is None else str(v) for k, v in campaign.model_dump().items()}
+    rows = db.exec(
+        select(CampaignSegment, Segment.slug)
+        .join(Segment, col(Segment.id) == col(CampaignSegment.segment_id))
+        .where(CampaignSegment.campaign_id == campaign.id)
+    ).all()
+    chosen = {
+        "segments": [slug for link, slug in rows if not link.exclude],
+        "exclude_segments": [slug for link, slug in rows if link.exclude],
+        "announcements": [str(i) for i in picked_ids(db, campaign_id=campaign.id)],
+    }
+    return values, chosen
+
+
+def campaign_page(
+    request: Request,
+    db: Session,
+    login: CurrentLogin,
+    campaign: Campaign | None,
+    *,
+    form: FormState | None = None,
+    chosen: dict[str, list[str]] | None = None,
+    status: int = 200,
+    **extra: Any,
+) -> HTMLResponse:
+    """The campaign page (or the new-campaign form) with whatever the caller adds."""
+    values, saved_choice = _values(db, campaign)
+    context: dict[str, Any] = {"campaign": campaign, **extra}
+    if campaign is not None and campaign.id is not None:
+        context["trail"] = trail(db, object_type="campaign", object_id=campaign.id)
+        context["progress"] = running_one(db, campaign=campaign)
+        context["targets"] = target_segment_slugs(db, campaign_id=campaign.id)
+    return render(
+        request,
+        "campaigns/page.html",
+        login=login,
+        status=status,
+        form=form or FormState(values=values),
+        chosen=chosen or saved_choice,
+        notice=request.query_params.get("done", ""),
+        editable=campaign is None or campaign.status in EDITABLE,
+        **context,
+        **choices(db),
+    )
+
+
+@router.get("/campaigns", response_class=HTMLResponse)
+def campaign_list(request: Request, db: DbSession, login: CurrentLogin, _u: Reader) -> HTMLResponse:
+    """All campaigns, newest first."""
+    rows = list(db.exec(select(Campaign).order_by(col(Campaign.id).desc()).limit(200)))
+    return render(request, "campaigns/list.html", login=login, rows=rows)
+
+
+@router.get("/campaigns/new", response_class=HTMLResponse)
+def new_campaign(request: Request, db: DbSession, login: CurrentLogin, _u: Writer) -> HTMLResponse:
+    """The empty campaign form."""
+    return campaign_page(request, db, login, None)
+
+
+@router.get("/campaigns/{campaign_id:int}", response_class=HTMLResponse)
+def show_campaign(
+    request: Request, db: DbSession, login: CurrentLogin, _u: Reader, campaign_id: int
+) -> HTMLResponse:
+    """One campaign."""
+    return campaign_page(request, db, login, get_campaign(db, campaign_id=campaign_id))
+
+
+def _chosen(posted: PostedForm) -> dict[str, list[str]]:
+    return {k: posted.all(k) for k in ("segments", "exclude_segments", "announcements")}
+
+
+def _apply(
+    db: Session, posted: PostedForm, campaign_id: int | None, actor_id: int | None
+) -> Campaign:
+    parsed = parse_campaign_form(
+        posted.values,
+        include=posted.all("segments"),
+        exclude=posted.all("exclude_segments"),
+        picks=posted.all("announcements"),
+    )
+    return save_campaign(
+        db,
+        fields=parsed.fields,
+        include=parsed.include,
+        exclude=parsed.exclude,
+        campaign_id=campaign_id,
+        announcement_ids=parsed.announcements,
+        actor_id=actor_id,
+        version=parsed.version,
+    )
+
+
+def _save(
+    request: Request, db: Session, login: CurrentLogin, posted: PostedForm, campaign_id: int | None
+) -> Response:
+    try:
+        saved = _apply(db, posted, campaign_id, login.user.id)
+    except NewsdeskError as exc:
+        db.rollback()
+        state = form_state(request_language(request, login), exc, posted.values)
+        current = get_campaign(db, campaign_id=campaign_id) if campaign_id else None
+        return campaign_page(
+            request, db, login, current, form=state, chosen=_chosen(posted), status=422
+        )
+    return RedirectResponse(f"{PREFIX}/campaigns/{saved.id}?done=saved", status_code=303)
+
+
+@router.post("/campaigns/new")
+def create_campaign(
+    request: Request, db: DbSession, login: CurrentLogin, _u: Writer, posted: PostedForm
+) -> Response:
+    """Create a draft from chosen announcements and target segments."""
+    return _save(request, db, login, posted, None)
+
+
+@router.post("/campaigns/{campaign_id:int}")
+def update_campaign(
+    request: Request,
+    db: DbSession,
+    login: CurrentLogin,
+    _u: Writer,
+    posted: PostedForm,
+    campaign_id: int,
+) -> Response:
+    """Save the campaign form; a stale version is refused with who changed it and when."""
+    return _save(request, db, login, posted, campaign_id)
+
+
+@router.post("/campaigns/counts", response_class=HTMLResponse)
+def live_counts(
+    request: Request, db: DbSession, login: CurrentLogin, _u: Writer, posted: PostedForm
+) -> HTMLResponse:
+    """Recipients per segment and edition for the form as typed: saved, counted, rolled back."""
+    raw_id = posted.get("campaign_id")
+    try:
+        campaign = _apply(db, posted, int(raw_id) if raw_id.isdigit() else None, login.user.id)
+        assert campaign.id is not None
+        counts = recipient_counts(db, campaign_id=campaign.id)
+        problem = ""
+    except NewsdeskError as exc:
+        counts, problem = None, explain(request_language(request, login), exc)
+    db.rollback()  # a what-if: nothing of this request is kept
+    return render(
+        request,
+        "campaigns/_counts.html",
+        login=login,
+        counts=counts,
+        problem=problem,
+        campaign_id=raw_id,
+    )
+
+
+@router.get("/campaigns/{campaign_id:int}/counts", response_class=HTMLResponse)
+def saved_counts(
+    request: Request, db: DbSession, login: CurrentLogin, _u: Reader, campaign_id: int
+) -> HTMLResponse:
+    """Recipients of the campaign as saved; once it started, its deliveries per edition."""
+    campaign = get_campaign(db, campaign_id=campaign_id)
+    started = campaign.started_at is not None
+    counts = (delivery_counts if started else recipient_counts)(db, campaign_id=campaign_id)
+    return render(
+        request,
+        "campaigns/_counts.html",
+        login=login,
+        counts=counts,
+        problem="",
+        campaign_id=str(campaign_id),
+    )
+
+
+@router.get("/campaigns/{campaign_id:int}/editions/{key}", response_class=HTMLResponse)
+def edition_preview(db: DbSession, _u: Reader, campaign_id: int, key: str) -> HTMLResponse:
+    """One edition's HTML for a sandboxed iframe (the CSP sandboxes it when opened directly)."""
+    html = edition_preview_html(db, campaign_id=campaign_id, key=key)
+    headers = {"Content-Security-Policy": "sandbox", "Cache-Control": "no-store"}
+    return HTMLResponse(html, headers=headers)
+
+
+@router.get("/campaigns/{campaign_id:int}/progress", response_class=HTMLResponse)
+def progress(
+    request: Request,
+    db: DbSession,
+    login: CurrentLogin,
+    _u: Reader,
+    campaign_id: int,
+    shown: str = "",
+) -> HTMLResponse:
+    """The live progress fragment htmx polls; once the state moved on, the page reloads."""
+    campaign = get_campaign(db, campaign_id=campaign_id)
+    response = render(
+        request,
+        "campaigns/_progress.html",
+        login=login,
+        campaign=campaign,
+        progress=running_one(db, campaign=campaign),
+    )
+    if shown and shown != campaign.status and campaign.status in FINAL:
+        response.headers["HX-Refresh"] = "true"  # the actions offered no longer apply
+    return response
