@@ -8,6 +8,7 @@ a real SMTP capture. Times are compared as ratios within the run.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import time
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -47,7 +48,10 @@ def _post(app: object, email: str, ip: str = "192.0.2.10") -> tuple[int, str, fl
             )
             return response.status_code, response.text, time.perf_counter() - start
 
-    return asyncio.run(go())
+    # Its own thread and loop: Playwright's sync API, earlier in the same pytest process, leaves an
+    # event loop set on the main thread, where asyncio.run() refuses to start.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, go()).result()
 
 
 @pytest.mark.slow
