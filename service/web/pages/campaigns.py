@@ -239,7 +239,12 @@ def saved_counts(
 def edition_preview(db: DbSession, _u: Reader, campaign_id: int, key: str) -> HTMLResponse:
     """One edition's HTML for a sandboxed iframe (the CSP sandboxes it when opened directly)."""
     html = edition_preview_html(db, campaign_id=campaign_id, key=key)
-    headers = {"Content-Security-Policy": "sandbox", "Cache-Control": "no-store"}
+    # Framed by our own campaign page only (the default DENY would blank the preview).
+    headers = {
+        "Content-Security-Policy": "sandbox",
+        "X-Frame-Options": "SAMEORIGIN",
+        "Cache-Control": "no-store",
+    }
     return HTMLResponse(html, headers=headers)
 
 
