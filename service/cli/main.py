@@ -17,6 +17,7 @@ from service.cli.edition import editions_app
 from service.cli.inbound import inbound_app
 from service.cli.report import report_app
 from service.cli.services import api, beat, worker
+from service.cli.standards import standards
 from service.cli.support import console
 from service.cli.user import user_app
 from service.cli.webhook import webhook_app
@@ -54,7 +55,7 @@ def _main(
         raise typer.Exit(1) from None
 
 
-for command in (demo, worker, beat, api):
+for command in (demo, worker, beat, api, standards):
     app.command()(command)
 app.add_typer(db_app, name="db")
 app.add_typer(campaign_app, name="campaign")

@@ -72,7 +72,7 @@ def test_reply_posted_with_the_token_is_stored_then_handed_off(client, session: 
     assert capture.captured[0].rcpt_tos == [office.email]  # then the acknowledgement
 
 
-def test_bounce_posted_without_envelope_suppresses_by_its_verp_address(
+def test_F1_bounce_posted_without_envelope_suppresses_by_its_verp_address(
     client, session: Session
 ) -> None:
     http, _, published = client

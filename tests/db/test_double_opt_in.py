@@ -28,7 +28,9 @@ def _link(msg: EmailMessage) -> str:
     return f"/confirm/{found.group(1)}"
 
 
-def test_form_signup_sends_only_a_confirmation_request(session: Session, smtp: Capture) -> None:
+def test_D1_D2_form_signup_sends_only_a_confirmation_request(
+    session: Session, smtp: Capture
+) -> None:
     """POST /subscribe: unconfirmed row, ledger proof, one auto-generated mail with the link."""
     client = make_client()
     form = client.get("/subscribe?lang=de")

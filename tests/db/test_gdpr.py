@@ -108,7 +108,7 @@ def test_every_table_referencing_subscriber_is_walked() -> None:
     assert {"consent_event", "delivery", "tracking_event", "list_subscription"} <= walked
 
 
-def test_export_contains_everything_including_new_tables(
+def test_D6_export_contains_everything_including_new_tables(
     session: Session, extra_tables: tuple[sa.Table, sa.Table]
 ) -> None:
     """Profile, subscriptions, ledger, deliveries, events and tables added later (2 levels)."""
@@ -142,7 +142,9 @@ def test_erasure_deletes_new_tables_too(
     assert session.execute(sa.select(sa.func.count()).select_from(reply)).scalar_one() == 0
 
 
-def test_erasure_keeps_only_the_hash_and_refuses_reimport(session: Session, tmp_path: Path) -> None:
+def test_D7_erasure_keeps_only_the_hash_and_refuses_reimport(
+    session: Session, tmp_path: Path
+) -> None:
     """Rows gone, events unlinked and scrubbed, hash suppressed; import refuses every variant."""
     _person_with_history(session)
     erase_subscriber(session, email=ADDRESS.upper())

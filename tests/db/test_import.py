@@ -62,7 +62,7 @@ def test_csv_import_reports_each_bad_row_with_its_line(session: Session, tmp_pat
     assert proof.occurred_at.date().isoformat() == "2025-03-01" and proof.detail["line"] == 2
 
 
-def test_suppressed_addresses_are_refused_in_any_case(session: Session, tmp_path: Path) -> None:
+def test_F5_suppressed_addresses_are_refused_in_any_case(session: Session, tmp_path: Path) -> None:
     """STANDARDS F5: mixed-case variants of suppressed addresses are each rejected."""
     suppress(session, email="gone@example.org", reason="complaint")
     session.commit()

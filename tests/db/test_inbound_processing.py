@@ -47,7 +47,7 @@ def _suppressed(session: Session, email: str) -> bool:
     )
 
 
-def test_hard_bounce_suppresses_and_blocklists(session: Session) -> None:
+def test_F2_hard_bounce_suppresses_and_blocklists(session: Session) -> None:
     sub, *_ = world(session)
     delivered(session, sub)
     verp = f"bounces+c1s{sub.id}@{BOUNCE_DOMAIN}"
@@ -64,7 +64,9 @@ def test_hard_bounce_suppresses_and_blocklists(session: Session) -> None:
         "550 5.7.515 Access denied, sending domain does not meet requirements",
     ],
 )
-def test_policy_rejection_alerts_and_leaves_subscriber(session: Session, reply_line: str) -> None:
+def test_A8_policy_rejection_alerts_and_leaves_subscriber(
+    session: Session, reply_line: str
+) -> None:
     sub, *_ = world(session)
     delivered(session, sub, campaign_id=7)
     verp = f"bounces+c7s{sub.id}@{BOUNCE_DOMAIN}"

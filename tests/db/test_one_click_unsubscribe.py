@@ -21,7 +21,7 @@ def _active(session: Session, sub_id: int, slug: str) -> bool:
     return True if row is None else row.active
 
 
-def test_post_form_encoded_unsubscribes_with_200_and_no_redirect(session: Session) -> None:
+def test_B4_D3_post_form_encoded_unsubscribes_with_200_and_no_redirect(session: Session) -> None:
     """Form-encoded POST: 2xx, no Location, no cookie, list left, ledger says one-click."""
     sub = add_subscriber(session, "a@x.org")
     campaign = add_campaign(session, "ecr")
@@ -90,7 +90,7 @@ def test_bad_tokens_all_get_the_same_404(session: Session) -> None:
     assert _active(session, sub.id, "newsletter") and ledger_count(session) == 0
 
 
-def test_link_works_after_400_days_and_for_deleted_campaigns(session: Session) -> None:
+def test_B6_link_works_after_400_days_and_for_deleted_campaigns(session: Session) -> None:
     """Tokens never expire (B6); if the campaign is gone, the person leaves everything."""
     sub = add_subscriber(session, "old@x.org")
     token = make_unsubscribe(sub.id, 424242)

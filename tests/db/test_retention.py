@@ -12,7 +12,7 @@ from service.models._common import utcnow
 from tests.db.public_helpers import add_campaign, add_subscriber
 
 
-def test_retention_periods(session: Session) -> None:
+def test_D5_retention_periods(session: Session) -> None:
     """A 31-day-old event loses its IP, a 401-day-old one also its subscriber link."""
     sub = add_subscriber(session, "r@x.org")
     campaign = add_campaign(session)

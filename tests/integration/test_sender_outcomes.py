@@ -137,7 +137,7 @@ def test_outcomes_are_recorded_per_recipient(session: Session, picky_smtp: Picky
     assert len(sent) == len(picky_smtp.accepted) > 20
 
 
-def test_suppression_during_a_send_skips_the_rest(
+def test_B5_suppression_during_a_send_skips_the_rest(
     session: Session, picky_smtp: PickyHandler
 ) -> None:
     campaign_id = _campaign_with(session, {})
@@ -241,7 +241,7 @@ def test_sending_touches_the_heartbeat_the_recovery_sweep_reads(
     assert stalled_campaigns(settings=get_settings()) == []  # a working campaign is left alone
 
 
-def test_a_policy_refusal_fails_the_delivery_but_never_blames_the_subscriber(
+def test_A8_policy_refusal_fails_the_delivery_but_never_blames_the_subscriber(
     session: Session, picky_smtp: PickyHandler
 ) -> None:
     campaign_id = _campaign_with(session, {1: "policy.reader@example.org"})

@@ -137,7 +137,7 @@ def test_drop_mid_data_affects_only_that_message(
     assert transport.connections_opened == 2
 
 
-def test_starttls_with_certificate_check(tmp_path: Path, servers: list[Controller]) -> None:
+def test_A5_starttls_with_certificate_check(tmp_path: Path, servers: list[Controller]) -> None:
     cert, key = self_signed(tmp_path)
     handler = ScriptedHandler()
     port = serve(servers, handler, tls_context=server_tls(cert, key), require_starttls=True)
@@ -151,7 +151,7 @@ def test_starttls_with_certificate_check(tmp_path: Path, servers: list[Controlle
     assert len(handler.received) == 1
 
 
-def test_require_tls_fails_closed(tmp_path: Path, servers: list[Controller]) -> None:
+def test_A5_require_tls_fails_closed(tmp_path: Path, servers: list[Controller]) -> None:
     handler = ScriptedHandler()
     port = serve(servers, handler)  # no STARTTLS offered
     (message,) = messages(tmp_path, ["plain"])

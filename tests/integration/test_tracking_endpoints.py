@@ -139,7 +139,7 @@ def test_consent_decides_identity_and_off_records_nothing(
     assert not any(e.campaign_id == off.campaign_id for e in events)
 
 
-def test_mail_without_consent_has_no_pixel_and_original_links(configured: object) -> None:
+def test_D4_mail_without_consent_has_no_pixel_and_original_links(configured: object) -> None:
     urls = PublicUrls(get_settings())
     links = tuple(LINKS_EN)
     common = {"campaign_id": 1, "subscriber_id": 5, "edition_id": 3, "links": links}

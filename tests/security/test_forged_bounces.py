@@ -91,7 +91,7 @@ def test_genuine_bounce_acts_once_per_delivery(inbound: Inbound) -> None:
     assert status_of(bob.id) == "blocklisted" and suppressions() == 1
 
 
-def test_complaint_matched_by_message_id_counts_once(inbound: Inbound) -> None:
+def test_F4_complaint_matched_by_message_id_counts_once(inbound: Inbound) -> None:
     with Session(get_engine(), expire_on_commit=False) as s:
         ada = subscriber(s, "ada@uni.example")
         campaign = sent_campaign(s, [ada])

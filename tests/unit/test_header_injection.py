@@ -37,7 +37,7 @@ def check_message(data: bytes) -> None:
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(subject=hostile, name=hostile)
-def test_hostile_subject_and_name(subject: str, name: str) -> None:
+def test_C4_hostile_subject_and_name(subject: str, name: str) -> None:
     try:
         sk = EditionSkeleton.build(
             edition=sample_edition(1, 1), subject=subject or "x", language="en", campaign_id=1,

@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.inbox",),  # inquiries: routing, hand-offs, clock, answers (acting's processing calls)
     ("service.inbound.acting",),
     ("service.inbound",),
+    ("service.deliverability",),  # the STANDARDS rows, sunset policy (sends through the outbox)
     ("service.reports",),  # read campaigns, tracking and inbound
     ("service.demo",),
     ("workers.fs_broker", "workers.beat_lock", "workers.observe"),  # transport, one beat, metrics

@@ -1,0 +1,1 @@
+"""Deliverability upkeep: the STANDARDS checklist and its tests, the sunset policy."""
