@@ -192,6 +192,15 @@ class Settings(BaseSettings):
     # Mailman's bounce_you_are_disabled_warnings(_interval): notices after disabling, then removal
     bounce_notice_count: int = Field(3, ge=0)
     bounce_notice_interval_days: int = Field(7, ge=1)
+    # F6 sunset: ask subscribers with tracking consent and no human open/click for this many
+    # campaigns (0 = off) or months (0 = off) to confirm, then stop mailing them after the grace
+    sunset_enabled: bool = False
+    sunset_after_campaigns: int = Field(10, ge=0)
+    sunset_after_months: int = Field(12, ge=0)
+    sunset_grace_days: int = Field(30, ge=1)
+    # DMARC aggregate reports received at the bounce address: caps against hostile attachments
+    dmarc_max_xml_bytes: int = Field(20 * 1024 * 1024, ge=1024)
+    dmarc_max_records: int = Field(100_000, ge=1)
     # A8: policy rejections (5.7.x/4.7.x) from this many distinct recipient domains of one
     # campaign's real deliveries pause it
     policy_pause_threshold: int = Field(5, ge=1)

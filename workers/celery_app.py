@@ -69,6 +69,8 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         "daily-upkeep": ("newsdesk.daily_upkeep", crontab(hour=3, minute=17)),
         # F3: bounce notices are counted in calendar days, so once a day is enough
         "bounce-notices": ("newsdesk.bounce_notices", crontab(hour=3, minute=47)),
+        # F6: re-permission mail, then sunset after the grace period (off unless SUNSET_ENABLED)
+        "sunset": ("newsdesk.sunset", crontab(hour=4, minute=7)),
     }
     for name, (task, when) in daily.items():
         schedule[name] = {"task": task, "schedule": when, "options": {"expires": 3600.0}}

@@ -58,3 +58,10 @@ def notify_inquiry_holders(inquiry_id: int) -> None:
     from workers.tasks.inbox import notify_inquiry_holders as task
 
     task.delay(inquiry_id)
+
+
+def run_sunset(now: str | None = None) -> None:
+    """Run the daily sunset task now (the CLI; `now` ISO 8601 for a catch-up run)."""
+    from workers.tasks.maintenance import sunset
+
+    sunset.delay(now)

@@ -46,6 +46,7 @@ class Kind(IntEnum):
     CLICK = 7
     WEBVIEW = 8
     CONFIRM = 9
+    KEEP = 12  # sunset re-permission: "keep me subscribed" (F6)
 
 
 class VerpIds(NamedTuple):
@@ -111,6 +112,13 @@ class ConfirmIds(NamedTuple):
     issued_day: int
 
 
+class KeepIds(NamedTuple):
+    """Sunset re-permission answer; asked_day is the request's day since 1970-01-01 (UTC)."""
+
+    subscriber_id: int
+    asked_day: int
+
+
 _FIELDS: dict[Kind, type[Any]] = {
     Kind.VERP: VerpIds,
     Kind.REPLY: ReplyIds,
@@ -121,6 +129,7 @@ _FIELDS: dict[Kind, type[Any]] = {
     Kind.CLICK: ClickIds,
     Kind.WEBVIEW: WebviewIds,
     Kind.CONFIRM: ConfirmIds,
+    Kind.KEEP: KeepIds,
 }
 # kind byte, n uint32 ids, zero padding to one AES block
 _STRUCTS = {
@@ -245,6 +254,14 @@ class TokenCodec:
     def confirm(self, subscriber_id: int, issued_day: int) -> str:
         """Token for a double opt-in confirmation issued on a day number."""
         return self.encode(Kind.CONFIRM, subscriber_id, issued_day)
+
+    def keep(self, subscriber_id: int, asked_day: int) -> str:
+        """Token of the "keep me subscribed" link in a sunset re-permission mail."""
+        return self.encode(Kind.KEEP, subscriber_id, asked_day)
+
+    def decode_keep(self, token: object) -> KeepIds | None:
+        """Ids of a genuine keep token, else None."""
+        return self.decode(Kind.KEEP, token)  # type: ignore[no-any-return]
 
     def decode_verp(self, token: object) -> VerpIds | None:
         """Ids of a VERP token, or None."""

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session
 
 from service.addressing.link_tokens import decode_preferences, decode_unsubscribe, make_preferences
+from service.api.public_keep import keep_router
 from service.api.public_pages import (
     MailSender,
     client_ip,
@@ -198,3 +199,4 @@ def save_preferences(
 
 
 router.include_router(signup_router)
+router.include_router(keep_router)

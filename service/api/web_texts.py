@@ -54,6 +54,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_email": "Please enter a valid email address.",
         "err_lists": "Please choose at least one newsletter.",
         "err_unknown_list": "Please choose from the newsletters offered.",
+        "keep_title": "Keep your newsletter",
+        "keep_question": "Do you want to keep receiving our newsletter?",
+        "keep_button": "Yes, keep me subscribed",
+        "keep_done": "Thank you: you stay subscribed.",
     },
     "de": {
         "not_found_title": "Link ungültig",
@@ -108,6 +112,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_email": "Bitte geben Sie eine gültige E-Mail-Adresse ein.",
         "err_lists": "Bitte wählen Sie mindestens einen Newsletter.",
         "err_unknown_list": "Bitte wählen Sie aus den angebotenen Newslettern.",
+        "keep_title": "Newsletter behalten",
+        "keep_question": "Möchten Sie unseren Newsletter weiter erhalten?",
+        "keep_button": "Ja, ich möchte ihn weiter erhalten",
+        "keep_done": "Danke: Sie erhalten den Newsletter weiterhin.",
     },
 }
 

@@ -18,6 +18,7 @@ from service.cli.inbound import inbound_app
 from service.cli.report import report_app
 from service.cli.services import api, beat, worker
 from service.cli.standards import standards
+from service.cli.sunset import sunset
 from service.cli.support import console
 from service.cli.user import user_app
 from service.cli.webhook import webhook_app
@@ -55,7 +56,7 @@ def _main(
         raise typer.Exit(1) from None
 
 
-for command in (demo, worker, beat, api, standards):
+for command in (demo, worker, beat, api, standards, sunset):
     app.command()(command)
 app.add_typer(db_app, name="db")
 app.add_typer(campaign_app, name="campaign")

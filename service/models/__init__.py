@@ -19,6 +19,12 @@ from service.models.campaign_event import CampaignEvent
 from service.models.consent import ConsentEvent, ConsentEventKind, WithdrawalChannel
 from service.models.coordinator import Coordinator, CoordinatorBase
 from service.models.dead_letter import DeadLetter
+from service.models.deliverability import (
+    DmarcRecord,
+    DmarcReport,
+    SunsetOutcome,
+    SunsetRequest,
+)
 from service.models.delivery import FINAL_DELIVERY_STATES, Delivery, DeliveryStatus
 from service.models.import_job import ImportJob, ImportStatus
 from service.models.inbound import (
@@ -75,6 +81,8 @@ __all__ = [
     "Delivery",
     "DeliveryFeedback",
     "DeliveryStatus",
+    "DmarcRecord",
+    "DmarcReport",
     "Edition",
     "ImportJob",
     "ImportStatus",
@@ -95,6 +103,8 @@ __all__ = [
     "Subscriber",
     "SubscriberBase",
     "SubscriberStatus",
+    "SunsetOutcome",
+    "SunsetRequest",
     "Suppression",
     "SuppressionReason",
     "TrackingEvent",

@@ -19,6 +19,7 @@ OTHER = TokenCodec(b"another-secret-0123456789abcdefgh")
 ARITY = {
     Kind.VERP: 2, Kind.REPLY: 3, Kind.COORD_ANSWER: 1, Kind.UNSUBSCRIBE: 2,
     Kind.PREFERENCES: 1, Kind.OPEN: 2, Kind.CLICK: 3, Kind.WEBVIEW: 2, Kind.CONFIRM: 2,
+    Kind.KEEP: 2,
 }  # fmt: skip
 ids = st.integers(min_value=0, max_value=2**32 - 1)
 B32 = "abcdefghijklmnopqrstuvwxyz234567"

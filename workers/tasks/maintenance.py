@@ -25,3 +25,14 @@ def daily_upkeep() -> dict[str, int]:
     with session_scope() as session:
         sessions = purge_expired(session)  # newsroom logins past their absolute expiry
     return {"purged": purged, "reminders": sent, "web_sessions": sessions, **retention}
+
+
+@celery_app.task(name="newsdesk.sunset", base=NewsdeskTask)
+def sunset(now: str | None = None) -> dict[str, int]:
+    """The daily F6 run (`now`, ISO 8601, only for tests and catch-up runs)."""
+    from datetime import datetime
+
+    from service.deliverability.sunset_run import run_sunset
+
+    run = run_sunset(now=datetime.fromisoformat(now) if now else None)
+    return {k: len(v) for k, v in vars(run).items()}
