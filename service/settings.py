@@ -201,6 +201,7 @@ class Settings(BaseSettings):
     # DMARC aggregate reports received at the bounce address: caps against hostile attachments
     dmarc_max_xml_bytes: int = Field(20 * 1024 * 1024, ge=1024)
     dmarc_max_records: int = Field(100_000, ge=1)
+    dmarc_own_ips: list[str] = Field(default_factory=list)  # our egress IPs; [] = every source
     # A8: policy rejections (5.7.x/4.7.x) from this many distinct recipient domains of one
     # campaign's real deliveries pause it
     policy_pause_threshold: int = Field(5, ge=1)

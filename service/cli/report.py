@@ -131,3 +131,37 @@ def inbox(
             str(r.escalated),
         )  # fmt: skip
     console.print(table)
+
+
+@report_app.command("dmarc")
+def dmarc(
+    days: Annotated[int, typer.Option("--days", min=1, help="Reports of the last N days.")] = 30,
+    as_json: JsonOption = False,
+) -> None:
+    """DMARC aggregate reports received: per source IP and From domain, DKIM/SPF, disposition."""
+    from service.db import session_scope
+    from service.reports.dmarc import dmarc_summary
+
+    with session_scope() as session:
+        summary = dmarc_summary(session, days=days)
+    if as_json:
+        print_json(summary)
+        return
+    console.print(
+        f"{summary.reports} reports from {', '.join(summary.reporters) or 'nobody'} since "
+        f"{summary.since:%Y-%m-%d}: {summary.messages} messages, {summary.dmarc_pass} passed DMARC"
+    )
+    table = Table(title="DMARC aggregate reports per source")
+    columns = ("source IP", "From domain", "messages", "DKIM pass/fail", "SPF pass/fail")
+    for column in (*columns, "DMARC pass", "disposition", "reported by"):
+        table.add_column(column)
+    for s in summary.sources:
+        table.add_row(
+            s.source_ip + ("" if s.ours else " (not ours)"), s.header_from, str(s.messages),
+            f"{s.dkim_pass}/{s.dkim_fail}", f"{s.spf_pass}/{s.spf_fail}", f"{s.pass_rate:.0%}",
+            ", ".join(f"{k} {v}" for k, v in sorted(s.dispositions.items())),
+            ", ".join(s.reporters),
+        )  # fmt: skip
+    console.print(table)
+    for alert in summary.alerts:
+        console.print(f"[bold red]alert:[/] {alert}")

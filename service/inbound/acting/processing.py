@@ -12,6 +12,7 @@ from service.addressing.mailbox_tokens import ReplyTarget, TokenDecoder, decode_
 from service.addressing.subaddresses import ANSWER_TAG, tokens_in
 from service.errors import NotFound
 from service.inbound.acting import effects
+from service.inbound.acting.dmarc import store_dmarc_report
 from service.inbound.reading.classify import InboundVerdict, classify_message
 from service.inbox.routing import TopicRules
 from service.models import (
@@ -144,6 +145,8 @@ def _apply(
         return mailto
     if v.kind in {"bounce", "complaint"}:
         return _bounce_or_complaint(session, row, v, decoder)
+    if v.kind == "dmarc_report":
+        return Outcome(kind=v.kind, action=store_dmarc_report(session, row).action)
     target = _reply_target(v, decoder)
     subscriber = (
         session.get(Subscriber, target.subscriber_id) if target and target.subscriber_id else None

@@ -28,6 +28,7 @@ from service.inbound.reading.bounces import (
     bounce_strength,
     dsn_is_failure,
 )
+from service.inbound.reading.dmarc import is_dmarc_report
 from service.inbound.reading.machine_mail import machine_signature
 from service.inbound.reading.parse import (
     Quarantine,
@@ -114,6 +115,8 @@ def _classify(msg: Message, envelope_to: list[str], envelope_from: str | None) -
             else None,
             **base,
         )
+    if is_dmarc_report(msg):  # an aggregate (rua) report to our report address: machine data
+        return InboundVerdict(kind="dmarc_report", reason="aggregate", is_automatic=True, **base)
     if challenge_response(msg, text):
         return InboundVerdict(
             kind="autoreply", reason="challenge-response", is_automatic=True, **base

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from service.accounts.errors import N_
 from service.models import User
 from service.reports.campaign import campaign_report
+from service.reports.dmarc import dmarc_summary
 from service.reports.trends import COMPLAINT_LIMIT, CampaignTrend, recent_trends
 from service.reports.views import bar_svg, series_svg
 from service.web.deps import CurrentLogin, DbSession, require
@@ -68,7 +69,7 @@ def reports(request: Request, db: DbSession, login: CurrentLogin, _u: Viewer) ->
     trends = recent_trends(db, limit=12)
     return render(
         request, "reports/trends.html", login=login, trends=trends, chart=rate_svg(trends),
-        limit=COMPLAINT_LIMIT,
+        limit=COMPLAINT_LIMIT, dmarc=dmarc_summary(db, days=30),
     )  # fmt: skip
 
 
