@@ -50,7 +50,9 @@ def test_months_before_clamps_to_the_end_of_the_month() -> None:
     )
 
 
-def test_only_human_engagement_counts_and_only_with_consent(session: Session, policy: None) -> None:
+def test_F6_D8_only_human_engagement_counts_and_only_with_consent(
+    session: Session, policy: None
+) -> None:
     machine, human, silent, none, fresh, months = (
         _person(session, "machine"), _person(session, "human"), _person(session, "silent"),
         _person(session, "none", consent=False), _person(session, "fresh", days=20),

@@ -134,7 +134,7 @@ def _ledger(subscriber_id: int) -> list[ConsentEvent]:
 
 
 @pytest.mark.slow
-def test_sunset_asks_first_then_stops_mailing_the_silent_only(tmp_path) -> None:
+def test_F6_D8_sunset_asks_first_then_stops_mailing_the_silent_only(tmp_path) -> None:
     with live_stack(
         tmp_path, database_url=postgres_url(), broker_url=redis_url(), workers=1, extra_env=ENV
     ) as stack:

@@ -49,7 +49,7 @@ def _send(inbound: Inbound, raw: bytes) -> None:
     inbound.send(raw, mail_from="noreply-dmarc-support@google.com", rcpt=RUA)
 
 
-def test_google_and_microsoft_reports_are_stored_once_and_summarised(
+def test_F6_google_and_microsoft_reports_are_stored_once_and_summarised(
     inbound: Inbound, own_ips: None
 ) -> None:
     _send(inbound, google_mail(RUA))
