@@ -31,6 +31,7 @@ from service.settings import get_settings
 from tests.conftest import postgres_url, redis_url
 from tests.integration.live_stack import live_stack, wait_for
 
+pytestmark = pytest.mark.slow  # one demo campaign on a real worker for the module
 SINGLETONS = ("From", "To", "Subject", "Date", "Message-ID", "Reply-To", "Sender")
 
 
