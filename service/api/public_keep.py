@@ -14,7 +14,7 @@ from service.addressing.tokens import codec
 from service.api.public_pages import client_ip, not_found, page
 from service.db import session_scope
 from service.deliverability.sunset import keep_subscribed
-from service.models import Subscriber, SunsetRequest
+from service.models import Subscriber, SubscriberStatus, SunsetRequest
 
 keep_router = APIRouter(tags=["public"])
 
@@ -49,6 +49,7 @@ def keep(request: Request, token: str) -> HTMLResponse:
             "keep.html",
             lang=sub.language,
             done=True,
+            gone=sub.status != SubscriberStatus.CONFIRMED,
             action=str(request.url.path),
             preferences_url=f"/p/{make_preferences(sub.id)}",
         )

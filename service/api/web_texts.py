@@ -58,6 +58,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "keep_question": "Do you want to keep receiving our newsletter?",
         "keep_button": "Yes, keep me subscribed",
         "keep_done": "Thank you: you stay subscribed.",
+        "keep_too_late": "You no longer receive our newsletter; you are welcome to subscribe "
+        "again.",
     },
     "de": {
         "not_found_title": "Link ungültig",
@@ -116,6 +118,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "keep_question": "Möchten Sie unseren Newsletter weiter erhalten?",
         "keep_button": "Ja, ich möchte ihn weiter erhalten",
         "keep_done": "Danke: Sie erhalten den Newsletter weiterhin.",
+        "keep_too_late": "Sie erhalten unseren Newsletter nicht mehr; Sie können sich gern wieder "
+        "anmelden.",
     },
 }
 

@@ -270,7 +270,11 @@ def _stop_mailing(session: Session, sub: Subscriber, request: SunsetRequest, now
 def keep_subscribed(
     session: Session, *, token: str, ip: str | None, now: datetime | None = None
 ) -> Subscriber | None:
-    """The "keep me subscribed" answer: recorded once in the ledger; None for a bad token."""
+    """The "keep me subscribed" answer: recorded once in the ledger; None for a bad token.
+
+    Too late (sunset already, or they left meanwhile) the subscriber comes back unchanged;
+    the caller tells them by their status that they are no longer subscribed.
+    """
     now = now or utcnow()
     ids = codec().decode_keep(token)
     request = session.get(SunsetRequest, ids.subscriber_id) if ids else None

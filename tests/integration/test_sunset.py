@@ -199,6 +199,13 @@ def test_F6_D8_sunset_asks_first_then_stops_mailing_the_silent_only(tmp_path) ->
         assert withdrawal.detail["unanswered_campaigns"] == 3
         with Session(get_engine()) as s:
             assert not s.exec(select(Suppression)).all(), "sunset is no suppression"
+        late = re.search(
+            r"(/keep/[a-z2-7]{40})", mails["bob"][1].get_body(("plain",)).get_content()
+        )  # type: ignore[union-attr]
+        assert late is not None
+        answer = client.post(late.group(1))  # too late: said plainly, nothing changes
+        assert answer.status_code == 200 and "subscribe again" in answer.text
+        assert _status(ids["bob"]) == "unsubscribed"
 
         # bob may come back: the form sends him a confirmation request like anyone new
         signup = client.post(
