@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -97,6 +97,11 @@ class SunsetRun:
     kept: list[int] = field(default_factory=list)
     sunset: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+
+
+def epoch_day(moment: datetime) -> int:
+    """Days since 1970-01-01 of the UTC date of `moment`."""
+    return (moment.astimezone(UTC).date() - date(1970, 1, 1)).days
 
 
 def months_before(now: datetime, months: int) -> datetime:
@@ -282,7 +287,7 @@ def keep_subscribed(
     if ids is None or request is None or sub is None:
         return None
     asked_at = as_utc(request.asked_at)
-    if asked_at is None or asked_at.toordinal() - 719163 != ids.asked_day:
+    if asked_at is None or epoch_day(asked_at) != ids.asked_day:
         return None  # a link from an earlier request
     if request.outcome == SunsetOutcome.ASKED and sub.status == SubscriberStatus.CONFIRMED:
         request.outcome, request.resolved_at = SunsetOutcome.KEPT, now
@@ -302,7 +307,7 @@ def keep_subscribed(
 def keep_url(subscriber_id: int, asked_at: datetime, settings: Settings | None = None) -> str:
     """The signed link of a re-permission mail."""
     s = settings or get_settings()
-    day = asked_at.toordinal() - 719163  # days since 1970-01-01
+    day = epoch_day(asked_at)
     return f"{s.public_url.rstrip('/')}/keep/{codec(s).keep(subscriber_id, day)}"
 
 

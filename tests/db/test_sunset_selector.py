@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from service.deliverability.sunset import candidates, due_decisions, months_before
 from service.models import Campaign, Delivery, Subscriber, SunsetRequest, TrackingEvent
@@ -85,3 +85,25 @@ def test_decisions_wait_for_the_grace_then_unsubscribe(session: Session, policy:
     session.refresh(sub)
     assert sub.status == "unsubscribed"
     assert candidates(session, now=T0 + timedelta(days=2)) == []
+
+
+def test_keep_token_answers_only_the_current_request(session: Session) -> None:
+    from service.addressing.tokens import codec
+    from service.deliverability.sunset import epoch_day, keep_subscribed
+    from service.models import ConsentEvent
+
+    sub = _person(session, "keep")
+    asked = T0 - timedelta(days=3)
+    session.add(SunsetRequest(subscriber_id=sub.id, asked_at=asked))
+    session.commit()
+    older = codec().keep(sub.id, epoch_day(asked) - 40)  # the link of an earlier request
+    assert keep_subscribed(session, token=older, ip=None, now=T0) is None
+    current = codec().keep(sub.id, epoch_day(asked.astimezone(timezone(timedelta(hours=-6)))))
+    assert keep_subscribed(session, token=current, ip="192.0.2.1", now=T0) is not None
+    assert keep_subscribed(session, token=current, ip="192.0.2.1", now=T0) is not None
+    session.commit()
+    rows = session.exec(select(ConsentEvent)).all()
+    assert [(r.event, r.detail["reason"], r.ip) for r in rows] == [
+        ("preference_change", "sunset-keep", "192.0.2.1")
+    ]
+    assert session.get(SunsetRequest, sub.id).outcome == "kept"  # type: ignore[union-attr]
