@@ -63,11 +63,22 @@ def _row(row_id: str, requirement: str) -> Row:
     if not qualifier and rest.startswith("("):  # '**MUST** (ops) Handle...'
         qualifier, _, rest = rest[1:].partition(")")
         rest = rest.strip()
-    # the first sentence; "Art. 7(1)" is no sentence end (a digit follows)
-    title = re.split(r"(?<=[A-Za-z0-9`)\]*\"])\.(?=\s+[A-Z*`]|\s*$)", rest, maxsplit=1)[0].strip()
+    title = _first_sentence(rest)
     if len(title) > TITLE_CHARS:
         title = title[: TITLE_CHARS - 1].rstrip() + "…"
     return Row(row_id, level.group(1), qualifier.strip(), title)
+
+
+_SENTENCE_END = re.compile(r"(?<=[A-Za-z0-9`)\]*\"])\.(?=\s+[A-Za-z*`]|\s*$)")
+_ABBREVIATIONS = ("Art", "e.g", "i.e", "Nr", "No", "vs", "etc", "cf")
+
+
+def _first_sentence(text: str) -> str:
+    """Up to the first full stop that ends a sentence ("Art. 7(1)" and "e.g. x" do not)."""
+    for end in _SENTENCE_END.finditer(text):
+        if not text[: end.start()].endswith(_ABBREVIATIONS):
+            return text[: end.start()].strip()
+    return text.strip()
 
 
 def row_ids_of(test_name: str) -> list[str]:

@@ -175,7 +175,7 @@ ROWS: tuple[tuple[str, str, str, str], ...] = (
         "F2",
         "MUST",
         "",
-        "A hard bounce (permanent 5.1.x: unknown user, bad domain) suppresses the address after 1 event. lis…",
+        "A hard bounce (permanent 5.1.x: unknown user, bad domain) suppresses the address after 1 event",
     ),
     ("F3", "SHOULD", "", "Score soft bounces, never suppress on one"),
     (

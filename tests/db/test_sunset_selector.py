@@ -107,3 +107,10 @@ def test_keep_token_answers_only_the_current_request(session: Session) -> None:
         ("preference_change", "sunset-keep", "192.0.2.1")
     ]
     assert session.get(SunsetRequest, sub.id).outcome == "kept"  # type: ignore[union-attr]
+
+
+def test_the_daily_run_is_on_beat() -> None:
+    from workers.celery_app import beat_schedule
+
+    entry = beat_schedule(get_settings())["sunset"]
+    assert entry["task"] == "newsdesk.sunset" and entry["options"]["expires"] == 3600.0
