@@ -58,3 +58,10 @@ def notify_inquiry_holders(inquiry_id: int) -> None:
     from workers.tasks.inbox import notify_inquiry_holders as task
 
     task.delay(inquiry_id)
+
+
+def send_deliveries(campaign_id: int, first_id: int, last_id: int) -> None:
+    """Send one range of queued deliveries (welcome steps queued by the CLI's tick)."""
+    from workers.tasks.campaigns import send_batch
+
+    send_batch.delay(campaign_id, first_id, last_id)

@@ -8,6 +8,20 @@ from service.models.announcement import (
 )
 from service.models.api_token import ApiToken
 from service.models.audit import AuditEvent
+from service.models.automation import (
+    AutomationEvent,
+    Cadence,
+    DigestRun,
+    DigestRunStatus,
+    DigestSchedule,
+    EventKind,
+    Feed,
+    FeedItem,
+    HistoryMask,
+    WelcomeEnrolment,
+    WelcomeSeries,
+    WelcomeStep,
+)
 from service.models.campaign import (
     Campaign,
     CampaignAnnouncement,
@@ -58,7 +72,9 @@ __all__ = [
     "ApiToken",
     "ApprovalState",
     "AuditEvent",
+    "AutomationEvent",
     "BounceScore",
+    "Cadence",
     "Campaign",
     "CampaignAnnouncement",
     "CampaignBase",
@@ -75,7 +91,14 @@ __all__ = [
     "Delivery",
     "DeliveryFeedback",
     "DeliveryStatus",
+    "DigestRun",
+    "DigestRunStatus",
+    "DigestSchedule",
     "Edition",
+    "EventKind",
+    "Feed",
+    "FeedItem",
+    "HistoryMask",
     "ImportJob",
     "ImportStatus",
     "InboundChannel",
@@ -106,5 +129,8 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookStatus",
+    "WelcomeEnrolment",
+    "WelcomeSeries",
+    "WelcomeStep",
     "WithdrawalChannel",
 ]

@@ -168,5 +168,17 @@ def test_answer_mail_is_threaded_and_dkim_verifies_at_the_smtp_server(
     assert msg["From"].addresses[0].addr_spec == get_settings().from_address
     assert (msg["In-Reply-To"], msg["References"]) == ("<q1@uni.example>", "<q1@uni.example>")
     assert msg["Message-ID"] == first.message_id and msg["Content-Language"] == "de"
+
+
+def test_an_answer_records_the_inquiry_answered_trigger(inbox: InboxWorld) -> None:
+    """The automation trigger table sees every answer (service/automation/triggers.py)."""
+    from service.models import AutomationEvent
+
+    asked = inbox.ask("Gibt es Stipendien?")
+    answer(inbox.session, inquiry_id=asked.inquiry_id, author=WEB, body="Ja.",
+           now=inbox.clock.now(), seen_entry_id=None)  # fmt: skip
+    inbox.session.commit()
+    (event,) = inbox.session.exec(select(AutomationEvent)).all()
+    assert event.kind == "inquiry_answered" and event.detail == {"inquiry_id": asked.inquiry_id}
     inbox.session.expire_all()
     assert inbox.session.get(InquiryMessage, first.id).state == "sent"
