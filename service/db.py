@@ -38,6 +38,22 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+    # PostgreSQL's bit_or aggregate (campaigns/history.py: what a subscriber already got)
+    dbapi_conn.create_aggregate("bit_or", 1, _BitOr)
+
+
+class _BitOr:
+    """bit_or(x) for SQLite."""
+
+    def __init__(self) -> None:
+        self.value: int | None = None
+
+    def step(self, value: int | None) -> None:
+        if value is not None:
+            self.value = (self.value or 0) | int(value)
+
+    def finalize(self) -> int | None:
+        return self.value
 
 
 def get_engine() -> Engine:

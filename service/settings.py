@@ -165,6 +165,12 @@ class Settings(BaseSettings):
     # dead worker's and are released after lease_ttl_s instead of stale_claim_s (issue 15)
     lease_ttl_s: float = Field(6.0, gt=0)
     lease_refresh_s: float = Field(1.5, gt=0)
+    # Automation (service/automation): trigger/digest/welcome tick, partner feed fetching.
+    automation_interval_s: float = Field(15.0, gt=0)
+    feed_interval_s: float = Field(900.0, gt=0)
+    feed_timeout_s: float = Field(10.0, gt=0)
+    feed_max_bytes: int = Field(2_000_000, gt=0)
+    feed_max_items: int = Field(50, gt=0)
     retry_base_s: float = Field(2.0, gt=0)
     inbound_max_bytes: int = Field(25 * 1024 * 1024, ge=1024, description="SMTP 552 above this")
     # receiver limits (issue 15, finding 14)

@@ -59,6 +59,9 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         "sweep-inbound": ("newsdesk.sweep_inbound", 30.0),
         # response targets: idempotent (each step stamped once), so a missed tick is harmless
         "inbox-clock": ("newsdesk.inbox_clock", settings.inbox_clock_interval_s),
+        # triggers, due digests and welcome steps; partner feeds into drafts
+        "automation-tick": ("newsdesk.automation_tick", settings.automation_interval_s),
+        "fetch-partner-feeds": ("newsdesk.fetch_feeds", settings.feed_interval_s),
     }
     # A tick nobody picked up within a few periods is redundant: the next one does the same.
     schedule: dict[str, dict[str, Any]] = {
@@ -84,6 +87,7 @@ def make_celery(settings: Settings | None = None) -> Celery:
         "newsdesk",
         broker=broker_url(settings),
         include=[
+            "workers.tasks.automation",
             "workers.tasks.audience",
             "workers.tasks.campaigns",
             "workers.tasks.inbound",
@@ -103,6 +107,8 @@ def make_celery(settings: Settings | None = None) -> Celery:
             "newsdesk.fan_out": {"queue": "assemble"},
             "newsdesk.send_batch": {"queue": "send"},
             "newsdesk.scan_due": {"queue": "default"},
+            "newsdesk.automation_tick": {"queue": "default"},
+            "newsdesk.fetch_feeds": {"queue": "default"},
             "newsdesk.process_inbound": {"queue": "inbound"},
             "newsdesk.send_inquiry_answers": {"queue": "inbound"},
             "newsdesk.inbox_clock": {"queue": "inbound"},

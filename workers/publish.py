@@ -65,3 +65,10 @@ def run_sunset(now: str | None = None) -> None:
     from workers.tasks.maintenance import sunset
 
     sunset.delay(now)
+
+
+def send_deliveries(campaign_id: int, first_id: int, last_id: int) -> None:
+    """Send one range of queued deliveries (welcome steps queued by the CLI's tick)."""
+    from workers.tasks.campaigns import send_batch
+
+    send_batch.delay(campaign_id, first_id, last_id)

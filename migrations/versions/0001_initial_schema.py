@@ -45,6 +45,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("email_hash"),
     )
     op.create_table(
+        "automation_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
+        sa.Column("subscriber_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "detail",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("handled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("automation_event", schema=None) as batch_op:
+        batch_op.create_index("ix_automation_event_open", ["handled_at", "id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_automation_event_subscriber_id"), ["subscriber_id"], unique=False
+        )
+
+    op.create_table(
         "cannedanswer",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
@@ -84,6 +104,49 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("replayed_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "digest_schedule",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("list_slug", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("list_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("cadence", sa.String(length=16), nullable=False),
+        sa.Column("weekday", sa.Integer(), nullable=False),
+        sa.Column("day_of_month", sa.Integer(), nullable=False),
+        sa.Column("hour", sa.Integer(), nullable=False),
+        sa.Column("timezone", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("subject_en", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("subject_de", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column(
+            "segment_slugs",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("needs_approval", sa.Boolean(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "feed",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("url", sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=True),
+        sa.Column("topic", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("etag", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+        sa.Column("last_modified", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+        sa.Column("last_fetched_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_status", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("error_count", sa.Integer(), nullable=False),
+        sa.Column("items_created", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("url"),
     )
     op.create_table(
         "inboundmessage",
@@ -224,6 +287,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
+        "welcome_series",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("list_slug", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("list_name", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("version", sa.Integer(), server_default="1", nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("list_slug", "language"),
+    )
+    op.create_table(
         "bouncescore",
         sa.Column("subscriber_id", sa.Integer(), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),
@@ -318,6 +393,12 @@ def upgrade() -> None:
         sa.Column("subscriber_id", sa.Integer(), nullable=False),
         sa.Column("list_slug", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column(
+            "cadence",
+            sqlmodel.sql.sqltypes.AutoString(length=16),
+            server_default="issue",
+            nullable=False,
+        ),
         sa.Column("changed_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["subscriber_id"], ["subscriber.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("subscriber_id", "list_slug"),
@@ -402,6 +483,24 @@ def upgrade() -> None:
         )
         batch_op.create_index(
             "ix_webhook_delivery_status_next", ["status", "next_attempt_at"], unique=False
+        )
+
+    op.create_table(
+        "welcome_enrolment",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("series_id", sa.Integer(), nullable=False),
+        sa.Column("subscriber_id", sa.Integer(), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("stopped_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("stop_reason", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.ForeignKeyConstraint(["series_id"], ["welcome_series.id"], ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["subscriber_id"], ["subscriber.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("series_id", "subscriber_id"),
+    )
+    with op.batch_alter_table("welcome_enrolment", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_welcome_enrolment_subscriber_id"), ["subscriber_id"], unique=False
         )
 
     op.create_table(
@@ -527,6 +626,12 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), server_default="1", nullable=False),
         sa.Column("updated_by_id", sa.Integer(), nullable=True),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column(
+            "cadence",
+            sqlmodel.sql.sqltypes.AutoString(length=16),
+            server_default="issue",
+            nullable=False,
+        ),
         sa.ForeignKeyConstraint(["updated_by_id"], ["newsroom_user.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -586,6 +691,16 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("announcement_id", "segment_id"),
     )
     op.create_table(
+        "campaign_history_mask",
+        sa.Column("campaign_id", sa.Integer(), nullable=False),
+        sa.Column("source_campaign_id", sa.Integer(), nullable=False),
+        sa.Column("edition_key", sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+        sa.Column("mask", sa.BigInteger(), nullable=False),
+        sa.Column("sent_only", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("campaign_id", "source_campaign_id", "edition_key"),
+    )
+    op.create_table(
         "campaignannouncement",
         sa.Column("campaign_id", sa.Integer(), nullable=False),
         sa.Column("announcement_id", sa.Integer(), nullable=False),
@@ -617,6 +732,7 @@ def upgrade() -> None:
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("bounced_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"], ondelete="CASCADE"),
         sa.ForeignKeyConstraint(["subscriber_id"], ["subscriber.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
@@ -629,6 +745,28 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_delivery_message_id"), ["message_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_delivery_subscriber_id"), ["subscriber_id"], unique=False
+        )
+
+    op.create_table(
+        "digest_run",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("schedule_id", sa.Integer(), nullable=False),
+        sa.Column("period_key", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=True),
+        sa.Column("announcements", sa.Integer(), nullable=False),
+        sa.Column("recipients", sa.Integer(), nullable=False),
+        sa.Column("note", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["schedule_id"], ["digest_schedule.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("schedule_id", "period_key"),
+    )
+    with op.batch_alter_table("digest_run", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_digest_run_schedule_id"), ["schedule_id"], unique=False
         )
 
     op.create_table(
@@ -668,6 +806,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("edition", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_edition_campaign_id"), ["campaign_id"], unique=False)
+
+    op.create_table(
+        "feed_item",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("feed_id", sa.Integer(), nullable=False),
+        sa.Column("guid_hash", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("announcement_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(["announcement_id"], ["announcement.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["feed_id"], ["feed.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("feed_id", "guid_hash"),
+    )
+    with op.batch_alter_table("feed_item", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_feed_item_feed_id"), ["feed_id"], unique=False)
 
     op.create_table(
         "inquiry",
@@ -774,6 +927,23 @@ def upgrade() -> None:
             ["subscriber_id", "kind", "occurred_at"],
             unique=False,
         )
+
+    op.create_table(
+        "welcome_step",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("series_id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("delay_minutes", sa.Integer(), nullable=False),
+        sa.Column("subject", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("body", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("campaign_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(["campaign_id"], ["campaign.id"], ondelete="SET NULL"),
+        sa.ForeignKeyConstraint(["series_id"], ["welcome_series.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("series_id", "position"),
+    )
+    with op.batch_alter_table("welcome_step", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_welcome_step_series_id"), ["series_id"], unique=False)
 
     op.create_table(
         "inquirymessage",
@@ -899,6 +1069,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_inquirymessage_inquiry_id"))
 
     op.drop_table("inquirymessage")
+    with op.batch_alter_table("welcome_step", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_welcome_step_series_id"))
+
+    op.drop_table("welcome_step")
     with op.batch_alter_table("tracking_event", schema=None) as batch_op:
         batch_op.drop_index("ix_tracking_event_subscriber_kind_time")
         batch_op.drop_index("ix_tracking_event_campaign_kind")
@@ -912,10 +1086,18 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_inquiry_campaign_id"))
 
     op.drop_table("inquiry")
+    with op.batch_alter_table("feed_item", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_feed_item_feed_id"))
+
+    op.drop_table("feed_item")
     with op.batch_alter_table("edition", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_edition_campaign_id"))
 
     op.drop_table("edition")
+    with op.batch_alter_table("digest_run", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_digest_run_schedule_id"))
+
+    op.drop_table("digest_run")
     with op.batch_alter_table("delivery", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_delivery_subscriber_id"))
         batch_op.drop_index(batch_op.f("ix_delivery_message_id"))
@@ -924,6 +1106,7 @@ def downgrade() -> None:
     op.drop_table("delivery")
     op.drop_table("campaignsegment")
     op.drop_table("campaignannouncement")
+    op.drop_table("campaign_history_mask")
     op.drop_table("announcementsegment")
     with op.batch_alter_table("web_session", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_web_session_user_id"))
@@ -947,6 +1130,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_announcement_slug"))
 
     op.drop_table("announcement")
+    with op.batch_alter_table("welcome_enrolment", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_welcome_enrolment_subscriber_id"))
+
+    op.drop_table("welcome_enrolment")
     with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
         batch_op.drop_index("ix_webhook_delivery_status_next")
         batch_op.drop_index(batch_op.f("ix_webhook_delivery_endpoint_id"))
@@ -978,6 +1165,7 @@ def downgrade() -> None:
 
     op.drop_table("complaintevent")
     op.drop_table("bouncescore")
+    op.drop_table("welcome_series")
     op.drop_table("webhook_endpoint")
     with op.batch_alter_table("suppression", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_suppression_email_hash"))
@@ -1024,8 +1212,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_inboundmessage_status"))
 
     op.drop_table("inboundmessage")
+    op.drop_table("feed")
+    op.drop_table("digest_schedule")
     op.drop_table("deadletter")
     op.drop_table("coordinator")
     op.drop_table("cannedanswer")
+    with op.batch_alter_table("automation_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_automation_event_subscriber_id"))
+        batch_op.drop_index("ix_automation_event_open")
+
+    op.drop_table("automation_event")
     op.drop_table("acklog")
     # ### end Alembic commands ###

@@ -11,6 +11,7 @@ from service.models.user import Role
 from service.settings import get_settings
 
 READ = {"dashboard.view", "announcement.read", "campaign.read", "report.view", "profile.edit"}
+READ |= {"automation.read"}  # digest schedules, welcome series, partner feeds
 
 ROLE_ACTIONS: dict[Role, frozenset[str]] = {
     Role.VIEWER: frozenset(READ),
@@ -26,6 +27,7 @@ ROLE_ACTIONS: dict[Role, frozenset[str]] = {
             "campaign.test_send",
             "audience.read",
             "segment.write",
+            "automation.write",  # digest schedules, welcome series, partner feeds
         }
     ),
     Role.APPROVER: frozenset(

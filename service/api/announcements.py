@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel
 from sqlmodel import Field, select
 
 from service.api.deps import SessionDep, require_admin
+from service.api.pages import LimitQuery, PairQuery, keyset_pair, page
 from service.content import approval
 from service.content.announcements import save_announcement, segment_slugs
 from service.errors import InvalidInput
@@ -59,9 +60,15 @@ def _out(session: SessionDep, row: Announcement) -> dict[str, Any]:
 
 
 @router.get("")
-def list_announcements(session: SessionDep) -> list[dict[str, Any]]:
-    """All announcements by priority."""
-    rows = session.exec(select(Announcement).order_by(Announcement.priority, Announcement.id))  # type: ignore[arg-type]
+def list_announcements(
+    session: SessionDep, request: Request, response: Response,
+    after: PairQuery = None, limit: LimitQuery = 100,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """By priority, then id; the next page's cursor `<priority>:<id>` is in X-Next-Cursor, Link."""
+    table = Announcement.__table__.c  # type: ignore[attr-defined]
+    query = keyset_pair(select(Announcement), table.priority, table.id, after=after, limit=limit)
+    rows = page(list(session.exec(query).all()), limit=limit, request=request, response=response,
+                cursor_of=lambda row: f"{row.priority}:{row.id}")  # fmt: skip
     return [_out(session, r) for r in rows]
 
 

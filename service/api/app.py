@@ -15,6 +15,7 @@ from service.api import (
     announcements,
     archive,
     audience_api,
+    automation,
     editions,
     health,
     inquiries,
@@ -73,6 +74,7 @@ def create_app() -> FastAPI:
     app.include_router(editions.router, prefix="/api")
     app.include_router(archive.router)
     app.include_router(inquiries.router, prefix="/api")
+    app.include_router(automation.router, prefix="/api")
     install_newsroom(app)  # /newsroom pages, their static files, GET / -> /newsroom/
 
     @app.exception_handler(IntegrityError)

@@ -49,6 +49,8 @@ API_ACTIONS: list[tuple[str, str, str]] = [
     ("GET", r"/api/(segments|subscribers|coordinators|audience)", "audience.read"),
     ("POST", r"/api/audience/segments/preview$", "audience.read"),
     (".*", r"/api/segments", "segment.write"),
+    ("GET", r"/api/(digests|feeds)", "automation.read"),
+    (".*", r"/api/(digests|feeds)", "automation.write"),
     (".*", r"/api/(subscribers|coordinators|audience)", "audience.write"),
 ]
 

@@ -26,11 +26,12 @@ from service.api.public_pages import (
     submitted_profile,
 )
 from service.api.public_signup import signup_router
-from service.audience import preferences
+from service.audience import cadence, preferences
 from service.audience.profile import field_views, parse_profile, topic_choices
 from service.audience.withdrawal import leave_everything, unsubscribe_from_campaign
 from service.db import session_scope
 from service.errors import InvalidInput
+from service.models._common import utcnow
 from service.models.campaign import Campaign
 from service.models.consent import WithdrawalChannel
 from service.models.subscriber import Subscriber
@@ -149,7 +150,8 @@ def preference_page(request: Request, token: str) -> HTMLResponse:
         if sub is None:
             return not_found(request)
         prefs = preferences.view(session, subscriber=sub)
-        return _preferences_page(request, sub, prefs, saved=False, error=None)
+        chosen = cadence.cadences(session, subscriber=sub)
+        return _preferences_page(request, sub, prefs, saved=False, error=None, cadences=chosen)
 
 
 @router.post("/p/{token}", response_class=HTMLResponse)
@@ -162,6 +164,7 @@ def save_preferences(
     language: Annotated[str, Form()] = "en",
     tracking: Annotated[str | None, Form()] = None,
     raw_profile: Annotated[dict[str, str], Depends(submitted_profile)] = {},  # noqa: B006
+    cadences: Annotated[list[str], Form(alias="cadence")] = [],  # noqa: B006 - "list:cadence"
 ) -> HTMLResponse:
     """Save the form, or leave everything (global unsubscribe + suppression)."""
     with session_scope() as session:
@@ -189,12 +192,22 @@ def save_preferences(
                     ip=client_ip(request),
                     profile=parse_profile(get_settings(), raw_profile),
                 )
+                chosen = dict(c.partition(":")[::2] for c in cadences)
+                cadence.set_cadences(
+                    session, subscriber=sub, chosen=chosen, ip=client_ip(request), now=utcnow()
+                )
             except InvalidInput as exc:
                 session.rollback()
                 error = refusal_text(exc, shown_language(request, sub.language))
         prefs = preferences.view(session, subscriber=sub)
         return _preferences_page(
-            request, sub, prefs, saved=error is None, error=error, status=422 if error else 200
+            request,
+            sub,
+            prefs,
+            saved=error is None,
+            error=error,
+            status=422 if error else 200,
+            cadences=cadence.cadences(session, subscriber=sub),
         )
 
 

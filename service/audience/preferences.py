@@ -12,6 +12,8 @@ from service.audience.ledger import record
 from service.audience.profile import apply_profile, check_topics
 from service.audience.withdrawal import GONE, memberships, set_membership
 from service.errors import InvalidInput
+from service.events import emit
+from service.models import EventKind
 from service.models._common import utcnow
 from service.models.consent import ConsentEventKind, WithdrawalChannel
 from service.models.subscriber import Language, Subscriber
@@ -93,6 +95,14 @@ def update(
             channel=WithdrawalChannel.LINK,
             detail={"scope": "list", "lists": left},
             occurred_at=now,
+        )
+    if changes or left:  # automation trigger (e.g. leaving a list ends its welcome series)
+        emit(
+            session,
+            kind=EventKind.PREFERENCES_CHANGED,
+            subscriber_id=subscriber.id,
+            detail={"left": left},
+            at=now,
         )
     if changes:
         record(

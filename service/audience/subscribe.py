@@ -17,7 +17,9 @@ from service.audience.suppression import SELF_LIFTABLE, lift_by_consent, suppres
 from service.audience.withdrawal import set_membership
 from service.domain.addresses import email_hash, normalise_email
 from service.errors import InvalidInput, NewsdeskError, NotFound
+from service.events import emit
 from service.models._common import utcnow
+from service.models.automation import EventKind
 from service.models.consent import ConsentEvent, ConsentEventKind, ledger_erasure
 from service.models.subscriber import Language, Subscriber, SubscriberStatus
 from service.settings import get_settings
@@ -159,6 +161,7 @@ def confirm(
         detail={"token_issued_day": issued_day},
         occurred_at=now,
     )
+    emit(session, kind=EventKind.CONFIRMED, subscriber_id=subscriber_id, at=now)  # welcome series
     return sub, True
 
 

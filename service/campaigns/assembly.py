@@ -13,14 +13,17 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from service.audience.cadence import cadence_condition
 from service.audience.segments import deliverable_condition
 from service.campaigns.picks import picked_filter
+from service.campaigns.sent_history import only_new, refresh_history
 from service.domain.segment_rules import compile_rule
 from service.errors import InvalidInput
 from service.models import (
     Announcement,
     AnnouncementSegment,
     ApprovalState,
+    Cadence,
     Campaign,
     CampaignSegment,
     Segment,
@@ -29,6 +32,7 @@ from service.models import (
 
 LANGUAGES = ("de", "en")
 MAX_ANNOUNCEMENTS = 62  # the mask must fit a signed 64-bit integer
+DIGEST_CADENCES = (Cadence.WEEKLY.value, Cadence.MONTHLY.value)
 
 
 @dataclass(frozen=True)
@@ -110,8 +114,14 @@ def build_plan(
     include = _any_segment(rules, [t.segment_id for t in targets if not t.exclude], dialect)
     exclude = _any_segment(rules, [t.segment_id for t in targets if t.exclude], dialect)
     mask = _mask_expression(announcements, links, rules, dialect)
-    # Confirmed, not suppressed, still on this list; checked again at dispatch.
-    deliverable = deliverable_condition(campaign.list_slug)
+    if campaign.cadence in DIGEST_CADENCES and campaign.id is not None:
+        refresh_history(session, campaign=campaign, announcements=tuple(announcements))
+        mask = only_new(mask, campaign.id)  # a digest carries only what is new to each reader
+    # Confirmed, not suppressed, still on this list, on this cadence; checked again at dispatch.
+    deliverable = sa.and_(
+        deliverable_condition(campaign.list_slug),
+        cadence_condition(campaign.list_slug, campaign.cadence),
+    )
     audience = sa.and_(include, sa.not_(exclude), deliverable, mask > 0)
     language = sa.case((Subscriber.language == "de", "de"), else_="en")  # type: ignore[arg-type]
     edition_key = language + sa.literal(":") + sa.cast(mask, sa.String)

@@ -73,6 +73,7 @@ def finish_if_complete(session: Session, *, campaign_id: int) -> bool:
             table.c.status.in_(sources_of(CampaignAction.FINISH)),
             table.c.fanout_done.is_(True),
             sa.not_(still_open),
+            table.c.cadence != "series",  # a welcome step gets new rows as people confirm
         )
         .values(status=CampaignStatus.SENT, finished_at=utcnow())
     )

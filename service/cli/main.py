@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from service.cli.audience import audience_app
+from service.cli.automation import automation_app, digest_app, feed_app, welcome_app
 from service.cli.campaign import campaign_app
 from service.cli.coordinator import coordinator_app
 from service.cli.db import db_app
@@ -69,3 +70,7 @@ app.add_typer(editions_app, name="edition")
 app.add_typer(report_app, name="report")
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(user_app, name="user")
+app.add_typer(digest_app, name="digest")
+app.add_typer(welcome_app, name="welcome")
+app.add_typer(feed_app, name="feed")
+app.add_typer(automation_app, name="automation")

@@ -16,9 +16,11 @@ from sqlmodel import Session
 
 from service.domain.inquiry_states import InquiryAction, InquiryState, next_state
 from service.errors import InvalidInput, InvalidTransition, NotFound
+from service.events import emit
 from service.inbox import sla, thread
 from service.mail.compose import new_message_id
 from service.models import Inquiry, InquiryMessage, MessageKind, MessageState, Subscriber
+from service.models.automation import EventKind
 from service.settings import get_settings
 
 MAX_ANSWER_CHARS = 50_000
@@ -147,6 +149,14 @@ def _queue(
     inquiry.answered_at, inquiry.version = now, inquiry.version + 1
     sla.follow_state(inquiry, calendar, now)
     session.add_all([entry, inquiry])
+    # the automation trigger (service/automation/triggers.py), in this answer's transaction
+    emit(
+        session,
+        kind=EventKind.INQUIRY_ANSWERED,
+        subscriber_id=inquiry.subscriber_id,
+        detail={"inquiry_id": inquiry.id},
+        at=now,
+    )
     session.flush()
     return entry
 

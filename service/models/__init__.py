@@ -8,6 +8,20 @@ from service.models.announcement import (
 )
 from service.models.api_token import ApiToken
 from service.models.audit import AuditEvent
+from service.models.automation import (
+    AutomationEvent,
+    Cadence,
+    DigestRun,
+    DigestRunStatus,
+    DigestSchedule,
+    EventKind,
+    Feed,
+    FeedItem,
+    HistoryMask,
+    WelcomeEnrolment,
+    WelcomeSeries,
+    WelcomeStep,
+)
 from service.models.campaign import (
     Campaign,
     CampaignAnnouncement,
@@ -64,7 +78,9 @@ __all__ = [
     "ApiToken",
     "ApprovalState",
     "AuditEvent",
+    "AutomationEvent",
     "BounceScore",
+    "Cadence",
     "Campaign",
     "CampaignAnnouncement",
     "CampaignBase",
@@ -81,9 +97,16 @@ __all__ = [
     "Delivery",
     "DeliveryFeedback",
     "DeliveryStatus",
+    "DigestRun",
+    "DigestRunStatus",
+    "DigestSchedule",
     "DmarcRecord",
     "DmarcReport",
     "Edition",
+    "EventKind",
+    "Feed",
+    "FeedItem",
+    "HistoryMask",
     "ImportJob",
     "ImportStatus",
     "InboundChannel",
@@ -116,5 +139,8 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEndpoint",
     "WebhookStatus",
+    "WelcomeEnrolment",
+    "WelcomeSeries",
+    "WelcomeStep",
     "WithdrawalChannel",
 ]

@@ -72,6 +72,11 @@ class Campaign(CampaignBase, table=True):
         default=None, foreign_key="newsroom_user.id", ondelete="SET NULL"
     )
     updated_at: datetime | None = Field(default=None, sa_column=ts_column())
+    # Whom it reaches (models.automation.Cadence): "issue" subscribers get campaigns as sent;
+    # a digest reaches its cadence and leaves out what each subscriber already got.
+    cadence: str = Field(
+        default="issue", max_length=16, sa_column_kwargs={"server_default": "issue"}
+    )
 
 
 class CampaignAnnouncement(SQLModel, table=True):

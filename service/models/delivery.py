@@ -44,3 +44,5 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = None
     claimed_at: datetime | None = Field(default=None, sa_column=ts_column())
     sent_at: datetime | None = Field(default=None, sa_column=ts_column())
+    # a hard-bounce DSN matched to this delivery after the relay had accepted it
+    bounced_at: datetime | None = Field(default=None, sa_column=ts_column())

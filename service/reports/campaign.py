@@ -2,7 +2,8 @@
 announcement and link, unsubscribes, hourly series; per campaign and per edition.
 
 Sources today: Delivery rows (sent = attempted, delivered = accepted by the relay; a failed
-delivery whose last error starts with 5 is a hard bounce, else soft), Suppression rows with
+delivery whose last error starts with 5 is a hard bounce, else soft; an accepted one that a
+DSN later bounced (`bounced_at`) is a hard bounce, not delivered), Suppression rows with
 reason `complaint` created after the subscriber's delivery, Subscriber.unsubscribed_at after the
 delivery. Replies per coordinator come from routed inquiries. Every subscriber got exactly one
 edition, so unique counts per edition add up to the campaign's.
@@ -22,18 +23,13 @@ from service.inbound.acting.inquiries import per_coordinator
 from service.models import (
     Announcement,
     Campaign,
-    Delivery,
     Edition,
-    Subscriber,
-    Suppression,
 )
 from service.models import TrackingEvent as TE
 from service.reports.edition_names import edition_names
+from service.reports.figures import NO_EDITION, Stats, campaign_totals
 from service.reports.segments import SegmentStats, segment_stats
-from service.reports.unsubscribes import campaign_unsubscribes
 from service.settings import get_settings
-
-NO_EDITION = "(unknown)"  # anonymous opens carry no edition
 
 
 @dataclass
@@ -47,29 +43,6 @@ class LinkStats:
     unique: int = 0
     total: int = 0
     machine: int = 0
-
-
-@dataclass
-class Stats:
-    """The figures of one edition (or of the whole campaign)."""
-
-    sent: int = 0
-    delivered: int = 0
-    hard_bounces: int = 0
-    soft_bounces: int = 0
-    complaints: int = 0
-    unique_human_opens: int = 0
-    human_opens: int = 0
-    machine_opens: int = 0
-    unique_clicks: int = 0
-    total_clicks: int = 0
-    machine_clicks: int = 0
-    unsubscribes: int = 0
-
-    def add(self, other: Stats) -> None:
-        """Sum another edition's figures into these."""
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 @dataclass
@@ -87,71 +60,6 @@ class CampaignReport:
     edition_names: dict[str, str] = field(default_factory=dict)  # key -> "Deutsch: titles"
     segments: list[SegmentStats] = field(default_factory=list)
     unsubscribe_channels: dict[str, int] = field(default_factory=dict)  # one-click, link, reply
-
-
-def _delivery_stats(session: Session, campaign_id: int, per: dict[str, Stats]) -> None:
-    """Sent, delivered and bounce counts per edition."""
-    d = Delivery.__table__.c  # type: ignore[attr-defined]
-    hard = sa.and_(d.status == "failed", d.last_error.like("5%"))
-    query = (
-        sa.select(d.edition_key, d.status, hard.label("hard"), sa.func.count())
-        .where(d.campaign_id == campaign_id, d.status.in_(["sent", "failed"]))
-        .group_by(d.edition_key, d.status, hard)
-    )
-    for key, status, is_hard, count in session.execute(query):
-        stats = per[key]
-        stats.sent += count
-        if status == "sent":
-            stats.delivered += count
-        elif is_hard:
-            stats.hard_bounces += count
-        else:
-            stats.soft_bounces += count
-
-
-def _after_delivery_counts(session: Session, campaign_id: int, per: dict[str, Stats]) -> None:
-    """Complaints of recipients after their delivery, per edition."""
-    d = Delivery.__table__.c  # type: ignore[attr-defined]
-    s = Subscriber.__table__.c  # type: ignore[attr-defined]
-    x = Suppression.__table__.c  # type: ignore[attr-defined]
-    base = d.campaign_id == campaign_id
-    complaints = (
-        sa.select(d.edition_key, sa.func.count())
-        .join(Subscriber.__table__, s.id == d.subscriber_id)  # type: ignore[attr-defined]
-        .join(Suppression.__table__, x.email_hash == s.email_hash)  # type: ignore[attr-defined]
-        .where(base, x.reason == "complaint", x.created_at >= d.sent_at)
-        .group_by(d.edition_key)
-    )
-    for key, count in session.execute(complaints):
-        per[key].complaints += count
-
-
-def _event_stats(session: Session, campaign_id: int, per: dict[str, Stats]) -> None:
-    """Opens and clicks per edition, human and machine apart."""
-    t = TE.__table__.c  # type: ignore[attr-defined]
-    query = (
-        sa.select(
-            t.edition_key,
-            t.kind,
-            t.machine,
-            sa.func.count(),
-            sa.func.count(t.subscriber_id.distinct()),
-        )
-        .where(t.campaign_id == campaign_id)
-        .group_by(t.edition_key, t.kind, t.machine)
-    )
-    for key, kind, machine, total, unique in session.execute(query):
-        stats = per[key or NO_EDITION]
-        if kind == "open" and machine:
-            stats.machine_opens += total
-        elif kind == "open":
-            stats.human_opens += total
-            stats.unique_human_opens += unique
-        elif machine:
-            stats.machine_clicks += total
-        else:
-            stats.total_clicks += total
-            stats.unique_clicks += unique
 
 
 def _link_stats(session: Session, campaign_id: int) -> list[LinkStats]:
@@ -258,24 +166,13 @@ def _series(session: Session, campaign_id: int) -> list[tuple[datetime, int, int
     return [(datetime.strptime(h, "%Y-%m-%d %H:%M"), o, c) for h, (o, c) in sorted(hours.items())]
 
 
-def campaign_report(
-    session: Session, *, campaign_id: int, ui: str | None = None
-) -> CampaignReport:
+def campaign_report(session: Session, *, campaign_id: int, ui: str | None = None) -> CampaignReport:
     """The full report of one campaign; edition names in `ui` (default: the team's language)."""
     ui = ui or get_settings().operator_language
     campaign = session.get(Campaign, campaign_id)
     if campaign is None:
         raise NotFound(f"campaign {campaign_id} does not exist")
-    per: dict[str, Stats] = defaultdict(Stats)
-    _delivery_stats(session, campaign_id, per)
-    _after_delivery_counts(session, campaign_id, per)
-    left = campaign_unsubscribes(session, campaign=campaign)  # list and global, every channel
-    for key, count in left.per_edition.items():
-        per[key].unsubscribes += count
-    _event_stats(session, campaign_id, per)
-    total = Stats()
-    for stats in per.values():
-        total.add(stats)
+    per, total, left = campaign_totals(session, campaigns=[campaign])[campaign_id]
     links = _link_stats(session, campaign_id)
     return CampaignReport(
         campaign_id=campaign_id,

@@ -1,7 +1,9 @@
 """The newsroom dashboard's read model: running, scheduled and recently sent campaigns, inquiries.
 
-Figures come from the same functions as the CLI and API (campaign_report, status_counts,
-per_coordinator), so the dashboard never disagrees with a report.
+Figures come from the same functions as the CLI and API (campaign_totals, the headline part of
+campaign_report; status_counts; per_coordinator), so the dashboard never disagrees with a report;
+the report's links, series and per-segment figures (a rule evaluation over every subscriber) are
+not computed for the dashboard.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from service.domain.campaign_states import CampaignStatus
 from service.inbound.acting.inquiries import OPEN_STATES, per_coordinator
 from service.models import Campaign, Delivery
 from service.models._common import utcnow
-from service.reports.campaign import campaign_report
+from service.reports.figures import campaign_totals
 
 RATE_WINDOW = timedelta(minutes=1)
 
@@ -87,6 +89,8 @@ def running(session: Session) -> list[Running]:
     rows = session.exec(
         select(Campaign)
         .where(col(Campaign.status).in_([CampaignStatus.SENDING, CampaignStatus.PAUSED]))
+        # welcome-series steps stay in `sending` for good: they are automations, not sends
+        .where(col(Campaign.cadence) != "series")
         .order_by(col(Campaign.started_at), col(Campaign.id))
     ).all()
     return [running_one(session, campaign=c) for c in rows]
@@ -115,11 +119,11 @@ def recently_sent(session: Session, *, limit: int = 5) -> list[Sent]:
         .order_by(col(Campaign.finished_at).desc(), col(Campaign.id).desc())
         .limit(limit)
     ).all()
+    totals = campaign_totals(session, campaigns=rows)  # one grouped query per source for all
     result = []
     for campaign in rows:
         assert campaign.id is not None
-        report = campaign_report(session, campaign_id=campaign.id)
-        t = report.total
+        _, t, _ = totals[campaign.id]
         result.append(
             Sent(
                 campaign.id,
@@ -131,7 +135,7 @@ def recently_sent(session: Session, *, limit: int = 5) -> list[Sent]:
                 t.hard_bounces + t.soft_bounces,
                 t.complaints,
                 t.unsubscribes,
-                sum(report.replies.values()),
+                sum(per_coordinator(session, campaign_id=campaign.id).values()),
             )
         )
     return result

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 
 from service.models import Campaign
-from service.reports.campaign import campaign_report
+from service.reports.figures import campaign_totals
 
 COMPLAINT_LIMIT = 0.003
 
@@ -50,10 +50,11 @@ def recent_trends(session: Session, *, limit: int = 12) -> list[CampaignTrend]:
         .order_by(col(Campaign.started_at).desc(), col(Campaign.id).desc())
         .limit(limit)
     ).all()
+    totals = campaign_totals(session, campaigns=rows)  # one grouped query per source for all
     trends = []
     for campaign in reversed(rows):
         assert campaign.id is not None
-        t = campaign_report(session, campaign_id=campaign.id).total
+        _, t, _ = totals[campaign.id]
         trends.append(
             CampaignTrend(
                 campaign.id,

@@ -170,3 +170,15 @@ def test_answer_mail_is_threaded_and_dkim_verifies_at_the_smtp_server(
     assert msg["Message-ID"] == first.message_id and msg["Content-Language"] == "de"
     inbox.session.expire_all()
     assert inbox.session.get(InquiryMessage, first.id).state == "sent"
+
+
+def test_an_answer_records_the_inquiry_answered_trigger(inbox: InboxWorld) -> None:
+    """The automation trigger table sees every answer (service/automation/triggers.py)."""
+    from service.models import AutomationEvent
+
+    asked = inbox.ask("Gibt es Stipendien?")
+    answer(inbox.session, inquiry_id=asked.inquiry_id, author=WEB, body="Ja.",
+           now=inbox.clock.now(), seen_entry_id=None)  # fmt: skip
+    inbox.session.commit()
+    (event,) = inbox.session.exec(select(AutomationEvent)).all()
+    assert event.kind == "inquiry_answered" and event.detail == {"inquiry_id": asked.inquiry_id}

@@ -158,10 +158,15 @@ def test_reply_over_smtp_is_answered_from_the_inbox_with_a_dkim_signed_threaded_
     assert page.locator(".reply-text").inner_text().startswith("Wie lange dauert")
     axe_check(page)
     _shots(page, "thread", context_factory, coordinator, stack, f"/newsroom/inbox/{inquiry.id}")
+    body = page.get_by_label("Ihre Antwort an die Person")
+    body.fill("Vorab: gute Frage.")  # typed first: inserting must keep it (htmx, no reload)
     page.get_by_label("Textbaustein").select_option(label="Bewerbungsfrist (DE)")
     page.get_by_role("button", name="Einfügen").click()
-    body = page.get_by_label("Ihre Antwort an die Person")
-    assert body.input_value().startswith(f"Hallo {subscriber.name}, danke für Ihre Frage zu „")
+    page.wait_for_function("document.querySelector('#body').value.includes('Bewerbungsfrist')")
+    assert body.input_value().startswith(
+        f"Vorab: gute Frage.\n\nHallo {subscriber.name}, danke für Ihre Frage zu „"
+    )
+    assert "canned_id" not in page.url  # the page was not reloaded
     page.get_by_role("button", name="Antwort senden").click()
     assert page.get_by_role("status").inner_text().startswith("Ihre Antwort ist unterwegs")
     raw = wait_for(lambda: _answers_to(stack, subscriber.email), 30, "the answer to arrive")[0]
@@ -230,6 +235,10 @@ def test_notes_close_reopen_reassign_and_triage_through_the_pages(
     _log_in(newcomer, stack, _user("coordinator", other.id))
     newcomer.goto(stack.url(f"/newsroom/inbox/{inquiry.id}"))
     assert newcomer.locator(".entry-event").filter(has_text="Fragt nach Reisekosten").is_visible()
+    events = newcomer.locator(".entry-event .entry-body").all_inner_texts()  # German, not English
+    assert "Geschlossen" in events and "Wieder geöffnet" in events
+    assert any(e.startswith(f"Zugewiesen an {other.name} (") for e in events)
+    assert not any(w in e for e in events for w in ("Closed", "Reopened", "Assigned to"))
     assert len(_answers_to(stack, subscriber.email)) == before  # notes and moves mail nobody
 
     # Triage: an edition-level reply nobody's rule places; the admin assigns it in one click

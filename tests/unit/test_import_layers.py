@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.domain",),  # state machines, segment rules, address normalisation
     ("service.accounts", "service.audit"),  # newsroom users, roles, sessions; the audit log
     ("service.versioning",),  # optimistic concurrency (names who changed a row)
+    ("service.events",),  # automation triggers, written in the transaction of what happened
     ("service.addressing",),  # tokens, sub-addresses, public URLs, edition-qualified links
     ("service.rendering",),
     ("service.mail", "service.webhooks"),  # outgoing mail; outgoing signed webhooks
@@ -41,6 +42,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.inbound",),
     ("service.deliverability",),  # the STANDARDS rows, sunset policy (sends through the outbox)
     ("service.reports",),  # read campaigns, tracking and inbound
+    ("service.automation",),  # digests, welcome series, partner feeds: build campaigns/content
     ("service.demo",),
     ("workers.fs_broker", "workers.beat_lock", "workers.observe"),  # transport, one beat, metrics
     ("workers.celery_app",),

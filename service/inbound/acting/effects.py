@@ -14,6 +14,8 @@ from service.errors import InvalidInput, InvalidTransition, NotFound
 from service.models import (
     BounceScore,
     ComplaintEvent,
+    Delivery,
+    DeliveryStatus,
     SenderAlert,
     Subscriber,
     SubscriberStatus,
@@ -51,6 +53,21 @@ def suppress(
         subscriber.unsubscribed_at = subscriber.unsubscribed_at or utcnow()
         session.add(subscriber)
     session.flush()
+
+
+def mark_bounced(session: Session, *, campaign_id: int, subscriber_id: int) -> None:
+    """Record a later hard-bounce DSN on the accepted delivery it belongs to, once (reports)."""
+    d = Delivery.__table__.c  # type: ignore[attr-defined]
+    session.execute(
+        sa.update(Delivery.__table__)  # type: ignore[attr-defined]
+        .where(
+            d.campaign_id == campaign_id,
+            d.subscriber_id == subscriber_id,
+            d.status == DeliveryStatus.SENT,
+            d.bounced_at.is_(None),
+        )
+        .values(bounced_at=utcnow())
+    )
 
 
 def unsubscribe(session: Session, *, subscriber: Subscriber) -> None:

@@ -45,6 +45,12 @@ def act_on_report(
         effects.suppress(
             session, subscriber=subscriber, address=None, reason=SuppressionReason.HARD_BOUNCE
         )
+        # a DSN after the relay accepted the mail: the report counts it bounced, not delivered
+        effects.mark_bounced(
+            session,
+            campaign_id=match.delivery.campaign_id,
+            subscriber_id=match.delivery.subscriber_id,
+        )
         return "suppressed"
     score = effects.score_bounce(session, subscriber=subscriber, hard=False)
     return f"scored {score:.1f}"

@@ -35,8 +35,9 @@ def list_inquiries(
     coordinator_id: int | None = None,
     state: str | None = None,
     limit: int = 100,
+    before_id: int | None = None,
 ) -> list[InquiryLine]:
-    """Newest first, optionally for one coordinator and one state."""
+    """Newest first, optionally for one coordinator and one state, older than `before_id`."""
     if state is not None and state not in set(InquiryState):
         raise InvalidInput(f"unknown inquiry state {state!r}; use {', '.join(InquiryState)}")
     query = (
@@ -50,6 +51,8 @@ def list_inquiries(
         query = query.where(col(Inquiry.coordinator_id) == coordinator_id)
     if state is not None:
         query = query.where(col(Inquiry.state) == state)
+    if before_id is not None:
+        query = query.where(col(Inquiry.id) < before_id)
     return [_line(*row) for row in session.exec(query)]
 
 

@@ -18,15 +18,17 @@ from service.inbox import canned
 from service.inbox.clock import SystemClock
 from service.inbox.original import ORIGINAL_CSP, sanitised_original
 from service.inbox.queries import (
+    ThreadView,
     canned_values,
     inbox_for,
     original_raw,
     thread_view,
     triage_queue,
 )
-from service.models import Announcement, Coordinator, User
+from service.models import Announcement, CannedAnswer, Coordinator, User
 from service.reports.inbox import inbox_figures
 from service.web.deps import CurrentLogin, DbSession, require
+from service.web.inbox_events import event_line
 from service.web.inbox_support import (
     INBOX_NOTICES,
     ROUTING_LABELS,
@@ -47,7 +49,7 @@ Triage = Annotated[User, Depends(require("inquiry.triage"))]
 def labels() -> dict[str, Any]:
     """Label tables every inbox template uses."""
     return {"routing_labels": ROUTING_LABELS, "state_labels": STATE_LABELS,
-            "inbox_notices": INBOX_NOTICES}  # fmt: skip
+            "inbox_notices": INBOX_NOTICES, "event_line": event_line}  # fmt: skip
 
 
 @router.get("/inbox", response_class=HTMLResponse)
@@ -108,13 +110,7 @@ def thread_context(
     language = view.subscriber.language if view.subscriber else view.inquiry.language
     texts = canned.listed(db)
     if canned_id and not body:
-        chosen = next((c for c in texts if c.id == canned_id), None)
-        if chosen is not None:
-            try:
-                body = canned.fill(chosen.body, canned_values(view))
-                language = chosen.language
-            except Exception as exc:  # an unknown variable: refused at use, shown on the page
-                error = str(exc)
+        body, language, error = canned_text(texts, view, canned_id, language)
     coordinators = list(db.exec(select(Coordinator).order_by(Coordinator.name)))
     default_subject = view.inquiry.subject or ""
     if not default_subject.lower().startswith("re:"):
@@ -127,6 +123,37 @@ def thread_context(
             (e for e in view.entries if e.kind == "inbound"), None),
         **labels(),
     }  # fmt: skip
+
+
+def canned_text(
+    texts: list[CannedAnswer], view: ThreadView, canned_id: int, language: str
+) -> tuple[str, str, str]:
+    """The chosen canned answer filled in: (text, its language, error); unknown id: empty."""
+    chosen = next((c for c in texts if c.id == canned_id), None)
+    if chosen is None:
+        return "", language, ""
+    try:
+        return canned.fill(chosen.body, canned_values(view)), chosen.language, ""
+    except Exception as exc:  # an unknown variable: refused at use, shown on the page
+        return "", language, str(exc)
+
+
+@router.get("/inbox/{inquiry_id}/canned", response_class=HTMLResponse)
+def canned_insert(
+    request: Request, db: DbSession, login: CurrentLogin, _iu: InboxUser, inquiry_id: int,
+    canned_id: int = 0, body: str = "", language: str = "",
+) -> Response:  # fmt: skip
+    """htmx: the answer box with the canned answer appended to what was already typed."""
+    try:
+        open_inquiry(db, login.user, inquiry_id)
+    except NotFound:
+        return Response("not found", status_code=404, media_type="text/plain")
+    view = thread_view(db, inquiry_id=inquiry_id, now=SystemClock().now())
+    current = language or (view.subscriber.language if view.subscriber else view.inquiry.language)
+    text, chosen_language, error = canned_text(canned.listed(db), view, canned_id, current)
+    joined = f"{body.rstrip()}\n\n{text}" if body.strip() and text else (text or body)
+    return render(request, "inbox/_canned_insert.html", login=login, body=joined, error=error,
+                  language=chosen_language, oob=True)  # fmt: skip
 
 
 @router.get("/inbox/{inquiry_id}/original", response_class=HTMLResponse)

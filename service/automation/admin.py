@@ -1,0 +1,167 @@
+"""What the comms team edits: digest schedules, welcome series and their steps (versioned)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from service.automation.periods import check_schedule
+from service.campaigns.authoring import resolve_segments
+from service.campaigns.editions import INTRO_VARIABLES
+from service.errors import InvalidInput, NotFound, StaleWrite
+from service.models import Cadence, Campaign, Delivery, DigestSchedule, WelcomeSeries, WelcomeStep
+from service.rendering.environment import validate_template
+from service.settings import get_settings
+
+SCHEDULE_FIELDS = frozenset(
+    {"name", "list_slug", "cadence", "weekday", "day_of_month", "hour", "timezone"}
+    | {"subject_en", "subject_de", "segment_slugs", "needs_approval", "active"}
+)
+
+
+def _check_version(current: int, expected: int | None, *, kind: str) -> None:
+    """A form based on an older version is refused, never silently overwritten."""
+    if expected is not None and expected != current:
+        raise StaleWrite(
+            f"this {kind} was changed meanwhile (version {current}, your form {expected}); reload",
+            msgid="Someone else changed this meanwhile. Reload and apply your changes again.",
+        )
+
+
+def _known_list(slug: str) -> str:
+    lists = get_settings().mailing_lists
+    if slug not in lists:
+        raise InvalidInput(f"unknown list {slug!r} (known: {', '.join(sorted(lists))})")
+    return lists[slug]
+
+
+def save_schedule(
+    session: Session,
+    *,
+    fields: dict[str, Any],
+    schedule_id: int | None = None,
+    version: int | None = None,
+) -> DigestSchedule:
+    """Create or change a digest schedule after checking every field."""
+    unknown = set(fields) - SCHEDULE_FIELDS
+    if unknown:
+        raise InvalidInput(f"unknown digest field(s): {', '.join(sorted(unknown))}")
+    row = (
+        DigestSchedule(name="") if schedule_id is None else session.get(DigestSchedule, schedule_id)
+    )
+    if row is None:
+        raise NotFound(f"digest schedule {schedule_id} does not exist")
+    if schedule_id is not None:
+        _check_version(row.version, version, kind="digest schedule")
+        row.version += 1
+    for key, value in fields.items():
+        setattr(row, key, value)
+    if not row.name.strip():
+        raise InvalidInput("a digest needs a name")
+    row.list_name = _known_list(row.list_slug)
+    resolve_segments(session, slugs=list(row.segment_slugs))
+    check_schedule(row)
+    row.cadence = Cadence(row.cadence)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def save_series(
+    session: Session,
+    *,
+    name: str,
+    list_slug: str,
+    language: str,
+    active: bool = True,
+    series_id: int | None = None,
+    version: int | None = None,
+) -> WelcomeSeries:
+    """Create or change a welcome series (one per list and language)."""
+    if language not in ("de", "en"):
+        raise InvalidInput("language: de or en")
+    row = WelcomeSeries(name="") if series_id is None else session.get(WelcomeSeries, series_id)
+    if row is None:
+        raise NotFound(f"welcome series {series_id} does not exist")
+    if series_id is not None:
+        _check_version(row.version, version, kind="welcome series")
+        row.version += 1
+    taken = session.exec(
+        select(WelcomeSeries.id).where(
+            WelcomeSeries.list_slug == list_slug,
+            WelcomeSeries.language == language,
+            WelcomeSeries.id != row.id,
+        )
+    ).first()
+    if taken is not None:
+        raise InvalidInput(f"there is a welcome series for {list_slug}/{language} already")
+    if not name.strip():
+        raise InvalidInput("a welcome series needs a name")
+    row.name, row.list_slug, row.language, row.active = name.strip(), list_slug, language, active
+    row.list_name = _known_list(list_slug)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def save_step(
+    session: Session,
+    *,
+    series_id: int,
+    position: int,
+    delay_minutes: int,
+    subject: str,
+    body: str,
+) -> WelcomeStep:
+    """Add or change step `position`; texts of a step that already went out stay as sent."""
+    if session.get(WelcomeSeries, series_id) is None:
+        raise NotFound(f"welcome series {series_id} does not exist")
+    if position < 1 or delay_minutes < 0:
+        raise InvalidInput("position from 1, delay of 0 minutes or more")
+    if not subject.strip():
+        raise InvalidInput("a step needs a subject")
+    validate_template(body, allowed_variables=set(INTRO_VARIABLES))  # now, not when due
+    step = session.exec(
+        select(WelcomeStep).where(
+            WelcomeStep.series_id == series_id, WelcomeStep.position == position
+        )
+    ).first() or WelcomeStep(series_id=series_id, position=position, subject="")
+    texts_changed = (step.subject, step.body) != (subject.strip(), body)
+    if step.campaign_id is not None and texts_changed and _step_sent(session, step.campaign_id):
+        raise InvalidInput(
+            "this step has been sent already: its texts are kept as sent; "
+            "add a new step or series instead (the delay may still change)"
+        )
+    step.delay_minutes, step.subject, step.body = delay_minutes, subject.strip(), body
+    campaign = session.get(Campaign, step.campaign_id) if step.campaign_id else None
+    if campaign is not None:  # nobody got it yet: the campaign carries the new texts
+        campaign.subject_en = campaign.subject_de = step.subject
+        campaign.intro_en = campaign.intro_de = step.body
+        session.add(campaign)
+    session.add(step)
+    session.flush()
+    return step
+
+
+def _step_sent(session: Session, campaign_id: int) -> bool:
+    return (
+        session.exec(select(Delivery.id).where(Delivery.campaign_id == campaign_id)).first()
+        is not None
+    )
+
+
+def schedules(session: Session) -> list[DigestSchedule]:
+    """Every digest schedule by name."""
+    return list(session.exec(select(DigestSchedule).order_by(col(DigestSchedule.name))))
+
+
+def all_series(session: Session) -> list[WelcomeSeries]:
+    """Every welcome series by list and language."""
+    return list(
+        session.exec(
+            select(WelcomeSeries).order_by(
+                col(WelcomeSeries.list_slug), col(WelcomeSeries.language)
+            )
+        )
+    )

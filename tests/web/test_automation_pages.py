@@ -1,0 +1,104 @@
+"""Automation pages over HTTP: editors create schedules, series and feeds; viewers only read;
+a POST without the CSRF token changes nothing; a feed's error shows on its page."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, select
+
+from service.models import DigestSchedule, Feed, WelcomeSeries, WelcomeStep
+from tests.support.automation_data import ensure_segments
+from tests.support.feed_server import FeedState, feed_server
+from tests.web.newsroom_client import person
+
+DIGEST = {
+    "name": "Weekly digest",
+    "cadence": "weekly",
+    "weekday": "2",
+    "hour": "9",
+    "day_of_month": "1",
+    "timezone": "Europe/Berlin",
+    "list_slug": "newsletter",
+    "segments": "everyone",
+    "subject_en": "Digest {date}",
+    "subject_de": "Digest {date}",
+}
+
+
+def test_editor_creates_a_digest_and_sees_its_next_run(session: Session) -> None:
+    ensure_segments(session)
+    session.commit()
+    editor = person(session, "editor")
+    response = editor.post("/newsroom/automation/digests", DIGEST)
+    assert response.status_code == 303, response.text
+    page = editor.client.get("/newsroom/automation/digests")
+    assert page.status_code == 200
+    assert "Weekly digest" in page.text and "Weekly on Wednesday at 9:00" in page.text
+    assert 'class="next-run"' in page.text and "Not run yet." in page.text
+    bad = editor.post("/newsroom/automation/digests", {**DIGEST, "segments": "nope"})
+    assert bad.status_code == 422 and "unknown segment" in bad.text
+    bad_zone = editor.post("/newsroom/automation/digests", {**DIGEST, "timezone": "Mars/Base"})
+    assert bad_zone.status_code == 422 and "Mars/Base" in bad_zone.text
+    assert len(session.exec(select(DigestSchedule)).all()) == 1
+
+
+def test_viewer_reads_but_cannot_change_and_csrf_is_required(session: Session) -> None:
+    ensure_segments(session)
+    session.commit()
+    viewer, editor = person(session, "viewer"), person(session, "editor")
+    assert viewer.client.get("/newsroom/automation/feeds").status_code == 200
+    assert viewer.post("/newsroom/automation/digests", DIGEST).status_code == 403
+    no_token = editor.client.post("/newsroom/automation/digests", data=DIGEST)
+    assert no_token.status_code == 403
+    coordinator = person(session, "coordinator")
+    assert coordinator.client.get("/newsroom/automation/digests").status_code == 403
+    assert session.exec(select(DigestSchedule)).all() == []
+
+
+def test_welcome_series_editor_and_timeline(session: Session) -> None:
+    editor = person(session, "editor")
+    assert (
+        editor.post(
+            "/newsroom/automation/welcome",
+            {"name": "Welcome", "list_slug": "newsletter", "language": "en"},
+        ).status_code
+        == 303
+    )
+    series = session.exec(select(WelcomeSeries)).one()
+    for position, hours, subject in (("1", "0", "Welcome aboard"), ("2", "72", "Whom to ask")):
+        response = editor.post(
+            f"/newsroom/automation/welcome/{series.id}/steps",
+            {
+                "position": position,
+                "delay_hours": hours,
+                "subject": subject,
+                "body": "Hello from {{ list_name }}.",
+            },
+        )
+        assert response.status_code == 303, response.text
+    broken = editor.post(
+        f"/newsroom/automation/welcome/{series.id}/steps",
+        {"position": "3", "delay_hours": "1", "subject": "x", "body": "{{ secret_key }}"},
+    )
+    assert broken.status_code == 422
+    page = editor.client.get("/newsroom/automation/welcome").text
+    assert page.index("Welcome aboard") < page.index("Whom to ask")
+    assert "at once" in page and "72 h after confirmation" in page
+    assert len(session.exec(select(WelcomeStep)).all()) == 2
+
+
+def test_feed_error_shows_on_the_feed_page(session: Session) -> None:
+    editor = person(session, "editor")
+    with feed_server(FeedState(body=b"<rss><channel><item>broken")) as url:
+        assert (
+            editor.post(
+                "/newsroom/automation/feeds",
+                {"name": "Partner", "url": url, "language": "", "topic": "general"},
+            ).status_code
+            == 303
+        )
+        feed = session.exec(select(Feed)).one()
+        assert editor.post(f"/newsroom/automation/feeds/{feed.id}/fetch", {}).status_code == 303
+    page = editor.client.get("/newsroom/automation/feeds").text
+    assert "feed-error" in page and "not well-formed XML" in page
+    refused = editor.post("/newsroom/automation/feeds", {"name": "x", "url": "javascript:alert(1)"})
+    assert refused.status_code == 422 and "http" in refused.text
