@@ -22,7 +22,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 def _env(installed: Installed, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
     env["PATH"] = f"{installed.venv / 'bin'}:{env.get('PATH', '')}"
-    return {**env, "NEWSDESK_ENV": "production", **settings}
+    # the venv's interpreter may predate the CVE-2024-6923 fix (pyenv 3.11.7 on this box):
+    # accept it, except where test_production_refuses_an_unpatched_python says otherwise
+    return {**env, "NEWSDESK_ENV": "production", "NEWSDESK_ALLOW_UNPATCHED_PYTHON": "1",
+            **settings}  # fmt: skip
 
 
 def _run(

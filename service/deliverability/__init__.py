@@ -1,0 +1,1 @@
+"""Deliverability preflight: the SPF, DKIM, DMARC and FCrDNS records the settings need."""
