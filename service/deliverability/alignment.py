@@ -67,3 +67,14 @@ def settings_problems(settings: Settings) -> list[str]:
         f"DKIM d={ids.dkim_domain} (NEWSDESK_DKIM_DOMAIN) nor the Return-Path domain "
         f"{ids.return_path_domain} (NEWSDESK_BOUNCE_DOMAIN): DMARC fails for every message"
     ]
+
+
+def settings_warnings(settings: Settings) -> list[str]:
+    """Alignment that holds, but by SPF alone (DKIM d= unrelated to From): forwarding breaks it."""
+    ids = identities(settings)
+    if settings_problems(settings) or is_aligned(ids.from_domain, ids.dkim_domain):
+        return []
+    return [
+        f"DKIM d={ids.dkim_domain} is not aligned with From {ids.from_domain}: DMARC rests on "
+        "SPF alone, which forwarding breaks; sign with a domain under the From domain"
+    ]
