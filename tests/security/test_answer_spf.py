@@ -77,3 +77,28 @@ def test_a_trusted_results_header_is_believed_instead_of_our_own_spf(
     raw = header + _mail(sender=COORD, to=answer_to, text="Forged via the MTA", n=9)
     inbound.send(raw, mail_from=COORD, rcpt=answer_to)
     assert _to_ada(inbound) == []
+
+
+def test_a_subscriber_whose_spf_passes_is_acknowledged_and_a_failing_one_is_not(
+    inbound: Inbound, zone: Zone, monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    """Finding 10 with our SPF check: an unsigned question from Ada's own server is answered."""
+    from service.models import Coordinator
+    from tests.security.conftest import coordinated_campaign, reply_address, subscriber
+
+    zone.add("uni.example", "TXT", "v=spf1 ip4:127.0.0.1 -all")
+    zone.add("other.example", "TXT", "v=spf1 ip4:192.0.2.1 -all")
+    with Session(get_engine(), expire_on_commit=False) as s:
+        ada, bo = subscriber(s, "ada@uni.example"), subscriber(s, "bo@other.example")
+        campaign, ann, coord_id = coordinated_campaign(s, [ada, bo], coordinator_email=COORD)
+        coordinator = s.get(Coordinator, coord_id)
+        assert coordinator is not None
+        coordinator.send_acknowledgement = True
+        s.add(coordinator)
+        s.commit()
+    for n, who in enumerate((bo, ada)):
+        to = reply_address(campaign.id, who.id, ann)  # type: ignore[arg-type]
+        raw = _mail(sender=who.email, to=to, text="Any places left in May?", n=20 + n)
+        inbound.send(raw, mail_from=who.email, rcpt=to)
+    acked = [m.rcpt_tos for m in inbound.capture.captured if b"auto-replied" in m.data]
+    assert acked == [["ada@uni.example"]]
