@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import sys
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,7 +29,32 @@ def production_problems(settings: Any, placeholder_secret: str) -> list[str]:
         )
     if not settings.admin_token or len(settings.admin_token) < 16:
         problems.append("NEWSDESK_ADMIN_TOKEN is not set (or shorter than 16 chars)")
+    if not getattr(settings, "allow_unpatched_python", False) and not header_folding_fixed():
+        problems.append(
+            f"this Python ({sys.version.split()[0]}, {sys.executable}) folds an encoded-word "
+            "newline into a raw line break (CVE-2024-6923, header injection): run on a patched "
+            "interpreter, or set NEWSDESK_ALLOW_UNPATCHED_PYTHON=1 to accept the risk"
+        )
     return problems
+
+
+@lru_cache(maxsize=1)
+def header_folding_fixed() -> bool:
+    """Does email's generator keep an encoded newline out of the header (gh-121650)?
+
+    By behaviour, not version: Debian backports the fix to 3.11.2, pyenv's 3.11.7 lacks it.
+    Unpatched runtimes decode '=?UTF-8?Q?=0A?=' while folding and emit a bare LF.
+    """
+    from email import policy
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["Subject"] = "=?UTF-8?Q?=0A?=Bcc: x@evil.example"
+    try:
+        raw = msg.as_bytes(policy=policy.SMTP)
+    except Exception:  # patched runtimes may refuse the header outright: also safe
+        return True
+    return b"\n" not in raw.replace(b"\r\n", b"") and b"\nBcc:" not in raw
 
 
 def _public_url_problems(url: str) -> list[str]:

@@ -63,6 +63,8 @@ class Settings(BaseSettings):
         default_factory=list, description="image hosts besides public_url's (our own CDN only)"
     )
     env: str = Field("development", pattern="^(development|production)$")  # NEWSDESK_ENV
+    # production refuses a Python without the CVE-2024-6923 fix unless this is set (issue 14)
+    allow_unpatched_python: bool = False
     secret_key: str = PLACEHOLDER_SECRET
     admin_token: str | None = None
     signup_per_ip_per_hour: int = Field(20, ge=1)  # public /subscribe form, per client address
@@ -135,6 +137,12 @@ class Settings(BaseSettings):
     smtp_relays: str = ""  # comma-separated SMTP URLs, each may end in ?weight=N; "" = smtp_url
     smtp_ca_file: Path | None = None  # CA bundle for relay certificates (tests: a self-signed one)
     smtp_helo_name: str | None = None  # EHLO name; should be the sending IP's FCrDNS name (A4)
+    # egress addresses the SPF and FCrDNS checks are about (A1, A4); [] = the relays' addresses
+    sending_ips: list[str] = Field(default_factory=list)
+    # DNS for the preflight, SPF and DKIM lookups: [] = the system resolver (tests: a local zone)
+    dns_nameservers: list[str] = Field(default_factory=list)
+    dns_port: int = Field(53, ge=1, le=65535)
+    dns_timeout_s: float = Field(5.0, gt=0)
     smtp_relay_cooldown_s: float = Field(30.0, ge=0)  # how long a refusing relay is skipped
     # Transactions in flight per worker process (and connections per relay per process): a
     # relay answering in 20 ms needs many at once. Crash bound: this many resends per process.

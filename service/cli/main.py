@@ -14,6 +14,7 @@ from service.cli.db import db_app
 from service.cli.deadletter import deadletter_app
 from service.cli.demo import demo
 from service.cli.dkim import dkim_app
+from service.cli.dns import dns_app
 from service.cli.edition import editions_app
 from service.cli.inbound import inbound_app
 from service.cli.report import report_app
@@ -63,6 +64,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(coordinator_app, name="coordinator")
 app.add_typer(dkim_app, name="dkim")
+app.add_typer(dns_app, name="dns")
 app.add_typer(deadletter_app, name="deadletter")
 app.add_typer(inbound_app, name="inbound")
 app.add_typer(audience_app, name="audience")

@@ -93,9 +93,11 @@ def api(
 
 def _schema_ready() -> None:
     """API and workers refuse a database behind the code; the embedded one migrates itself."""
+    from service.deliverability.startup import warn_about_alignment
     from service.migrate import SchemaBehind, ensure_schema
     from service.settings import get_settings
 
+    warn_about_alignment(get_settings())  # production: loud, but no refusal (issue 14, A3)
     try:
         ensure_schema(embedded=get_settings().database_url.startswith("sqlite"))
     except SchemaBehind as exc:

@@ -1,1 +1,2 @@
-"""Deliverability upkeep: the STANDARDS checklist and its tests, the sunset policy."""
+"""Deliverability: the DNS preflight (SPF, DKIM, DMARC, FCrDNS), the STANDARDS checklist and its
+tests, the sunset policy."""

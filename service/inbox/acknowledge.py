@@ -46,11 +46,14 @@ def maybe_acknowledge(
     subscriber_email: str | None = None,
     raw: bytes | None = None,
     answerer: str | None = None,
+    client_ip: str | None = None,
+    client_helo: str | None = None,
 ) -> EmailMessage | None:
     """The acknowledgement to send, or None (automatic mail, our own, a stranger, unsigned mail,
     or acknowledged recently)."""
     s = get_settings()
-    if not _from_our_subscriber(msg, envelope_from, subscriber_email, raw):
+    client = (client_ip, client_helo)  # our own SPF check when no trusted header says more
+    if not _from_our_subscriber(msg, envelope_from, subscriber_email, raw, client):
         return None
     own = [s.from_address, f"@{s.reply_domain}", f"@{s.bounce_domain}"]
     if not may_auto_respond(msg, envelope_from, [s.from_address]) or any(
@@ -93,7 +96,11 @@ def _ack_message(msg: Message, to: str, language: str, answerer: str | None) -> 
 
 
 def _from_our_subscriber(
-    msg: Message, envelope_from: str, subscriber_email: str | None, raw: bytes | None
+    msg: Message,
+    envelope_from: str,
+    subscriber_email: str | None,
+    raw: bytes | None,
+    client: tuple[str | None, str | None] = (None, None),
 ) -> bool:
     """Envelope and From are the subscriber, and the mail is authenticated for their domain."""
     from email.utils import getaddresses, parseaddr
@@ -108,4 +115,6 @@ def _from_our_subscriber(
     froms = [a.lower() for _, a in getaddresses(all_headers(msg, "From")) if a]
     if froms != [wanted] or parseaddr(envelope_from)[1].lower() != wanted:
         return False
-    return sender_authenticated(raw, domain_of(wanted)) is not None
+    how = sender_authenticated(raw, domain_of(wanted), envelope_from=wanted, client_ip=client[0],
+                               client_helo=client[1])  # fmt: skip
+    return how is not None

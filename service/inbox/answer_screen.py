@@ -64,6 +64,8 @@ def screen_answer(
         raw=row.raw,
         envelope_from=row.envelope_from,
         allowed=allowed_senders(session, inquiry=inquiry, now=now),
+        client_ip=row.client_ip,
+        client_helo=row.client_helo,
     )
     if verdict.relay:
         return None

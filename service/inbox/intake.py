@@ -136,6 +136,7 @@ def _acknowledgement(
         language=inquiry.language, now=now,
         answerer=assignee.name if assignee and intended else None,
         subscriber_email=subscriber.email if subscriber else None, raw=row.raw,
+        client_ip=row.client_ip, client_helo=row.client_helo,
     )  # fmt: skip
     return [ack] if ack is not None else []
 

@@ -14,6 +14,7 @@ ourselves after the comma between the two URIs, and the reference build uses the
 from __future__ import annotations
 
 import re
+from email.header import decode_header
 from email.policy import SMTP
 
 from service.errors import InvalidInput
@@ -25,6 +26,7 @@ FORBIDDEN_IN_HEADERS = "\r\n\x00\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*\Z")
 _FEEDBACK_SENDER = re.compile(r"[A-Za-z0-9._-]{5,15}\Z")
 _CONTINUATION = re.compile(rb"\r\n(?![ \t])")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 
 
 def check_value(where: str, value: str) -> str:
@@ -38,9 +40,28 @@ def check_value(where: str, value: str) -> str:
 def fold(name: str, value: str) -> bytes:
     """Exactly what EmailMessage(policy=SMTP) emits for msg[name] = value, checked for injection."""
     check_value(name, value)
+    _check_encoded_words(name, value)
     folded = HEADER_POLICY.fold_binary(name, HEADER_POLICY.header_factory(name, value))
     _check_folded(name, folded)
     return folded
+
+
+def _check_encoded_words(name: str, value: str) -> None:
+    """Refuse RFC 2047 words that decode to a line break, whatever the runtime does with them.
+
+    Unpatched runtimes (CVE-2024-6923) emit the decoded newline; patched ones re-encode it.
+    Refusing both ways keeps one behaviour on every interpreter (issue 14, item 8).
+    """
+    for word in _ENCODED_WORD.findall(value):
+        try:
+            decoded = "".join(
+                part.decode(charset or "ascii", "replace") if isinstance(part, bytes) else part
+                for part, charset in decode_header(word)
+            )
+        except (ValueError, LookupError):
+            continue  # not decodable: the stdlib leaves it as literal text
+        if any(c in FORBIDDEN_IN_HEADERS for c in decoded):
+            raise InvalidInput(f"{name} holds an encoded word decoding to a line break; refused")
 
 
 def _check_folded(name: str, folded: bytes) -> None:

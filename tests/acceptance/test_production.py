@@ -22,7 +22,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 def _env(installed: Installed, **settings: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSDESK_")}
     env["PATH"] = f"{installed.venv / 'bin'}:{env.get('PATH', '')}"
-    return {**env, "NEWSDESK_ENV": "production", **settings}
+    # the venv's interpreter may predate the CVE-2024-6923 fix (pyenv 3.11.7 on this box):
+    # accept it, except where test_production_refuses_an_unpatched_python says otherwise
+    return {**env, "NEWSDESK_ENV": "production", "NEWSDESK_ALLOW_UNPATCHED_PYTHON": "1",
+            **settings}  # fmt: skip
 
 
 def _run(
@@ -83,3 +86,24 @@ def _get(port: int, path: str) -> httpx.Response | None:
         return httpx.get(f"http://127.0.0.1:{port}{path}", timeout=5)
     except httpx.HTTPError:
         return None
+
+
+def test_production_refuses_an_unpatched_python(installed: Installed, workdir: Path) -> None:
+    """Issue 14, item 8: the installed product refuses a CPython without the CVE-2024-6923 fix
+    (by behaviour) unless NEWSDESK_ALLOW_UNPATCHED_PYTHON=1; a patched one is not refused."""
+    probe = [installed.python, "-c",
+             "from service.production import header_folding_fixed as f; print(f())"]  # fmt: skip
+    fixed = subprocess.run(probe, capture_output=True, text=True, timeout=60).stdout.strip()
+    env = _env(
+        installed, NEWSDESK_SECRET_KEY=SECRET, NEWSDESK_ADMIN_TOKEN="production-admin-token-0123",
+        NEWSDESK_PUBLIC_URL="https://news.example.org",
+        NEWSDESK_DKIM_PRIVATE_KEY_PATH=str(dkim_key(installed, workdir)),
+    )  # fmt: skip
+    del env["NEWSDESK_ALLOW_UNPATCHED_PYTHON"]
+    done = _run(installed, workdir, env, "dkim", "--help")
+    out = " ".join((done.stdout + done.stderr).split())
+    if fixed == "False":
+        assert done.returncode == 1 and "CVE-2024-6923" in out, out
+        assert "NEWSDESK_ALLOW_UNPATCHED_PYTHON=1" in out and "Traceback" not in out
+    else:
+        assert fixed == "True" and done.returncode == 0 and "CVE-2024-6923" not in out, out

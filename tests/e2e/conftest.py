@@ -33,6 +33,7 @@ from tests.conftest import TEST_SECRET, postgres_url, redis_url, require_service
 from tests.e2e.campaign_data import SentDemo, send_demo_campaign
 from tests.e2e.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 from tests.integration.smtp_servers import free_port
+from tests.support.dns_zone import Zone, dns_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -115,7 +116,17 @@ def idp() -> Iterator[Provider]:
 
 
 @pytest.fixture(scope="session")
-def newsroom(tmp_path_factory: pytest.TempPathFactory, idp: Provider) -> Iterator[Newsroom]:
+def newsroom_dns() -> Iterator[tuple[Zone, int]]:
+    """The DNS the newsroom's checks ask (settings, DNS tab): a zone on loopback, edited live."""
+    zone = Zone()
+    with dns_server(zone) as port:
+        yield zone, port
+
+
+@pytest.fixture(scope="session")
+def newsroom(
+    tmp_path_factory: pytest.TempPathFactory, idp: Provider, newsroom_dns: tuple[Zone, int]
+) -> Iterator[Newsroom]:
     """One `uvicorn` process serving the app for the whole session."""
     database_url = _e2e_database(postgres_url())
     redis = redis_url()
@@ -135,6 +146,9 @@ def newsroom(tmp_path_factory: pytest.TempPathFactory, idp: Provider) -> Iterato
         "NEWSDESK_OIDC_CLIENT_ID": CLIENT_ID,
         "NEWSDESK_OIDC_CLIENT_SECRET": CLIENT_SECRET,
         "NEWSDESK_OIDC_LABEL": "University SSO",
+        "NEWSDESK_DNS_NAMESERVERS": '["127.0.0.1"]',
+        "NEWSDESK_DNS_PORT": str(newsroom_dns[1]),
+        "NEWSDESK_DNS_TIMEOUT_S": "2",
     }
     log = (var / "server.log").open("wb")
     process = subprocess.Popen(
@@ -151,7 +165,7 @@ def newsroom(tmp_path_factory: pytest.TempPathFactory, idp: Provider) -> Iterato
 
 
 def _wait_until_up(server: Newsroom, log: Path) -> None:
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a loaded 2-core box takes 30 s to import the app
     while time.monotonic() < deadline:
         if server.process.poll() is not None:
             raise AssertionError(f"newsroom server exited:\n{log.read_text()[-3000:]}")

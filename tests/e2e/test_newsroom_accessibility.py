@@ -68,6 +68,7 @@ def test_every_admin_page_passes_axe(
         f"/newsroom/settings/users/{admin.id}",
         f"/newsroom/settings/users/{admin.id}/confirm/reset-password",
         "/newsroom/settings/system",
+        "/newsroom/settings/dns?run=1",
         "/newsroom/settings/webhooks",
     ):
         page.goto(newsroom.url(path))

@@ -69,6 +69,7 @@ def test_docs_are_not_public_in_production(pg: str, monkeypatch: pytest.MonkeyPa
     dkim = Path.cwd() / "dkim.pem"
     dkim.write_text("test key file")
     monkeypatch.setenv("NEWSDESK_ENV", "production")
+    monkeypatch.setenv("NEWSDESK_ALLOW_UNPATCHED_PYTHON", "1")  # pyenv 3.11.7 here (issue 14)
     monkeypatch.setenv("NEWSDESK_PUBLIC_URL", "https://news.example.org")
     monkeypatch.setenv("NEWSDESK_DKIM_PRIVATE_KEY_PATH", str(dkim))
     monkeypatch.setenv("NEWSDESK_SECRET_KEY", TEST_SECRET)

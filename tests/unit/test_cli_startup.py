@@ -21,7 +21,7 @@ HEAVY = (
 )  # fmt: skip
 NOUNS = (
     "campaign", "coordinator", "edition", "audience", "inbound", "report", "webhook", "dkim",
-    "deadletter", "db",
+    "deadletter", "db", "dns",
 )  # fmt: skip
 PROBE = """
 import sys, json

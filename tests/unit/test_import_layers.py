@@ -32,6 +32,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.addressing",),  # tokens, sub-addresses, public URLs, edition-qualified links
     ("service.rendering",),
     ("service.mail", "service.webhooks"),  # outgoing mail; outgoing signed webhooks
+    ("service.deliverability",),  # DNS preflight (A1-A4) and SPF evaluation; reads mail's key
     ("service.audience",),
     ("service.campaigns",),  # scheduling rules (complaint gate), assembly, sending
     ("service.content",),  # announcements, which read campaign editions

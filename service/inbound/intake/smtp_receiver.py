@@ -117,6 +117,8 @@ class InboundHandler:
                     raw=raw,
                     envelope_from=envelope.mail_from or "",
                     envelope_to=list(envelope.rcpt_tos),
+                    client_ip=_client(session.peer),  # SPF is evaluated for this (issue 15)
+                    client_helo=session.host_name or None,
                 ),
             )
         except Exception:

@@ -12,7 +12,13 @@ from service.models._common import table_of, utcnow
 
 
 def store_inbound(
-    *, raw: bytes, envelope_from: str, envelope_to: list[str], channel: str = InboundChannel.SMTP
+    *,
+    raw: bytes,
+    envelope_from: str,
+    envelope_to: list[str],
+    channel: str = InboundChannel.SMTP,
+    client_ip: str | None = None,
+    client_helo: str | None = None,
 ) -> int:
     """Entry-point helper: insert and COMMIT in its own transaction; returns the stored id.
 
@@ -28,6 +34,8 @@ def store_inbound(
             channel=str(channel),
             envelope_from=envelope_from[:998],
             envelope_to=list(envelope_to),
+            client_ip=client_ip[:45] if client_ip else None,
+            client_helo=client_helo[:255] if client_helo else None,
             status=InboundStatus.RECEIVED.value,
         )
         .returning(table.c.id)

@@ -17,7 +17,25 @@ from dkim import dnsplug
 
 log = logging.getLogger(__name__)
 TxtLookup = Callable[..., bytes | None]
-txt_lookup: TxtLookup = dnsplug.get_txt
+
+
+def _configured_txt(name: bytes | str, timeout: int = 5) -> bytes | None:
+    """dkimpy's dnsfunc on NEWSDESK_DNS_NAMESERVERS when set, else dkimpy's own lookup."""
+    from service.deliverability.resolver import DnsFailure, make_dns
+    from service.settings import get_settings
+
+    settings = get_settings()
+    if not settings.dns_nameservers:
+        return dnsplug.get_txt(name, timeout)  # type: ignore[no-any-return]
+    qname = name.decode("ascii", "replace") if isinstance(name, bytes) else name
+    try:
+        records = make_dns(settings).txt(qname)
+    except DnsFailure:
+        return None
+    return records[0].encode() if records else None
+
+
+txt_lookup: TxtLookup = _configured_txt
 _MAX_SIGNATURES = 5  # each costs a DNS query and an RSA verify: a hostile mail may carry many
 _SIG_HEADER = re.compile(rb"^dkim-signature:", re.I | re.M)
 
