@@ -182,6 +182,10 @@ def main() -> None:
             deliveries=args.deliveries,
             subscribers=args.subscribers,
         )
+        # a live database has been autovacuumed by the time anyone counts a segment; without
+        # it the fresh COPY's visibility map is empty and index-only scans fetch the heap
+        with psycopg.connect(args.database_url.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute("VACUUM (ANALYZE) subscriber")
     else:
         os.environ["NEWSDESK_DATABASE_URL"] = args.database_url
         with psycopg.connect(args.database_url.replace("+psycopg", "")) as conn:

@@ -301,6 +301,9 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(10_000, ge=1, le=50_000)
     tracking_ip_retention_days: int = Field(30, ge=1)
     tracking_event_retention_days: int = Field(400, ge=1)
+    # raw bytes of processed inbound mail (replies, bounces, complaints) are cleared after this;
+    # the metadata, verdict and the inquiry thread stay (STANDARDS D5)
+    inbound_raw_retention_days: int = Field(90, ge=1)
 
     @model_validator(mode="after")
     def _production_rules(self) -> Settings:

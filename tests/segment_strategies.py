@@ -11,6 +11,8 @@ from service.domain.segment_ast import ATTRIBUTES, SHORTHAND_ATTRS
 
 NOW = datetime(2027, 1, 1, 12, 0, tzinfo=UTC)
 WORDS = ["phd", "postdoc", "munich", "Munich", "lung", "heart", "a", "ü", "o'brien", 'q"x', "%_"]
+# separators of the topic column's encoding (subscriber.segment_topics): must never confuse it
+WORDS += ["b", "a|b", "|", "~", "~p"]
 SCALARS = [k for k, v in ATTRIBUTES.items() if v == "str"]
 
 word = st.sampled_from(WORDS)
@@ -63,7 +65,12 @@ rules = st.recursive(
 # Mostly well-typed attribute values, sometimes the wrong type or null (imports are messy).
 odd_value = st.one_of(st.none(), st.integers(0, 3), st.booleans(), st.lists(word, max_size=2))
 scalar_value = st.one_of(word, word, word, odd_value)
-topics_value = st.one_of(st.lists(word, max_size=3), st.lists(word, max_size=3), word, st.none())
+topics_value = st.one_of(
+    st.lists(word, max_size=3),
+    st.lists(st.one_of(word, st.integers(0, 3), st.none()), max_size=3),
+    word,
+    st.none(),
+)
 
 
 @st.composite

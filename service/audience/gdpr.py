@@ -1,7 +1,9 @@
 """GDPR rights: export everything stored about a subscriber (Art. 15/20) and erase it (Art. 17).
 
 Both walk the foreign keys of the SQLModel metadata outward from `subscriber`, so a table added
-later (inquiries, bounce events, ...) is included without touching this module. Erasure deletes
+later (inquiries, bounce events, ...) is included without touching this module. Inbound mail is
+reached through `inboundmessage.subscriber_id` (set by processing, service/inbound/acting/
+ownership.py; erasure first links stored mail that still names the address). Erasure deletes
 dependent rows, except tables listed in ANONYMISE, which keep an unlinked row for aggregate
 statistics; only the keyed hash of the address survives, in the suppression list.
 """
@@ -19,7 +21,10 @@ from sqlmodel import Session, SQLModel, select
 
 from service.audience.suppression import hash_of, suppress
 from service.errors import InvalidInput, NotFound
+from service.models._common import table_of
 from service.models.consent import ledger_erasure
+from service.models.inbound import InboundMessage
+from service.models.inquiry import AckLog
 from service.models.subscriber import Subscriber
 from service.models.suppression import Suppression, SuppressionReason
 
@@ -27,7 +32,13 @@ ROOT = "subscriber"
 # Rows kept for campaign statistics, with every personal column cleared.
 ANONYMISE: dict[str, dict[str, Any]] = {
     "tracking_event": {"subscriber_id": None, "ip": None, "user_agent": ""},
+    # complaint rates per campaign and day (F4) keep counting an erased person's complaint
+    "complaintevent": {"subscriber_id": None, "delivery_id": None, "inbound_message_id": None},
+    # a sender alert is about our sending; its diagnostic text may quote the address
+    "senderalert": {"inbound_message_id": None, "delivery_id": None, "detail": "(erased)"},
 }
+# Exported as metadata: the stored bytes are the mail the person sent us, not a record about them.
+EXPORT_DROP: dict[str, str] = {"inboundmessage": "raw"}
 
 
 @dataclass(frozen=True)
@@ -94,7 +105,14 @@ def export_subscriber(
     sub = _find(session, subscriber_id=subscriber_id, email=email)
     assert sub.id is not None
     found = collect(session, subscriber_ids=[sub.id])
-    tables = {name: [_jsonable(r) for r in rows] for name, rows in found.rows.items() if rows}
+    tables = {
+        name: [_jsonable(_exported(name, r)) for r in rows]
+        for name, rows in found.rows.items()
+        if rows
+    }
+    acks = session.exec(select(AckLog).where(AckLog.email_hash == sub.email_hash)).all()
+    if acks:
+        tables["acklog"] = [_jsonable(a.model_dump()) for a in acks]
     supp = session.exec(select(Suppression).where(Suppression.email_hash == sub.email_hash)).all()
     if supp:
         tables["suppression"] = [_jsonable(s.model_dump()) for s in supp]
@@ -114,10 +132,36 @@ def erase_subscriber(
         return {}
     suppress(session, subscriber=sub, reason=SuppressionReason.ERASED)
     assert sub.id is not None
+    linked = link_stored_mail(session, subscriber=sub)
+    ack_t = table_of(AckLog)  # keyed by the address hash: gone with the person
+    acks = session.execute(sa.delete(ack_t).where(ack_t.c.email_hash == sub.email_hash))
     with ledger_erasure(session):
         counts = delete_subscribers(session, subscriber_ids=[sub.id])
+    extra = {"inbound mail linked at erasure": linked, "acklog": _rowcount(acks)}
+    counts.update({k: v for k, v in extra.items() if v})
     session.expunge(sub)
     return counts
+
+
+def link_stored_mail(session: Session, *, subscriber: Subscriber) -> int:
+    """Tie unlinked stored mail that names the address (envelope or bytes) to the subscriber.
+
+    Processing links what it can; this catches the rest (mail from an address processing could
+    not attribute, a quarantined message) so erasure leaves none of it. A scan of the unlinked
+    rows, bounded by the raw-mail retention period; erasure is rare.
+    """
+    t = table_of(InboundMessage)
+    address = subscriber.email.lower()
+    pattern = "%" + address.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    if session.get_bind().dialect.name == "postgresql":
+        in_raw = sa.func.encode(t.c.raw, "escape").ilike(pattern, escape="\\")
+    else:  # SQLite's LIKE folds ASCII case
+        in_raw = sa.cast(t.c.raw, sa.Text).like(pattern, escape="\\")
+    named = sa.or_(sa.func.lower(t.c.envelope_from) == address, in_raw)
+    stmt = (
+        sa.update(t).where(t.c.subscriber_id.is_(None), named).values(subscriber_id=subscriber.id)
+    )
+    return _rowcount(session.execute(stmt))
 
 
 def delete_subscribers(session: Session, *, subscriber_ids: list[int]) -> dict[str, int]:
@@ -163,6 +207,15 @@ def _find(session: Session, *, subscriber_id: int | None, email: str | None) -> 
     if sub is None:
         raise NotFound(f"no subscriber {subscriber_id if email is None else email!r}")
     return sub
+
+
+def _exported(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    """The row as exported: a dropped column becomes its size in bytes."""
+    column = EXPORT_DROP.get(table)
+    if column is None or column not in row:
+        return row
+    value = row[column] or b""
+    return {**{k: v for k, v in row.items() if k != column}, f"{column}_bytes": len(value)}
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

@@ -257,7 +257,13 @@ def _ledger(
         if not _unconfirmed(existing, r):
             continue  # already confirmed: a profile update is not a consent event
         detail = {"import_source": ctx.source, "line": r.line, "recorded_at": ctx.now.isoformat()}
-        base = {"subscriber_id": ids[r.email], "ip": None, "channel": None, "detail": detail}
+        base = {
+            "subscriber_id": ids[r.email],
+            "ip": None,
+            "channel": None,
+            "detail": detail,
+            "privacy_notice_version": settings.privacy_notice_version,
+        }
         if r.consent_at is not None:
             out.confirmed += 1
             entries.append(

@@ -11,6 +11,7 @@ from service import webhooks
 from service.errors import InvalidInput
 from service.models._common import utcnow
 from service.models.consent import ConsentEvent, ConsentEventKind, WithdrawalChannel
+from service.settings import get_settings
 
 # The exact wording shown next to the consent checkbox, per version and language. A new wording
 # gets a new version; old versions stay here because ledger rows point at them.
@@ -53,8 +54,11 @@ def record(
     template_version: str | None = None,
     detail: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
+    privacy_notice_version: str | None = None,
 ) -> ConsentEvent:
-    """Append one ledger entry (UTC) and flush."""
+    """Append one ledger entry (UTC), stamped with the privacy notice in force, and flush."""
+    if privacy_notice_version is None:
+        privacy_notice_version = get_settings().privacy_notice_version
     row = ConsentEvent(
         subscriber_id=subscriber_id,
         event=event.value,
@@ -63,6 +67,7 @@ def record(
         source=source[:500],
         consent_text=consent_text,
         consent_version=consent_version,
+        privacy_notice_version=privacy_notice_version,
         channel=channel.value if channel else None,
         doi_sent_at=doi_sent_at,
         template_version=template_version,

@@ -158,12 +158,14 @@ def purge_command(
 
 @audience_app.command("retention")
 def retention_command() -> None:
-    """Apply the tracking retention periods (IPs, then the link to the person)."""
+    """Apply the retention periods: tracking IPs, then the link to the person; raw inbound mail."""
     from service.audience.retention import apply_retention
     from service.db import session_scope
+    from service.inbound.intake.store import expire_raw
 
     with clear_errors(), session_scope() as session:
         counts = apply_retention(session)
+        counts["inbound_raw_expired"] = expire_raw(session)
     console.print(", ".join(f"{k}: {v}" for k, v in counts.items()))
 
 

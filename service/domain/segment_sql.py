@@ -5,6 +5,9 @@ Every leaf is NULL-free (a missing attribute gives false, never NULL), so `not` 
 segments mean what they say under SQL's three-valued logic.
 PostgreSQL: attribute tests are JSONB containment (`attributes @> '{"k": v}'`), which the GIN
 jsonb_path_ops index on subscriber.attributes serves. SQLite: json_extract / json_each.
+Topic tests read `segment_topics`, the narrow copy of attributes.topics the database keeps:
+with language and status it is in one covering index, so a topic x language count is an
+index-only scan on PostgreSQL (issue 11).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from service.domain.segment_ast import (
     SubscribedBetween,
 )
 from service.errors import InvalidInput
-from service.models.subscriber import Subscriber
+from service.models.subscriber import Subscriber, topics_needle
 from service.models.tracking import TrackingEvent, TrackingKind
 
 DIALECTS = ("sqlite", "postgresql")
@@ -75,6 +78,8 @@ class _Compiler:
                 if self.pg:
                     return sa.or_(*(self.contains_json({name: v}) for v in values))
                 return sa.func.coalesce(self.extract(name).in_(values), sa.false())
+            case AttrContains("topics", value):
+                return self.has_topic(value)
             case AttrContains(name, value):
                 return (
                     self.contains_json({name: [value]}) if self.pg else self.list_has(name, value)
@@ -98,6 +103,13 @@ class _Compiler:
         if self.pg:
             return self.contains_json({name: value})
         return sa.func.coalesce(self.extract(name) == value, sa.false())
+
+    def has_topic(self, value: str) -> ColumnElement[bool]:
+        """attributes.topics holds the string value: a case-sensitive substring test."""
+        column = subscriber_t.c.segment_topics
+        needle = sa.bindparam(None, topics_needle(value), type_=sa.String)
+        position = sa.func.strpos(column, needle) if self.pg else sa.func.instr(column, needle)
+        return position > 0
 
     def contains_json(self, obj: dict[str, Any]) -> ColumnElement[bool]:
         """PostgreSQL `attributes @> :obj` (GIN jsonb_path_ops); attributes is NOT NULL."""

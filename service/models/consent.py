@@ -2,19 +2,22 @@
 
 Rows are never updated or deleted, with one sanctioned exception: erasure of the person
 (GDPR Art. 17) and purge of never-confirmed signups, which open `ledger_erasure(session)` first.
-PostgreSQL enforces this with a trigger; the ORM guard below makes SQLite refuse too.
+Both databases enforce this with triggers (PostgreSQL: a plpgsql function reading a
+transaction-local setting; SQLite: triggers asking a per-connection SQL function whether this
+connection is inside `ledger_erasure`); the ORM guard below refuses before SQL is even sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, object_session
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, Session, SQLModel
@@ -58,6 +61,10 @@ class ConsentEvent(SQLModel, table=True):
     source: str = Field(default="", max_length=500)
     consent_text: str = ""
     consent_version: str = Field(default="", max_length=32)
+    # the privacy notice in force when this event happened (every event, not only signup)
+    privacy_notice_version: str = Field(
+        default="", max_length=32, sa_column_kwargs={"server_default": ""}
+    )
     channel: str | None = Field(default=None, max_length=16)
     doi_sent_at: datetime | None = Field(default=None, sa_column=ts_column())
     template_version: str | None = Field(default=None, max_length=32)
@@ -68,18 +75,41 @@ ERASURE_FLAG = "ledger_erasure"
 PG_SETTING = "newsdesk.ledger_erasure"
 
 
+SQLITE_FUNCTION = "newsdesk_ledger_erasure"
+
+
 @contextmanager
 def ledger_erasure(session: Session) -> Iterator[None]:
     """Allow deleting ledger rows in this transaction only (erasure and purge, nothing else)."""
-    if session.get_bind().dialect.name == "postgresql":
+    dialect = session.get_bind().dialect.name
+    permit: list[int] | None = None
+    if dialect == "postgresql":
         session.execute(sa.text(f"SELECT set_config('{PG_SETTING}', 'on', true)"))
+    elif dialect == "sqlite":
+        permit = session.connection().connection.info.get(SQLITE_FUNCTION)
+        if permit is not None:
+            permit[0] = 1
     session.info[ERASURE_FLAG] = True
     try:
         yield
     finally:
         session.info.pop(ERASURE_FLAG, None)
-        if session.get_bind().dialect.name == "postgresql" and session.in_transaction():
-            session.execute(sa.text(f"SELECT set_config('{PG_SETTING}', 'off', true)"))
+        if permit is not None:
+            permit[0] = 0
+        if dialect == "postgresql" and session.in_transaction():
+            # a transaction that failed inside refuses this; its rollback ends the setting anyway
+            with suppress(sa.exc.DBAPIError):
+                session.execute(sa.text(f"SELECT set_config('{PG_SETTING}', 'off', true)"))
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_permit_function(dbapi_conn: Any, record: Any) -> None:
+    """Every SQLite connection gets the function the ledger triggers ask (0 unless erasing)."""
+    if type(dbapi_conn).__module__.split(".")[0] not in {"sqlite3", "pysqlite2"}:
+        return
+    permit = [0]
+    dbapi_conn.create_function(SQLITE_FUNCTION, 0, lambda: permit[0])
+    record.info[SQLITE_FUNCTION] = permit
 
 
 def _refuse_update(_mapper: Any, _conn: Any, target: ConsentEvent) -> None:
@@ -128,3 +158,19 @@ event.listen(
     "after_create",
     APPEND_ONLY_TRIGGER_DDL.execute_if(dialect="postgresql"),
 )
+
+# SQLite: UPDATE always refused; DELETE only on a connection inside ledger_erasure(). A tool
+# without the function (the sqlite3 shell) fails on "no such function", so it is refused too.
+SQLITE_APPEND_ONLY_TRIGGERS = (
+    """CREATE TRIGGER consent_event_no_update BEFORE UPDATE ON consent_event
+BEGIN SELECT RAISE(ABORT, 'consent_event is append-only (UPDATE refused)'); END""",
+    f"""CREATE TRIGGER consent_event_no_delete BEFORE DELETE ON consent_event
+WHEN {SQLITE_FUNCTION}() = 0
+BEGIN SELECT RAISE(ABORT, 'consent_event is append-only (DELETE refused)'); END""",
+)
+for _ddl in SQLITE_APPEND_ONLY_TRIGGERS:
+    event.listen(
+        ConsentEvent.__table__,  # type: ignore[attr-defined]
+        "after_create",
+        sa.DDL(_ddl).execute_if(dialect="sqlite"),
+    )

@@ -47,6 +47,10 @@ class InboundMessage(SQLModel, table=True):
     processed_at: datetime | None = Field(default=None, sa_column=ts_column())
     # the Message-ID header, set when processed: a re-delivered copy is processed once
     header_message_id: str | None = Field(default=None, max_length=500, index=True)
+    # whose message it is (or is about), set when processing knows: export and erasure walk it
+    subscriber_id: int | None = Field(default=None, foreign_key="subscriber.id", index=True)
+    # when retention cleared `raw` (settings.inbound_raw_retention_days); metadata stays
+    raw_expired_at: datetime | None = Field(default=None, sa_column=ts_column())
 
 
 class BounceScore(SQLModel, table=True):
@@ -80,7 +84,8 @@ class ComplaintEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int | None = Field(default=None, index=True)
-    subscriber_id: int | None = Field(default=None, index=True)
+    # a foreign key, so export and erasure find it (erasure keeps the row, unlinked, for rates)
+    subscriber_id: int | None = Field(default=None, foreign_key="subscriber.id", index=True)
     # the delivery complained about: unique, so one delivery counts at most once (F4)
     delivery_id: int | None = Field(default=None, unique=True, index=True)
     feedback_type: str = Field(default="abuse", max_length=32)

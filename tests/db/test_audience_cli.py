@@ -52,3 +52,27 @@ def test_bad_rule_is_one_clear_line(session: Session) -> None:
     assert "Traceback" not in result.output
     missing = runner.invoke(audience_app, ["count", "--segment", "nope"])
     assert missing.exit_code == 1 and "no segment" in missing.output
+
+
+def test_D5_retention_command_also_expires_raw_inbound_mail(session: Session) -> None:
+    """`newsdesk audience retention` clears stored bytes of handled mail past the period."""
+    from datetime import timedelta
+
+    from service.models import InboundMessage
+    from service.models._common import utcnow
+    from service.settings import get_settings
+
+    old = utcnow() - timedelta(days=get_settings().inbound_raw_retention_days + 1)
+    for status, received in (("processed", old), ("received", old), ("processed", utcnow())):
+        session.add(
+            InboundMessage(
+                raw=b"From: a@example.org\r\n\r\nhi", envelope_from="a@example.org",
+                status=status, received_at=received,
+            )
+        )  # fmt: skip
+    session.commit()
+    result = runner.invoke(audience_app, ["retention"])
+    assert result.exit_code == 0 and "inbound_raw_expired: 1" in result.output, result.output
+    session.expire_all()
+    kept = [m.raw != b"" for m in session.exec(select(InboundMessage).order_by(InboundMessage.id))]
+    assert kept == [False, True, True]  # awaiting processing and recent mail keep their bytes

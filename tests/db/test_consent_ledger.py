@@ -1,4 +1,4 @@
-"""The consent ledger refuses updates and deletes (ORM guard everywhere, trigger on PostgreSQL)."""
+"""The consent ledger refuses updates and deletes (ORM guard, and triggers on both databases)."""
 
 from __future__ import annotations
 
@@ -103,3 +103,53 @@ def test_erasure_may_delete_but_never_update(session: Session) -> None:
         with pytest.raises(sa.exc.DBAPIError, match="append-only"):
             session.connection().exec_driver_sql("DELETE FROM consent_event")
         session.rollback()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["UPDATE consent_event SET ip = NULL", "DELETE FROM consent_event"],
+    ids=["update", "delete"],
+)
+def test_D2_raw_sql_is_refused_on_both_databases(session: Session, sql: str) -> None:
+    """Raw SQL past the ORM guard meets a trigger on SQLite too (create_all installs it)."""
+    _entry(session)
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        session.connection().exec_driver_sql(sql)
+    session.rollback()
+    assert session.execute(sa.select(sa.func.count()).select_from(ConsentEvent)).scalar_one() == 1
+
+
+def test_D2_erasure_permit_reaches_the_trigger_and_ends_with_it(session: Session) -> None:
+    """Inside ledger_erasure() a raw DELETE passes the trigger; a raw UPDATE never does."""
+    subscriber_id = _entry(session).subscriber_id
+    with ledger_erasure(session), pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        session.connection().exec_driver_sql("UPDATE consent_event SET ip = NULL")
+    session.rollback()
+    with ledger_erasure(session):
+        session.connection().exec_driver_sql("DELETE FROM consent_event")
+    session.commit()
+    assert session.execute(sa.select(sa.func.count()).select_from(ConsentEvent)).scalar_one() == 0
+    session.add(ConsentEvent(subscriber_id=subscriber_id, event="signup"))
+    session.commit()
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        session.connection().exec_driver_sql("DELETE FROM consent_event")
+    session.rollback()
+
+
+def test_D2_sqlite_shell_without_the_permit_function_cannot_delete(configured: Path) -> None:
+    """A plain sqlite3 connection (no Newsdesk function registered) is refused as well."""
+    import sqlite3
+
+    from sqlmodel import SQLModel
+
+    path = configured / "shell.sqlite3"
+    engine = sa.create_engine(f"sqlite:///{path}")
+    SQLModel.metadata.create_all(engine)
+    with Session(engine) as session:
+        _entry(session)
+    engine.dispose()
+    with sqlite3.connect(path) as raw:
+        for sql in ("UPDATE consent_event SET ip = NULL", "DELETE FROM consent_event"):
+            with pytest.raises(sqlite3.DatabaseError):
+                raw.execute(sql)
+        assert raw.execute("select count(*) from consent_event").fetchone() == (1,)

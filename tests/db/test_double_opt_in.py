@@ -152,3 +152,30 @@ def test_signups_are_throttled_per_client_and_per_mailbox(
         session.exec(select(Subscriber).where(Subscriber.email == "fourth@example.org")).first()
         is None
     )
+
+
+def test_D2_every_ledger_event_carries_the_privacy_notice_version(
+    session: Session, smtp: Capture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signup, confirmation and a later withdrawal each record the notice in force then."""
+    from service.audience.withdrawal import leave_list
+    from service.models import WithdrawalChannel
+    from service.settings import get_settings
+
+    client = make_client()
+    client.post("/subscribe", data={"email": "p@x.org", "lists": ["ecr"], "consent": "yes"})
+    assert client.post(_link(smtp.messages[0][2])).status_code == 200
+    monkeypatch.setattr(get_settings(), "privacy_notice_version", "2027-03")
+    session.expire_all()
+    sub = session.exec(select(Subscriber)).one()
+    leave_list(
+        session, subscriber=sub, list_slug="ecr", channel=WithdrawalChannel.LINK, ip=None,
+        source="test",
+    )  # fmt: skip
+    session.commit()
+    rows = session.exec(select(ConsentEvent).order_by(ConsentEvent.id)).all()
+    assert [(r.event, r.privacy_notice_version) for r in rows] == [
+        ("signup", "2026-11"),
+        ("confirm", "2026-11"),
+        ("withdrawal", "2027-03"),
+    ]

@@ -1,4 +1,5 @@
-"""Daily upkeep on beat: double opt-in purge, data retention, inquiry reminders, old logins."""
+"""Daily upkeep on beat: double opt-in purge, data retention (tracking, inbound raw mail),
+inquiry reminders, old logins."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from service.audience.subscribe import purge_unconfirmed
 from service.db import session_scope
 from service.inbound.acting.outbox import send_outgoing
 from service.inbound.acting.reminders import due_reminders
+from service.inbound.intake.store import expire_raw
 from workers.celery_app import celery_app
 from workers.tasks.base import NewsdeskTask
 
@@ -19,6 +21,8 @@ def daily_upkeep() -> dict[str, int]:
         purged = purge_unconfirmed(session)
     with session_scope() as session:
         retention = apply_retention(session)
+    with session_scope() as session:
+        retention["inbound_raw_expired"] = expire_raw(session)  # replies' and reports' bytes
     with session_scope() as session:
         reminders = due_reminders(session)
     sent = send_outgoing(reminders)  # after the commit that stamped reminded_at

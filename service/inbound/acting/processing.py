@@ -44,6 +44,7 @@ def process_inbound(
     Message-ID to the same addresses) within the duplicate window.
     """
     from service.inbound.acting.idempotency import already_processed, duplicate_of, lock_message
+    from service.inbound.acting.ownership import link_owner
 
     row = lock_message(session, message_id=message_id)
     if already_processed(row):
@@ -60,11 +61,13 @@ def process_inbound(
     original = duplicate_of(session, row=row)
     if original is not None:
         row.status = InboundStatus.DUPLICATE
+        link_owner(session, row=row, verdict=verdict, decoder=decoder)
         session.add(row)
         session.flush()
         return Outcome(kind=verdict.kind, action=f"duplicate of inbound message {original}")
     if verdict.quarantined:
         row.status, row.quarantine_reason = InboundStatus.QUARANTINED, verdict.reason
+        link_owner(session, row=row, verdict=verdict, decoder=decoder)
         session.add(row)
         session.flush()
         return Outcome(kind="unknown", action="quarantined")
@@ -73,6 +76,8 @@ def process_inbound(
     rules = topics if topics is not None else get_settings().inbound_topic_rules
     outcome = _apply(session, row, verdict, decoder, rules)
     row.verdict = {**verdict.to_dict(), "action": outcome.action}  # what was done, for reports
+    # whose mail it is, for export and erasure (issue 14, item 4)
+    link_owner(session, row=row, verdict=verdict, decoder=decoder, inquiry_id=outcome.inquiry_id)
     session.add(row)
     session.flush()
     _emit_webhook(session, row, verdict, outcome)

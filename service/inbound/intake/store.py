@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from service.db import get_engine
 from service.models import InboundChannel, InboundMessage, InboundStatus
 from service.models._common import table_of, utcnow
+from service.settings import get_settings
 
 
 def store_inbound(
@@ -56,3 +58,25 @@ def stranded_ids(*, older_than_s: float, limit: int = 500) -> list[int]:
     )
     with get_engine().connect() as conn:
         return [int(i) for i in conn.execute(stmt).scalars()]
+
+
+def expire_raw(session: Session, *, now: datetime | None = None) -> int:
+    """Clear the raw bytes (and envelope sender) of handled mail older than the retention period.
+
+    Messages still waiting to be processed keep their bytes; the verdict, the inquiry thread and
+    the bounce/complaint rows stay. Adds and flushes; returns how many messages were cleared.
+    """
+    now = now or utcnow()
+    cutoff = now - timedelta(days=get_settings().inbound_raw_retention_days)
+    table = table_of(InboundMessage)
+    result = session.execute(
+        sa.update(table)
+        .where(
+            table.c.received_at < cutoff,
+            table.c.status != InboundStatus.RECEIVED.value,
+            table.c.raw_expired_at.is_(None),
+        )
+        .values(raw=b"", envelope_from="", raw_expired_at=now)
+    )
+    session.flush()
+    return int(getattr(result, "rowcount", 0) or 0)
