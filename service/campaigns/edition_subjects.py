@@ -31,8 +31,6 @@ from service.rendering.merge_tags import unknown_tags
 from service.settings import get_settings
 from service.versioning import bump, ensure_current
 
-PREFIX = "edition_subject:"  # newsroom form fields: edition_subject:<set key>
-
 
 @dataclass(frozen=True)
 class EditionSubject:
