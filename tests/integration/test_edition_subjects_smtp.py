@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 from pathlib import Path
 
 import pytest
@@ -81,9 +82,9 @@ def test_each_message_carries_its_editions_subject(tmp_path: Path) -> None:
             msg = email.message_from_bytes(raw, policy=email.policy.default)
             delivery = by_message[msg["Message-ID"]]
             edition = editions[delivery.edition_key]
-            subject = str(msg["Subject"])
+            subject = str(msg["Subject"]).strip()
             subjects_seen.setdefault(delivery.edition_key, set()).add(subject)
-            raw_subject = raw.split(b"\r\nSubject:", 1)[1].split(b"\r\n", 1)[0]
+            raw_subject = re.split(rb"\r\n(?![ \t])", raw.split(b"\r\nSubject:", 1)[1], 1)[0]
             assert raw_subject.isascii()
             if any(ord(c) > 127 for c in subject):
                 assert b"=?utf-8?" in raw_subject.lower()  # RFC 2047 encoded word
