@@ -7,9 +7,10 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from service.accounts.errors import N_, FormProblem
+from service.campaigns.edition_subjects import set_key_of_field
 
 TEXTS = {"name": 200, "subject_de": 300, "subject_en": 300, "intro_de": 20_000, "intro_en": 20_000}
-SUBJECT_PREFIX = "edition_subject:"  # the edition matrix's fields: edition_subject:<set key>
+SUBJECT_PREFIX = "edition-subject-"  # the edition matrix's fields (edition_subjects.FIELD_PREFIX)
 SUBJECT_LIMIT = 300
 ZONES = ("Europe/Berlin", "America/Chicago", "UTC")  # offered first; any IANA zone is accepted
 
@@ -65,7 +66,7 @@ def parse_campaign_form(
 def edition_subject_fields(
     values: dict[str, str], errors: dict[str, tuple[str, dict[str, Any]]]
 ) -> dict[str, str]:
-    """The edition matrix's subject fields (`edition_subject:de:3,7`), each checked."""
+    """The edition matrix's subject fields (`edition-subject-de-3-7`) by set key, each checked."""
     found = {}
     for name, raw in values.items():
         if not name.startswith(SUBJECT_PREFIX):
@@ -75,5 +76,5 @@ def edition_subject_fields(
             errors[name] = (N_("Use at most %(n)s characters."), {"n": SUBJECT_LIMIT})
         elif any(c in text for c in "\r\n\x00"):
             errors[name] = (N_("A subject must be a single line."), {})
-        found[name[len(SUBJECT_PREFIX) :]] = text
+        found[set_key_of_field(name)] = text
     return found

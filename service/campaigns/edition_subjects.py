@@ -44,6 +44,19 @@ class EditionSubject:
     subject: str
     written: str | None  # the per-edition override, None: from the language's subject
 
+    @property
+    def field(self) -> str:
+        """The newsroom form field (and HTML id, CSS-safe): edition-subject-de-3-7."""
+        return FIELD_PREFIX + self.set_key.replace(":", "-").replace(",", "-")
+
+
+FIELD_PREFIX = "edition-subject-"
+
+
+def set_key_of_field(name: str) -> str:
+    """ "edition-subject-de-3-7" -> "de:3,7" (the inverse of EditionSubject.field)."""
+    return name[len(FIELD_PREFIX) :].replace("-", ":", 1).replace("-", ",")
+
 
 def current_plan(session: Session, *, campaign: Campaign) -> tuple[Announcement, ...]:
     """The announcement order edition keys refer to now: frozen once fan-out started."""

@@ -175,7 +175,7 @@ def test_newsroom_matrix_writes_an_edition_subject_with_csrf_and_field_errors(
     page = editor.client.get(f"/newsroom/campaigns/{campaign_id}")
     assert page.status_code == 200
     row = next(r for r in matrix_subjects(session, campaign_id=campaign_id) if r.language == "de")
-    name = f"edition_subject:{row.set_key}"
+    name = row.field
     assert f'name="{name}"' in page.text and row.subject in page.text  # server-rendered matrix
     campaign = session.get(Campaign, campaign_id)
     assert campaign is not None

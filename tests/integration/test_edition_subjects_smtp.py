@@ -84,7 +84,8 @@ def test_each_message_carries_its_editions_subject(tmp_path: Path) -> None:
             edition = editions[delivery.edition_key]
             subject = str(msg["Subject"]).strip()
             subjects_seen.setdefault(delivery.edition_key, set()).add(subject)
-            raw_subject = re.split(rb"\r\n(?![ \t])", raw.split(b"\r\nSubject:", 1)[1], 1)[0]
+            after = raw.split(b"\r\nSubject:", 1)[1]
+            raw_subject = re.split(rb"\r\n(?![ \t])", after, maxsplit=1)[0]  # with folded lines
             assert raw_subject.isascii()
             if any(ord(c) > 127 for c in subject):
                 assert b"=?utf-8?" in raw_subject.lower()  # RFC 2047 encoded word
