@@ -23,7 +23,6 @@ MAX_SUBJECT = 300
 MIN_NAME = 3  # shorter titles are too common a word to count as naming an item
 JOIN = {"en": (", ", " and ", " and {n} more"), "de": (", ", " und ", " und {n} weitere")}
 ONE_MORE = {"en": " and one more", "de": " und eine weitere"}
-LANGUAGES = ("de", "en")
 
 
 def set_key(language: str, ids: Iterable[int]) -> str:
