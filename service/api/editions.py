@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from service.api.deps import SessionDep, require_admin
 from service.campaigns import preview, proofs
+from service.campaigns.edition_subjects import matrix_subjects, set_edition_subject
 from service.campaigns.empty_reasons import empty_reasons
 from service.campaigns.lint_report import group_findings, report_as_json
 from service.campaigns.linting import lint_campaign, lint_rendered, summary_header
@@ -99,6 +100,40 @@ def lint(
             for r in results
         ],
     }
+
+
+class EditionSubjectIn(BaseModel):
+    """A subject for one edition ("" goes back to the language's subject)."""
+
+    subject: str = Field(max_length=300)
+    version: int | None = None
+
+
+@router.get("/editions")
+def list_editions(campaign_id: int, session: SessionDep) -> list[dict[str, Any]]:
+    """The edition matrix: key, language, announcements, recipients, the subject each gets."""
+    return [
+        {
+            "key": row.key,
+            "language": row.language,
+            "announcement_ids": list(row.announcement_ids),
+            "recipients": row.recipients,
+            "subject": row.subject,
+            "written": row.written,
+        }
+        for row in matrix_subjects(session, campaign_id=campaign_id)
+    ]
+
+
+@router.put("/editions/{key}/subject")
+def put_edition_subject(
+    campaign_id: int, key: str, body: EditionSubjectIn, session: SessionDep
+) -> dict[str, Any]:
+    """Write the subject of edition `key` (as GET /editions lists it); lint checks it too."""
+    campaign = set_edition_subject(
+        session, campaign_id=campaign_id, key=key, subject=body.subject, version=body.version
+    )
+    return {"version": campaign.version, "edition_subjects": campaign.edition_subjects}
 
 
 @router.post("/test-send")

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, delete, select
 from service.audit import record
 from service.campaigns.assembly import candidate_announcements
 from service.campaigns.complaint_gate import complaint_gate
+from service.campaigns.edition_subjects import apply_subjects
 from service.campaigns.editions import INTRO_VARIABLES, intro_context
 from service.campaigns.lifecycle import apply_action, get_campaign
 from service.campaigns.linting import blocking_errors, lint_campaign
@@ -81,11 +82,13 @@ def save_campaign(
     announcement_ids: list[int] | None = None,
     actor_id: int | None = None,
     version: int | None = None,
+    edition_subjects: dict[str, str] | None = None,
 ) -> Campaign:
     """Create or update a draft campaign after validating its templates and segments.
 
     `announcement_ids` (None: leave as is; []: no picks, i.e. every approved valid one) are the
-    announcements the campaign carries; `version` is the one the caller's form was based on.
+    announcements the campaign carries; `version` is the one the caller's form was based on;
+    `edition_subjects` maps an announcement set ("de:3,7") to its subject ("" removes it).
     """
     creating = campaign_id is None
     if campaign_id is None:
@@ -99,6 +102,8 @@ def save_campaign(
             )
         for key, value in fields.items():
             setattr(campaign, key, value)
+    if edition_subjects:
+        apply_subjects(campaign, edition_subjects)
     check_campaign_fields(campaign)
     check_intro_templates(campaign)
     bump(campaign, actor_id=actor_id)
@@ -110,7 +115,9 @@ def save_campaign(
         set_segments(session, campaign=campaign, include=include, exclude=exclude or [])
     if announcement_ids is not None:
         set_picks(session, campaign_id=campaign.id, announcement_ids=announcement_ids)
-    detail = {"fields": sorted(fields), "version": campaign.version}
+    changed = sorted(fields) + (["edition_subjects"] if edition_subjects else [])
+    detail: dict[str, Any] = {"fields": changed}
+    detail["version"] = campaign.version
     if announcement_ids is not None:
         detail["announcements"] = sorted(set(announcement_ids))
     action = "campaign.create" if creating else "campaign.edit"

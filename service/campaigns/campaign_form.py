@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import available_timezones
 
 from service.accounts.errors import N_, FormProblem
+from service.campaigns.edition_subjects import set_key_of_field
 
 TEXTS = {"name": 200, "subject_de": 300, "subject_en": 300, "intro_de": 20_000, "intro_en": 20_000}
+SUBJECT_PREFIX = "edition-subject-"  # the edition matrix's fields (edition_subjects.FIELD_PREFIX)
+SUBJECT_LIMIT = 300
 ZONES = ("Europe/Berlin", "America/Chicago", "UTC")  # offered first; any IANA zone is accepted
 
 
@@ -21,6 +24,7 @@ class CampaignForm:
     exclude: list[str]
     announcements: list[int]
     version: int | None
+    edition_subjects: dict[str, str] = field(default_factory=dict)  # set key -> subject
 
 
 def check_zone(zone: str, errors: dict[str, tuple[str, dict[str, Any]]]) -> None:
@@ -53,6 +57,24 @@ def parse_campaign_form(
     ids = [int(p) for p in picks if p.isdigit()]
     raw_version = values.get("version", "")
     version = int(raw_version) if raw_version.isdigit() else None
+    subjects = edition_subject_fields(values, errors)
     if errors:
         raise FormProblem(errors)
-    return CampaignForm(fields, include, exclude, ids, version)
+    return CampaignForm(fields, include, exclude, ids, version, subjects)
+
+
+def edition_subject_fields(
+    values: dict[str, str], errors: dict[str, tuple[str, dict[str, Any]]]
+) -> dict[str, str]:
+    """The edition matrix's subject fields (`edition-subject-de-3-7`) by set key, each checked."""
+    found = {}
+    for name, raw in values.items():
+        if not name.startswith(SUBJECT_PREFIX):
+            continue
+        text = raw.strip()
+        if len(text) > SUBJECT_LIMIT:
+            errors[name] = (N_("Use at most %(n)s characters."), {"n": SUBJECT_LIMIT})
+        elif any(c in text for c in "\r\n\x00"):
+            errors[name] = (N_("A subject must be a single line."), {})
+        found[set_key_of_field(name)] = text
+    return found

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.campaigns.assembly import announcements_for_key, planned_announcements
+from service.campaigns.subjects import edition_subject
 from service.models import Announcement, Campaign, Coordinator, Edition
 from service.models._common import utcnow
 from service.rendering.brand import brand_for, list_label, topic_label
@@ -68,8 +69,10 @@ def edition_input(
         for a in announcements
     ]
     intro = campaign.intro_de if language == "de" else campaign.intro_en
-    subject = campaign.subject_de if language == "de" else campaign.subject_en
     shown = tuple(v for v in views if v is not None)
+    pairs = zip(announcements, views, strict=True)
+    named = [(a, v.fallback_language or language) for a, v in pairs if v]
+    subject = edition_subject(campaign, language=language, shown=named)
     list_name = list_label(settings, campaign.list_slug, language, campaign.list_name)
     return EditionInput(
         language=language,

@@ -12,9 +12,14 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from service.campaigns.assembly import LANGUAGES
+from service.campaigns.assembly import LANGUAGES, announcements_for_key, candidate_announcements
+from service.campaigns.editions import edition_input
+from service.campaigns.lifecycle import get_campaign
 from service.campaigns.preview import preview_input
+from service.campaigns.recipient_counts import recipient_counts
+from service.campaigns.subjects import subject_problems
 from service.models import CampaignSegment, Segment
+from service.models._common import utcnow
 from service.rendering.contract import EditionInput, RenderedEdition
 from service.rendering.edition import render_edition
 from service.rendering.lint import LintProblem, lint_edition
@@ -80,8 +85,57 @@ def lint_campaign(
                 continue  # nobody gets an empty edition; equal sets render equally
             seen.add((language, ids))
             problems = merge_tag_problems(spec) or lint_rendered(spec, render_edition(spec))
+            problems += edition_subject_problems(session, campaign_id=campaign_id, spec=spec, at=at)
             results.append(EditionLint(language, segment, ids, tuple(problems)))
-    return results
+    return results + matrix_subject_lints(session, campaign_id=campaign_id, at=at, seen=seen)
+
+
+def edition_subject_problems(
+    session: Session, *, campaign_id: int, spec: EditionInput, at: datetime | None
+) -> list[LintProblem]:
+    """The edition's subject must not name an announcement the campaign has but it lacks."""
+    campaign = get_campaign(session, campaign_id=campaign_id)
+    moment = at or campaign.send_at or utcnow()
+    plan = candidate_announcements(session, campaign=campaign, at=moment)
+    ids = {a.id for a in spec.announcements}
+    return subject_problems(
+        spec.subject,
+        language=spec.language,
+        shown=[a for a in plan if a.id in ids],
+        lacking=[a for a in plan if a.id not in ids],
+    )
+
+
+def matrix_subject_lints(
+    session: Session,
+    *,
+    campaign_id: int,
+    at: datetime | None,
+    seen: set[tuple[str, tuple[int, ...]]],
+) -> list[EditionLint]:
+    """Subject findings of the editions real subscribers would get now (the live matrix).
+
+    Only editions with a finding are listed, so a clean report counts the rendered ones.
+    """
+    campaign = get_campaign(session, campaign_id=campaign_id)
+    moment = at or campaign.send_at or utcnow()
+    counts = recipient_counts(session, campaign_id=campaign_id, at=moment)
+    plan = tuple(candidate_announcements(session, campaign=campaign, at=moment))
+    found = []
+    for edition in counts.per_edition:
+        language, chosen = announcements_for_key(plan, edition.key)
+        spec = edition_input(
+            session, campaign=campaign, language=language, announcements=chosen,
+            settings=get_settings(),
+        )  # fmt: skip
+        ids = tuple(a.id for a in spec.announcements)
+        if not ids or (language, ids) in seen:
+            continue
+        seen.add((language, ids))
+        problems = edition_subject_problems(session, campaign_id=campaign_id, spec=spec, at=moment)
+        if problems:
+            found.append(EditionLint(language, f"edition {edition.key}", ids, tuple(problems)))
+    return found
 
 
 def merge_tag_problems(spec: EditionInput) -> list[LintProblem]:

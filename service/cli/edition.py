@@ -162,3 +162,31 @@ def test_send(
     console.print(table)
     if not all(r.accepted for r in results):
         raise typer.Exit(code=1)
+
+
+@editions_app.command("subjects")
+def subjects(campaign_id: int) -> None:
+    """Each edition of the matrix: recipients and the subject it gets (* written for it)."""
+    from service.campaigns.edition_subjects import matrix_subjects
+
+    with _session() as session:
+        rows = matrix_subjects(session, campaign_id=campaign_id)
+    table = Table("edition", "recipients", "subject", title=f"campaign {campaign_id}")
+    for row in rows:
+        mark = " *" if row.written is not None else ""
+        table.add_row(row.key, str(row.recipients), row.subject + mark)
+    console.print(table)
+
+
+@editions_app.command("subject")
+def subject(
+    campaign_id: int,
+    key: Annotated[str, typer.Argument(help="edition key from `edition subjects`, e.g. de:5")],
+    text: Annotated[str, typer.Argument(help='the subject; "" goes back to the language subject')],
+) -> None:
+    """Write the subject of one edition (it may use {{ announcements }} and merge tags)."""
+    from service.campaigns.edition_subjects import set_edition_subject
+
+    with _session() as session:
+        set_edition_subject(session, campaign_id=campaign_id, key=key, subject=text)
+    console.print(f"campaign {campaign_id}: edition {key} subject {'set' if text else 'cleared'}")

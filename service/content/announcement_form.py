@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 from service.accounts.errors import N_, FormProblem
 
 TEXTS = (
-    "slug", "title_de", "title_en", "summary_de", "summary_en", "body_de", "body_en",
-    "cta_url", "cta_label_de", "cta_label_en", "topic",
+    "slug", "title_de", "title_en", "short_title_de", "short_title_en", "summary_de",
+    "summary_en", "body_de", "body_en", "cta_url", "cta_label_de", "cta_label_en", "topic",
 )  # fmt: skip
 MAX_LENGTH = {"slug": 80, "title_de": 300, "title_en": 300, "cta_url": 2000}
 MAX_LENGTH |= {"cta_label_de": 120, "cta_label_en": 120, "topic": 64}
+MAX_LENGTH |= {"short_title_de": 120, "short_title_en": 120}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from service.models._common import as_utc
 REVIEWED_FIELDS = (
     "title_de",
     "title_en",
+    "short_title_de",
+    "short_title_en",
     "summary_de",
     "summary_en",
     "body_de",

@@ -91,6 +91,8 @@ SEGMENTS: list[dict[str, Any]] = [
 ANNOUNCEMENTS: list[dict[str, Any]] = [
     {
         "slug": "mou-signed",
+        "short_title_en": "the memorandum",
+        "short_title_de": "Absichtserklärung",
         "priority": 10,
         "topic": "partnership",
         "coordinator": "office",
@@ -109,6 +111,8 @@ ANNOUNCEMENTS: list[dict[str, Any]] = [
     },
     {
         "slug": "research-stays",
+        "short_title_en": "research stays",
+        "short_title_de": "Forschungsaufenthalte",
         "priority": 20,
         "topic": "exchange",
         "coordinator": "stays",
@@ -127,6 +131,8 @@ ANNOUNCEMENTS: list[dict[str, Any]] = [
     },
     {
         "slug": "seed-funding",
+        "short_title_en": "seed funding",
+        "short_title_de": "Anschubfinanzierung",
         "priority": 30,
         "topic": "ai-ml",
         "coordinator": "aih",
@@ -140,6 +146,8 @@ ANNOUNCEMENTS: list[dict[str, Any]] = [
     },
     {
         "slug": "lung-conference-call",
+        "short_title_en": "the lung conference",
+        "short_title_de": "Lungenkonferenz",
         "priority": 40,
         "topic": "lung",
         "coordinator": "conference",
@@ -156,6 +164,8 @@ ANNOUNCEMENTS: list[dict[str, Any]] = [
     },
     {
         "slug": "lung-atlas-release",
+        "short_title_en": "the lung cell atlas",
+        "short_title_de": "Lungenzellatlas",
         "priority": 50,
         "topic": "single-cell",
         "coordinator": "atlas",
@@ -173,8 +183,10 @@ ANNOUNCEMENTS: list[dict[str, Any]] = [
 
 CAMPAIGN: dict[str, Any] = {
     "name": "Partnership newsletter (demo)",
-    "subject_en": "Partnership news: research stays, seed funding and the lung conference",
-    "subject_de": "Neues aus der Partnerschaft: Forschungsaufenthalte, Anschubfinanzierung und Lungenkonferenz",
+    # Each edition's subject names only its own items (issue 14: a fixed list of three promised
+    # 116 of 339 readers what their mail did not hold).
+    "subject_en": "Partnership news: {{ announcements }}",
+    "subject_de": "Neues aus der Partnerschaft: {{ announcements }}",
     "intro_en": "Dear readers, here is what is new in the {{ list_name }}.",
     "intro_de": "Liebe Leserinnen und Leser, hier sind die Neuigkeiten aus dem {{ list_name }}.",
     "list_slug": "partnership-news",

@@ -25,6 +25,9 @@ class AnnouncementBase(SQLModel):
     slug: str = Field(max_length=80)
     title_en: str | None = Field(default=None, max_length=300)
     title_de: str | None = Field(default=None, max_length=300)
+    # How a subject names the item ("research stays"); generated subjects list these.
+    short_title_en: str | None = Field(default=None, max_length=120)
+    short_title_de: str | None = Field(default=None, max_length=120)
     summary_en: str | None = None
     summary_de: str | None = None
     body_en: str | None = None

@@ -60,6 +60,11 @@ class Campaign(CampaignBase, table=True):
     plan_announcement_ids: list[int] | None = Field(default=None, sa_column=json_column())
     heartbeat_at: datetime | None = Field(default=None, sa_column=ts_column())
     fanout_done: bool = False
+    # Per-edition subject overrides: [{"language", "announcement_ids" (sorted), "subject"}],
+    # keyed by the announcement set, not the mask, so a re-ordered plan keeps each override.
+    edition_subjects: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=json_column(nullable=False, server_default="[]")
+    )
     fanout_cursor: int = 0
     consecutive_errors: int = 0
     created_at: datetime = Field(default_factory=utcnow, sa_column=ts_column(nullable=False))

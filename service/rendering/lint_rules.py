@@ -135,6 +135,16 @@ RULES: dict[str, tuple[Tier, str, str]] = {
         "Das Layout nutzt etwas, das ein wichtiges E-Mail-Programm nicht kann. Verwenden Sie das "
         "Standardlayout oder entfernen Sie die Sonderformatierung.",
     ),
+    "subject-names": (
+        "blocks",
+        "The subject names an announcement this edition does not hold, so its readers are "
+        "promised something their mail lacks. Put {{ announcements }} in the subject (it lists "
+        "each edition's own items) or write a subject for this edition in the edition matrix.",
+        "Der Betreff nennt eine Meldung, die diese Ausgabe nicht enthält; ihren Leserinnen und "
+        "Lesern wird etwas versprochen, das fehlt. Setzen Sie {{ announcements }} in den Betreff "
+        "(es nennt die Meldungen jeder Ausgabe) oder schreiben Sie in der Ausgabenmatrix einen "
+        "Betreff für diese Ausgabe.",
+    ),
 }
 TRIVIA_ADVICE = (
     "A mail program ignores a detail we already work around. Nothing to do.",

@@ -101,5 +101,5 @@ def test_cli_test_send(world: tuple[TestClient, int, MailCapture]) -> None:
     message = email.message_from_bytes(capture.captured[0].data, policy=email.policy.default)
     assert (
         message["Subject"].strip()
-        == "[TEST] Partnership news: research stays, seed funding and the lung conference"
+        == "[TEST] Partnership news: the memorandum, research stays, seed funding and 2 more"
     )

@@ -13,6 +13,7 @@ from service.audit import trail
 from service.campaigns.authoring import save_campaign
 from service.campaigns.campaign_form import ZONES, parse_campaign_form
 from service.campaigns.edition_matrix import edition_preview_html
+from service.campaigns.edition_subjects import matrix_subjects
 from service.campaigns.lifecycle import get_campaign
 from service.campaigns.linting import target_segment_slugs
 from service.campaigns.picks import picked_ids
@@ -97,6 +98,7 @@ def campaign_page(
         context["trail"] = trail(db, object_type="campaign", object_id=campaign.id)
         context["progress"] = running_one(db, campaign=campaign)
         context["targets"] = target_segment_slugs(db, campaign_id=campaign.id)
+        context.update(_matrix(db, campaign))
     return render(
         request,
         "campaigns/page.html",
@@ -109,6 +111,24 @@ def campaign_page(
         **context,
         **choices(db),
     )
+
+
+def _matrix(db: Session, campaign: Campaign) -> dict[str, Any]:
+    """The edition matrix with each edition's subject, rendered into the page (works without JS)."""
+    assert campaign.id is not None
+    started = campaign.started_at is not None
+    try:
+        counts = (delivery_counts if started else recipient_counts)(db, campaign_id=campaign.id)
+        rows = matrix_subjects(db, campaign_id=campaign.id, counts=counts)
+    except NewsdeskError:
+        return {}  # the htmx refresh shows the reason
+    return {
+        "counts": counts,
+        "subjects": {row.key: row for row in rows},
+        "subject_inputs": campaign.status in EDITABLE,
+        "problem": "",
+        "campaign_id": str(campaign.id),
+    }
 
 
 @router.get("/campaigns", response_class=HTMLResponse)
@@ -154,6 +174,7 @@ def _apply(
         announcement_ids=parsed.announcements,
         actor_id=actor_id,
         version=parsed.version,
+        edition_subjects=parsed.edition_subjects,
     )
 
 
@@ -203,9 +224,10 @@ def live_counts(
         campaign = _apply(db, posted, int(raw_id) if raw_id.isdigit() else None, login.user.id)
         assert campaign.id is not None
         counts = recipient_counts(db, campaign_id=campaign.id)
+        subjects = {s.key: s for s in matrix_subjects(db, campaign_id=campaign.id, counts=counts)}
         problem = ""
     except NewsdeskError as exc:
-        counts, problem = None, explain(request_language(request, login), exc)
+        counts, subjects, problem = None, {}, explain(request_language(request, login), exc)
     db.rollback()  # a what-if: nothing of this request is kept
     return render(
         request,
@@ -214,6 +236,9 @@ def live_counts(
         counts=counts,
         problem=problem,
         campaign_id=raw_id,
+        subjects=subjects,
+        subject_inputs=True,
+        form=FormState(values=posted.values),
     )
 
 
@@ -225,6 +250,7 @@ def saved_counts(
     campaign = get_campaign(db, campaign_id=campaign_id)
     started = campaign.started_at is not None
     counts = (delivery_counts if started else recipient_counts)(db, campaign_id=campaign_id)
+    subjects = {s.key: s for s in matrix_subjects(db, campaign_id=campaign_id, counts=counts)}
     return render(
         request,
         "campaigns/_counts.html",
@@ -232,6 +258,9 @@ def saved_counts(
         counts=counts,
         problem="",
         campaign_id=str(campaign_id),
+        subjects=subjects,
+        subject_inputs=False,
+        form=None,
     )
 
 
