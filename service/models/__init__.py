@@ -8,6 +8,7 @@ from service.models.announcement import (
 )
 from service.models.api_token import ApiToken
 from service.models.audit import AuditEvent
+from service.models.brand import BrandOverride, MediaAsset
 from service.models.campaign import (
     Campaign,
     CampaignAnnouncement,
@@ -59,6 +60,7 @@ __all__ = [
     "ApprovalState",
     "AuditEvent",
     "BounceScore",
+    "BrandOverride",
     "Campaign",
     "CampaignAnnouncement",
     "CampaignBase",
@@ -86,6 +88,7 @@ __all__ = [
     "Language",
     "ListSubscription",
     "LoginFailure",
+    "MediaAsset",
     "MessageKind",
     "MessageState",
     "Role",

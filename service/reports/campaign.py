@@ -258,9 +258,7 @@ def _series(session: Session, campaign_id: int) -> list[tuple[datetime, int, int
     return [(datetime.strptime(h, "%Y-%m-%d %H:%M"), o, c) for h, (o, c) in sorted(hours.items())]
 
 
-def campaign_report(
-    session: Session, *, campaign_id: int, ui: str | None = None
-) -> CampaignReport:
+def campaign_report(session: Session, *, campaign_id: int, ui: str | None = None) -> CampaignReport:
     """The full report of one campaign; edition names in `ui` (default: the team's language)."""
     ui = ui or get_settings().operator_language
     campaign = session.get(Campaign, campaign_id)
