@@ -91,7 +91,7 @@ def redis_newsroom(
         cwd=var, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    wait_for(lambda: _up(base), 30, "the second newsroom server")
+    wait_for(lambda: _up(base), 90, "the second newsroom server")
     yield base
     process.terminate()
     process.wait(timeout=10)
