@@ -60,7 +60,7 @@ def test_german_csv_is_mapped_in_the_browser_and_imported_by_the_worker(
     page.get_by_label("Quelle der Einwilligung").fill("Stand auf der Wiesn-Messe 2026")
     page.get_by_role("button", name="Import starten").click()
     page.wait_for_url(re.compile(r"/newsroom/audience/import/\d+$"))
-    page.locator("[data-figure=import-state]", has_text="done").wait_for(timeout=60_000)
+    page.locator("[data-figure=import-state]", has_text="Fertig").wait_for(timeout=60_000)
     assert page.locator("[data-figure=refused]").inner_text() == "1"
     assert "Spaltenzuordnung" in page.content()
     axe_check(page)
