@@ -106,7 +106,10 @@ def start_job(
 ) -> ImportJob:
     """Check the mapping (and a stated lawful basis), queue the job; the caller commits, then
     publishes it."""
-    job = get_job(session, job_id=job_id)
+    # locked and re-read: two clicks at once queue the import once
+    job = session.get(ImportJob, job_id, with_for_update=True, populate_existing=True)
+    if job is None:
+        raise NotFound(f"import {job_id} does not exist")
     if job.status != ImportStatus.MAPPING:
         raise Explained(
             f"import {job_id} is already {job.status}", msgid=N_("This import has already started.")

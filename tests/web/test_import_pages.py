@@ -44,6 +44,9 @@ def test_upload_import_progress_and_error_report(session: Session) -> None:
         {f"map-{i}": f for i, f in enumerate(CSV.split("\n")[0].split(","))},
     )
     assert started.status_code == 303, started.text
+    twice = admin.post(f"/newsroom/audience/import/{job_id}/map", {"map-0": "email"})
+    assert twice.status_code == 303 and twice.headers["location"].endswith(f"/import/{job_id}")
+    assert admin.client.get(f"/newsroom/audience/import/{job_id}/map").status_code == 303
     queued = admin.client.get(f"/newsroom/audience/import/{job_id}")
     assert "queued" in queued.text and 'hx-trigger="every 1s"' in queued.text
     job = run_job(job_id)  # what the worker's task does

@@ -95,7 +95,9 @@ def map_and_start(
 ) -> Response:  # fmt: skip
     """Check the mapping, queue the job, commit, then hand it to a worker."""
     job = get_job(db, job_id=job_id)
-    headers = list(mapping_step(db, job=job)[0].headers) if job.status == "mapping" else []
+    if job.status != ImportStatus.MAPPING:  # a second click: the import runs already
+        return RedirectResponse(f"{PREFIX}/audience/import/{job_id}", status_code=303)
+    headers = mapping_step(db, job=job)[0].headers
     mapping = {h: posted.get(f"map-{i}") for i, h in enumerate(headers)}
     try:
         start_job(
