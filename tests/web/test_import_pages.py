@@ -139,3 +139,13 @@ def test_mapping_guesses_german_headers_and_refuses_a_mapping_without_email(
     page = admin.client.get(f"/newsroom/audience/import/{again}/map").text
     chosen = _chosen(page)
     assert chosen["map-3"] == "city" and chosen["map-0"] == "email"
+
+
+def test_a_file_larger_than_a_public_form_is_taken(session: Session) -> None:
+    admin = person(session, "admin")
+    rows = "".join(f"person{i}@example.org,Person {i},de,2026-01-02,fair\n" for i in range(3000))
+    text = "email,name,language,consent_date,consent_source\n" + rows
+    assert len(text) > 64 * 1024  # the public pages' body cap refused such files before
+    job_id = _upload(admin, text)
+    page = admin.client.get(f"/newsroom/audience/import/{job_id}/map")
+    assert page.status_code == 200 and "person0@example.org" in page.text
