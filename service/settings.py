@@ -79,6 +79,11 @@ class Settings(BaseSettings):
     signup_mail_queue: bool = True
     demo_mode: bool = False
     import_dir: Path = VAR_DIR / "imports"  # files uploaded in the newsroom, and their reports
+    # The media library (logos, images): where uploads live and what an upload may be.
+    media_storage: str = Field("local", pattern="^local$")  # the one backend built (see media/)
+    media_dir: Path = VAR_DIR / "media"
+    media_max_bytes: int = Field(2 * 1024 * 1024, ge=1024)
+    media_max_pixels: int = Field(4096 * 4096, ge=1)  # declared width x height: no bombs
 
     from_name: str = "Munich-Chicago Health AI Partnership"
     from_address: str = "news@news.partnership.example.org"

@@ -43,6 +43,8 @@ ALL_ACTIONS: frozenset[str] = frozenset().union(*ROLE_ACTIONS.values()) | {
     "user.manage",
     "settings.view",
     "webhook.manage",
+    "brand.manage",  # logo, colours, masthead, footer links of editions and public pages
+    "media.manage",  # the media library: upload images
 }
 ROLE_ACTIONS[Role.ADMIN] = ALL_ACTIONS
 

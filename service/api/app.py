@@ -19,6 +19,7 @@ from service.api import (
     editions,
     health,
     inquiries,
+    media,
     metrics,
     public,
     tracking,
@@ -73,6 +74,7 @@ def create_app() -> FastAPI:
     app.include_router(make_inbound_router(after_stored=process_inbound))
     app.include_router(editions.router, prefix="/api")
     app.include_router(archive.router)
+    app.include_router(media.router)
     app.include_router(inquiries.router, prefix="/api")
     app.include_router(automation.router, prefix="/api")
     install_newsroom(app)  # /newsroom pages, their static files, GET / -> /newsroom/

@@ -15,6 +15,8 @@ from service.audience.profile import ProfileRefused, field_label
 from service.audience.transactional import send_transactional
 from service.errors import InvalidInput
 from service.rendering.brand import brand_for
+from service.rendering.brand_store import overrides as brand_overrides
+from service.rendering.contract import Brand
 from service.resources import templates_dir
 from service.settings import get_settings
 
@@ -37,13 +39,22 @@ def shown_language(request: Request, lang: str) -> str:
     return asked if asked in ("de", "en") else lang
 
 
+def current_brand(lang: str) -> Brand:
+    """The brand now: settings under the admins' overrides (one small read per page)."""
+    from service.db import session_scope
+
+    with session_scope() as session:
+        over = brand_overrides(session)
+    return brand_for(get_settings(), lang, over)
+
+
 def chrome(lang: str, *, switch_url: str) -> dict[str, Any]:
     """Brand header, legal footer and language switcher shared by every public page."""
     settings = get_settings()
     t = texts(lang)
     labels = {k: t[k] for k in ("privacy", "imprint", "contact", "other_language", "language")}
     return {
-        "brand": brand_for(settings, lang),
+        "brand": current_brand(lang),
         "labels": labels,
         "switch_url": switch_url,
         "other_lang": "en" if lang == "de" else "de",

@@ -16,6 +16,7 @@ from service.api.public_pages import (
     MailSender,
     client_ip,
     client_network,
+    current_brand,
     get_mail_sender,
     not_found,
     page,
@@ -37,7 +38,7 @@ from service.db import session_scope
 from service.errors import InvalidInput, NotFound
 from service.mail.rate_limit import RateLimiter
 from service.models.subscriber import Subscriber
-from service.rendering.brand import brand_for, list_label
+from service.rendering.brand import list_label
 from service.settings import get_settings
 
 signup_router = APIRouter(tags=["public"])
@@ -74,7 +75,7 @@ def _subscribe_page(
         fields=field_views(settings, lang, profile or {}),
         topics=topic_choices(settings, lang, ()),
         chosen_topics=topics or set(),
-        privacy_url=brand_for(settings, lang).privacy_url,
+        privacy_url=current_brand(lang).privacy_url,
         privacy_notice_version=settings.privacy_notice_version,
         consent_version=settings.consent_version,
         consent_text=consent_text(settings.consent_version, lang),

@@ -15,6 +15,7 @@ import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from service.audience.import_jobs import MAX_BYTES as IMPORT_MAX_BYTES
 from service.settings import Settings, get_settings
 
 Scope = MutableMapping[str, Any]
@@ -36,12 +37,19 @@ class _Refused(BaseException):
         self.status, self.detail = status, detail
 
 
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries, the CSRF field, the other fields
+
+
 def body_limit(path: str, settings: Settings) -> int:
     """The largest body a route takes: raw inbound mail, JSON for the API, small public forms."""
     if path == "/inbound/raw":
         return settings.inbound_max_bytes
     if path.startswith("/api/"):
         return settings.api_max_body_bytes
+    if path == "/newsroom/settings/media":  # twice the image limit: the form says what is wrong
+        return 2 * settings.media_max_bytes + FORM_OVERHEAD
+    if path == "/newsroom/audience/import":
+        return IMPORT_MAX_BYTES + FORM_OVERHEAD
     return settings.public_max_body_bytes
 
 

@@ -10,6 +10,7 @@ from service.campaigns.subjects import edition_subject
 from service.models import Announcement, Campaign, Coordinator, Edition
 from service.models._common import utcnow
 from service.rendering.brand import brand_for, list_label, topic_label
+from service.rendering.brand_store import overrides as brand_overrides
 from service.rendering.contract import AnnouncementView, EditionInput, OrgIdentity
 from service.rendering.edition import render_edition
 from service.rendering.environment import render_user_template
@@ -84,7 +85,7 @@ def edition_input(
             render_intro(intro, campaign=campaign, language=language, list_name=list_name)
         ),
         preheader=_preheader(shown, subject),
-        brand=brand_for(settings, language),
+        brand=brand_for(settings, language, brand_overrides(session)),
         issued=(campaign.send_at or utcnow()).date(),
     )
 

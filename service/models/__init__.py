@@ -22,6 +22,7 @@ from service.models.automation import (
     WelcomeSeries,
     WelcomeStep,
 )
+from service.models.brand import BrandOverride, MediaAsset
 from service.models.campaign import (
     Campaign,
     CampaignAnnouncement,
@@ -80,6 +81,7 @@ __all__ = [
     "AuditEvent",
     "AutomationEvent",
     "BounceScore",
+    "BrandOverride",
     "Cadence",
     "Campaign",
     "CampaignAnnouncement",
@@ -117,6 +119,7 @@ __all__ = [
     "Language",
     "ListSubscription",
     "LoginFailure",
+    "MediaAsset",
     "MessageKind",
     "MessageState",
     "Role",

@@ -12,8 +12,9 @@ from service.models._common import json_column, ts_column, utcnow
 
 
 class ImportStatus(StrEnum):
-    """queued -> running -> done | failed."""
+    """mapping -> queued -> running -> done | failed (mapping: the columns wait for the user)."""
 
+    MAPPING = "mapping"
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
@@ -30,6 +31,12 @@ class ImportJob(SQLModel, table=True):
     path: str = Field(max_length=1000)  # absolute: the worker may run elsewhere in the tree
     report_path: str = Field(max_length=1000)
     invite: bool = False
+    # source column -> import field ('' ignores it): the newsroom wizard's step, the CLI's --map
+    mapping: dict[str, Any] = Field(default_factory=dict, sa_column=json_column(nullable=False))
+    # what the uploader stated for people who already consented (passed on when the import
+    # service takes a lawful basis; until then kept with the job and shown on its page)
+    consent_basis: str | None = Field(default=None, max_length=64)
+    consent_source: str | None = Field(default=None, max_length=255)
     status: str = Field(default=ImportStatus.QUEUED, max_length=16)
     rows_done: int = 0
     bytes_done: int = 0

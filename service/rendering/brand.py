@@ -1,7 +1,12 @@
-"""Brand and labels per language, read from settings: what editions and public pages show."""
+"""Brand and labels per language: settings, under the admins' overrides from the newsroom
+(rendering/brand_store.py); what editions and public pages show."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+from service.media.library import public_url
 from service.rendering.contract import Brand
 from service.settings import Settings
 
@@ -11,17 +16,27 @@ def _pick(values: dict[str, str], language: str) -> str:
     return values.get(language) or values.get("en", "")
 
 
-def brand_for(settings: Settings, language: str) -> Brand:
-    """The brand of one language."""
+def brand_for(
+    settings: Settings, language: str, overrides: Mapping[str, Any] | None = None
+) -> Brand:
+    """The brand of one language: an admin's override where set, else the setting."""
+    over = overrides or {}
+
+    def pick(name: str, values: dict[str, str]) -> str:
+        return str(over.get(f"{name}_{language}") or "") or _pick(values, language)
+
+    logo = _pick(settings.brand_logo_url, language)
+    if over.get("logo") and over.get("logo_key"):
+        logo = public_url(settings, int(over["logo"]), str(over["logo_key"]))
     return Brand(
-        masthead=_pick(settings.brand_masthead, language),
-        logo_url=_pick(settings.brand_logo_url, language),
-        logo_alt=_pick(settings.brand_logo_alt, language),
-        primary=settings.brand_primary_colour,
-        accent=settings.brand_accent_colour,
-        privacy_url=_pick(settings.privacy_url, language),
-        imprint_url=_pick(settings.imprint_url, language),
-        contact_url=_pick(settings.contact_url, language),
+        masthead=pick("masthead", settings.brand_masthead),
+        logo_url=logo,
+        logo_alt=pick("logo_alt", settings.brand_logo_alt),
+        primary=str(over.get("primary") or settings.brand_primary_colour),
+        accent=str(over.get("accent") or settings.brand_accent_colour),
+        privacy_url=pick("privacy_url", settings.privacy_url),
+        imprint_url=pick("imprint_url", settings.imprint_url),
+        contact_url=pick("contact_url", settings.contact_url),
     )
 
 

@@ -126,9 +126,7 @@ def _refuse_placeholders(edition: EditionInput) -> None:
             )
 
 
-def with_merge_tags(
-    edition: EditionInput, *, personal: bool, name: str | None
-) -> EditionInput:
+def with_merge_tags(edition: EditionInput, *, personal: bool, name: str | None) -> EditionInput:
     """Merge tags in subject and titles as placeholders (mail) or filled (web view)."""
 
     def convert(text: str) -> str:

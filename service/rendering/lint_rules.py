@@ -96,10 +96,9 @@ RULES: dict[str, tuple[Tier, str, str]] = {
     ),
     "link-text": (
         "advice",
-        'A link says only "here" or "more". Name where it leads, e.g. "Apply for a research '
-        'stay".',
-        'Ein Link sagt nur „hier“ oder „mehr“. Nennen Sie das Ziel, z. B. „Für einen '
-        'Forschungsaufenthalt bewerben“.',
+        'A link says only "here" or "more". Name where it leads, e.g. "Apply for a research stay".',
+        "Ein Link sagt nur „hier“ oder „mehr“. Nennen Sie das Ziel, z. B. „Für einen "
+        "Forschungsaufenthalt bewerben“.",
     ),
     "heading-order": (
         "advice",

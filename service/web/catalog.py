@@ -25,8 +25,17 @@ SOURCES = [
     (ROOT / "service", [("versioning.py", "python")]),
     (ROOT / "service" / "campaigns", [("campaign_form.py", "python"), ("scheduling.py", "python")]),
     (ROOT / "service" / "reports", [("trends.py", "python")]),
-    (ROOT / "service" / "audience", [("segment_admin.py", "python"), ("import_jobs.py", "python")]),
+    (
+        ROOT / "service" / "audience",
+        [
+            ("segment_admin.py", "python"),
+            ("import_jobs.py", "python"),
+            ("import_mapping.py", "python"),
+        ],
+    ),
     (ROOT / "service" / "automation", [("admin.py", "python")]),
+    (ROOT / "service" / "media", [("**.py", "python")]),
+    (ROOT / "service" / "rendering", [("brand_store.py", "python")]),
 ]
 KEYWORDS = {"_": None, "N_": None, "gettext": (2,)}
 OPTIONS = {"**.html": {"extensions": "jinja2.ext.i18n", "trim_blocks": "true"}}

@@ -91,7 +91,7 @@ def redis_newsroom(
         cwd=var, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    wait_for(lambda: _up(base), 30, "the second newsroom server")
+    wait_for(lambda: _up(base), 90, "the second newsroom server")
     yield base
     process.terminate()
     process.wait(timeout=10)
@@ -338,6 +338,9 @@ def test_csv_import_runs_on_the_worker_with_progress_and_error_report(
     axe_check(page)
     page.get_by_label("CSV or JSONL file").set_input_files(str(csv_file))
     page.get_by_role("button", name="Import", exact=True).click()
+    page.wait_for_url(re.compile(r"/newsroom/audience/import/\d+/map$"))
+    assert page.get_by_label("email", exact=True).input_value() == "email"  # guessed by name
+    page.get_by_role("button", name="Start the import").click()
     page.wait_for_url(re.compile(r"/newsroom/audience/import/\d+$"))
     page.locator("[data-figure=import-state]", has_text="done").wait_for(timeout=60_000)
     assert page.locator("[data-figure=refused]").inner_text() == "1"

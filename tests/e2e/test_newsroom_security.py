@@ -126,6 +126,9 @@ def test_a_viewer_is_refused_on_every_write_route_by_the_server(
             "/settings/users/1",
             "/settings/system",
             "/settings/webhooks",
+            "/settings/brand",
+            "/settings/media",
+            "/audience/import/1/map",
         ):
             assert client.get(f"/newsroom{path}").status_code == 403
     assert _users(live_engine) == before

@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.accounts", "service.audit"),  # newsroom users, roles, sessions; the audit log
     ("service.versioning",),  # optimistic concurrency (names who changed a row)
     ("service.events",),  # automation triggers, written in the transaction of what happened
+    ("service.media",),  # the media library: images checked by content, storage backends
     ("service.addressing",),  # tokens, sub-addresses, public URLs, edition-qualified links
     ("service.rendering",),
     ("service.mail", "service.webhooks"),  # outgoing mail; outgoing signed webhooks

@@ -1,5 +1,5 @@
-"""Audience import from the newsroom: upload, a progress bar while a worker imports, the
-per-row error report to download."""
+"""Audience import from the newsroom: upload, map the file's columns, a progress bar while a
+worker imports, the per-row error report to download."""
 
 from __future__ import annotations
 
@@ -11,10 +11,16 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from sqlmodel import col, select
 from starlette.datastructures import UploadFile
 
-from service.audience.import_jobs import create_job, get_job
+from service.audience.import_jobs import (
+    LAWFUL_BASES,
+    create_job,
+    get_job,
+    mapping_step,
+    start_job,
+)
 from service.errors import NewsdeskError, NotFound
-from service.models import ImportJob, User
-from service.web.content_forms import form_state
+from service.models import ImportJob, ImportStatus, User
+from service.web.content_forms import PostedForm, form_state
 from service.web.deps import CurrentLogin, DbSession, require
 from service.web.forms import FormState
 from service.web.templating import PREFIX, render, request_language
@@ -56,7 +62,52 @@ async def upload(request: Request, login: CurrentLogin, _u: Importer) -> Respons
         with session_scope() as db:
             state = form_state(request_language(request, login), exc, {})
             return _page(request, db, login, state, status=422)
-    assert job_id is not None
+    return RedirectResponse(f"{PREFIX}/audience/import/{job_id}/map", status_code=303)
+
+
+def _mapping_page(
+    request: Request, db: DbSession, login: CurrentLogin, job: ImportJob, form: FormState,
+    status: int = 200,
+) -> HTMLResponse:  # fmt: skip
+    shown, guessed = mapping_step(db, job=job)
+    chosen = {h: form.values.get(f"map-{i}", guessed[h]) for i, h in enumerate(shown.headers)}
+    return render(
+        request, "audience/import_map.html", login=login, job=job, form=form, preview=shown,
+        chosen=chosen, bases=LAWFUL_BASES, status=status,
+    )  # fmt: skip
+
+
+@router.get("/audience/import/{job_id:int}/map", response_class=HTMLResponse)
+def mapping_form(
+    request: Request, db: DbSession, login: CurrentLogin, _u: Importer, job_id: int
+) -> Response:
+    """The file's headers with sample rows and a field to choose for each."""
+    job = get_job(db, job_id=job_id)
+    if job.status != ImportStatus.MAPPING:
+        return RedirectResponse(f"{PREFIX}/audience/import/{job_id}", status_code=303)
+    return _mapping_page(request, db, login, job, FormState())
+
+
+@router.post("/audience/import/{job_id:int}/map")
+def map_and_start(
+    request: Request, db: DbSession, login: CurrentLogin, _u: Importer, job_id: int,
+    posted: PostedForm,
+) -> Response:  # fmt: skip
+    """Check the mapping, queue the job, commit, then hand it to a worker."""
+    job = get_job(db, job_id=job_id)
+    if job.status != ImportStatus.MAPPING:  # a second click: the import runs already
+        return RedirectResponse(f"{PREFIX}/audience/import/{job_id}", status_code=303)
+    headers = mapping_step(db, job=job)[0].headers
+    mapping = {h: posted.get(f"map-{i}") for i, h in enumerate(headers)}
+    try:
+        start_job(
+            db, job_id=job_id, mapping=mapping, consent_basis=posted.get("consent_basis"),
+            consent_source=posted.get("consent_source"), actor_id=login.user.id,
+        )  # fmt: skip
+    except NewsdeskError as exc:
+        state = form_state(request_language(request, login), exc, dict(posted.values))
+        return _mapping_page(request, db, login, get_job(db, job_id=job_id), state, status=422)
+    db.commit()
     import_subscribers(job_id)  # after the commit: the worker finds the job
     return RedirectResponse(f"{PREFIX}/audience/import/{job_id}", status_code=303)
 

@@ -1,0 +1,1 @@
+"""The media library: images checked by their bytes, a storage interface, the library rows."""
