@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, Session, SQLModel
 
 from service.errors import NewsdeskError
-from service.models._common import json_column, ts_column, utcnow
+from service.models._common import json_column, table_of, ts_column, utcnow
 
 
 class ConsentEventKind(StrEnum):
@@ -124,7 +124,7 @@ CREATE TRIGGER consent_event_append_only BEFORE UPDATE OR DELETE ON consent_even
 """
 )
 event.listen(
-    ConsentEvent.__table__,  # type: ignore[attr-defined]
+    table_of(ConsentEvent),
     "after_create",
     APPEND_ONLY_TRIGGER_DDL.execute_if(dialect="postgresql"),
 )

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from service.models._common import json_column, ts_column, utcnow
+from service.models._common import json_column, table_of, ts_column, utcnow
 
 
 class SubscriberStatus(StrEnum):
@@ -92,7 +92,7 @@ class Subscriber(SubscriberBase, table=True):
 
 # The trigram indexes need pg_trgm (a trusted extension: the database owner may create it).
 sa.event.listen(
-    Subscriber.__table__,  # type: ignore[attr-defined]
+    table_of(Subscriber),
     "before_create",
     sa.DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
 )

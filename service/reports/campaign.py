@@ -28,6 +28,7 @@ from service.models import (
     Suppression,
 )
 from service.models import TrackingEvent as TE
+from service.models._common import table_of
 from service.reports.edition_names import edition_names
 from service.reports.segments import SegmentStats, segment_stats
 from service.reports.unsubscribes import campaign_unsubscribes
@@ -91,7 +92,7 @@ class CampaignReport:
 
 def _delivery_stats(session: Session, campaign_id: int, per: dict[str, Stats]) -> None:
     """Sent, delivered and bounce counts per edition."""
-    d = Delivery.__table__.c  # type: ignore[attr-defined]
+    d = table_of(Delivery).c
     hard = sa.and_(d.status == "failed", d.last_error.like("5%"))
     query = (
         sa.select(d.edition_key, d.status, hard.label("hard"), sa.func.count())
@@ -111,14 +112,14 @@ def _delivery_stats(session: Session, campaign_id: int, per: dict[str, Stats]) -
 
 def _after_delivery_counts(session: Session, campaign_id: int, per: dict[str, Stats]) -> None:
     """Complaints of recipients after their delivery, per edition."""
-    d = Delivery.__table__.c  # type: ignore[attr-defined]
-    s = Subscriber.__table__.c  # type: ignore[attr-defined]
-    x = Suppression.__table__.c  # type: ignore[attr-defined]
+    d = table_of(Delivery).c
+    s = table_of(Subscriber).c
+    x = table_of(Suppression).c
     base = d.campaign_id == campaign_id
     complaints = (
         sa.select(d.edition_key, sa.func.count())
-        .join(Subscriber.__table__, s.id == d.subscriber_id)  # type: ignore[attr-defined]
-        .join(Suppression.__table__, x.email_hash == s.email_hash)  # type: ignore[attr-defined]
+        .join(table_of(Subscriber), s.id == d.subscriber_id)
+        .join(table_of(Suppression), x.email_hash == s.email_hash)
         .where(base, x.reason == "complaint", x.created_at >= d.sent_at)
         .group_by(d.edition_key)
     )
@@ -128,7 +129,7 @@ def _after_delivery_counts(session: Session, campaign_id: int, per: dict[str, St
 
 def _event_stats(session: Session, campaign_id: int, per: dict[str, Stats]) -> None:
     """Opens and clicks per edition, human and machine apart."""
-    t = TE.__table__.c  # type: ignore[attr-defined]
+    t = table_of(TE).c
     query = (
         sa.select(
             t.edition_key,
@@ -159,7 +160,7 @@ def _link_stats(session: Session, campaign_id: int) -> list[LinkStats]:
     query_editions = select(Edition).where(Edition.campaign_id == campaign_id)
     editions = {e.key: e for e in session.exec(query_editions)}
     titles = _titles(session, {a for e in editions.values() for a in e.announcement_ids})
-    t = TE.__table__.c  # type: ignore[attr-defined]
+    t = table_of(TE).c
     query = (
         sa.select(
             t.edition_key,
@@ -205,7 +206,7 @@ def _titles(session: Session, ids: set[int]) -> dict[int, str]:
     """English (else German) title per announcement id."""
     if not ids:
         return {}
-    a = Announcement.__table__.c  # type: ignore[attr-defined]
+    a = table_of(Announcement).c
     rows = session.execute(sa.select(a.id, a.title_en, a.title_de).where(a.id.in_(ids)))
     return {i: en or de or f"#{i}" for i, en, de in rows}
 
@@ -218,7 +219,7 @@ def _announcement_clicks(
     totals: dict[str, int] = defaultdict(int)
     for link in links:
         totals[link.announcement] += link.total
-    t = TE.__table__.c  # type: ignore[attr-defined]
+    t = table_of(TE).c
     query = (
         sa.select(t.edition_key, t.link_index, t.subscriber_id)
         .where(
@@ -245,7 +246,7 @@ def _hour(column: sa.ColumnElement[datetime], dialect: str) -> sa.ColumnElement[
 
 def _series(session: Session, campaign_id: int) -> list[tuple[datetime, int, int]]:
     """Human opens and clicks per hour (UTC)."""
-    t = TE.__table__.c  # type: ignore[attr-defined]
+    t = table_of(TE).c
     bucket = _hour(t.occurred_at, session.get_bind().dialect.name).label("hour")
     query = (
         sa.select(bucket, t.kind, sa.func.count())
