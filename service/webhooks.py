@@ -141,12 +141,12 @@ def _claim(*, now: datetime, limit: int) -> list[tuple[int, str, str, str, dict[
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)  # type: ignore[arg-type]
             .where(
                 WebhookDelivery.status == WebhookStatus.PENDING,
-                WebhookDelivery.next_attempt_at <= now,  # type: ignore[arg-type]
+                WebhookDelivery.next_attempt_at <= now,
                 WebhookEndpoint.active == sa.true(),
             )
             .order_by(WebhookDelivery.next_attempt_at)  # type: ignore[arg-type]
             .limit(limit)
-            .with_for_update(skip_locked=True, of=WebhookDelivery)  # type: ignore[arg-type]
+            .with_for_update(skip_locked=True, of=WebhookDelivery)
         )
         claimed = []
         for delivery, endpoint in session.exec(query):

@@ -26,16 +26,12 @@ from service.mail import headers as H
 from service.mail.body_template import BodyTemplate
 from service.mail.dkim_keys import load_signer
 from service.mail.dkim_sign import DkimSigner, body_hash, relaxed_lines, split_headers
-from service.mail.personalise import (  # noqa: F401  (Recipient, clean_name, PIXEL_TAG: re-exported)
-    PIXEL_TAG,
-    PersonalEdition,
-    Personaliser,
-    Recipient,
-    clean_name,
-    personalise,
-)
+from service.mail.personalise import PIXEL_TAG as PIXEL_TAG  # re-exported for tests and bench
+from service.mail.personalise import PersonalEdition, Personaliser, personalise
+from service.mail.personalise import Recipient as Recipient
 from service.rendering import merge_tags
 from service.rendering.contract import NAME, PIXEL, PREFSURL, UNSUBURL, WEBURL, RenderedEdition
+from service.rendering.contract import clean_name as clean_name
 from service.settings import Settings
 
 PART_HEADERS = (

@@ -109,7 +109,7 @@ def _refuse_bulk_changes(state: ORMExecuteState) -> None:
 
 
 # Alembic migrations run the same DDL on PostgreSQL: op.execute(APPEND_ONLY_TRIGGER_DDL).
-APPEND_ONLY_TRIGGER_DDL = sa.DDL(
+APPEND_ONLY_TRIGGER_DDL = sa.DDL(  # type: ignore[no-untyped-call]
     f"""
 CREATE OR REPLACE FUNCTION consent_event_append_only() RETURNS trigger AS $$
 BEGIN

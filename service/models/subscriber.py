@@ -94,5 +94,7 @@ class Subscriber(SubscriberBase, table=True):
 sa.event.listen(
     table_of(Subscriber),
     "before_create",
-    sa.DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+    sa.DDL(  # type: ignore[no-untyped-call]
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+    ).execute_if(dialect="postgresql"),
 )

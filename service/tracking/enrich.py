@@ -208,7 +208,7 @@ def _burst_link_counts(
         groups[group].append((i, _at(e), e.n or 0))
     identified = {g for g in groups if isinstance(g[1], int)}
     since = min(at for g in groups.values() for _i, at, _n in g) - window
-    for pair, stored in _recent_clicks(session, identified, since).items():  # type: ignore[arg-type]
+    for pair, stored in _recent_clicks(session, identified, since).items():
         groups[pair].extend((None, at, n) for at, n in stored)
     sizes: dict[str, int] = {}
     marks: list[tuple[Pair, datetime, datetime]] = []

@@ -18,6 +18,7 @@ from service.inbox import canned
 from service.inbox.clock import SystemClock
 from service.inbox.original import ORIGINAL_CSP, sanitised_original
 from service.inbox.queries import (
+    ThreadView,
     canned_values,
     inbox_for,
     original_raw,
@@ -101,7 +102,7 @@ def thread_page(
 
 
 def thread_context(
-    db: DbSession, view, user: User, *, canned_id: int = 0, notice: str | None = None,
+    db: DbSession, view: ThreadView, user: User, *, canned_id: int = 0, notice: str | None = None,
     error: str = "", body: str = "", subject: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """What thread.html needs (also used to re-show the form after an error)."""
