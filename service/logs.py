@@ -48,7 +48,7 @@ def uvicorn_log_config() -> dict[str, Any]:
     """uvicorn's logging config with every formatter replaced by JsonFormatter."""
     from uvicorn.config import LOGGING_CONFIG
 
-    config = json.loads(json.dumps(LOGGING_CONFIG))
+    config: dict[str, Any] = json.loads(json.dumps(LOGGING_CONFIG))
     for name in config["formatters"]:
         config["formatters"][name] = {"()": f"{__name__}.JsonFormatter"}
     return config

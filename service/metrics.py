@@ -37,7 +37,7 @@ def exposition(backlog: BacklogCollector | None = None) -> bytes:
     of this process) followed by the backlog gauges."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()
-        MultiProcessCollector(registry)
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client: untyped
         text = generate_latest(registry)
     else:
         from prometheus_client import REGISTRY

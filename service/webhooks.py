@@ -28,7 +28,7 @@ from sqlmodel import Session, select
 from service.db import session_scope
 from service.errors import InvalidInput
 from service.models import WebhookDelivery, WebhookEndpoint, WebhookStatus
-from service.models._common import utcnow
+from service.models._common import table_of, utcnow
 from service.settings import Settings
 
 EVENT_TYPES = frozenset(
@@ -119,7 +119,7 @@ def emit(session: Session, *, event_type: str, events: Sequence[dict[str, Any]])
         for data in events
     ]
     if rows:
-        session.execute(sa.insert(WebhookDelivery.__table__), rows)  # type: ignore[attr-defined]
+        session.execute(sa.insert(table_of(WebhookDelivery)), rows)
         session.flush()
     return len(rows)
 
@@ -141,12 +141,12 @@ def _claim(*, now: datetime, limit: int) -> list[tuple[int, str, str, str, dict[
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)  # type: ignore[arg-type]
             .where(
                 WebhookDelivery.status == WebhookStatus.PENDING,
-                WebhookDelivery.next_attempt_at <= now,  # type: ignore[arg-type]
+                WebhookDelivery.next_attempt_at <= now,
                 WebhookEndpoint.active == sa.true(),
             )
             .order_by(WebhookDelivery.next_attempt_at)  # type: ignore[arg-type]
             .limit(limit)
-            .with_for_update(skip_locked=True, of=WebhookDelivery)  # type: ignore[arg-type]
+            .with_for_update(skip_locked=True, of=WebhookDelivery)
         )
         claimed = []
         for delivery, endpoint in session.exec(query):
@@ -247,17 +247,17 @@ def replay(
     """Queue deliveries again now (dead ones by default; delivered ones on request)."""
     if not delivery_ids and endpoint_id is None:
         raise InvalidInput("replay needs delivery ids or an endpoint id")
-    t = WebhookDelivery.__table__.c  # type: ignore[attr-defined]
+    t = table_of(WebhookDelivery).c
     states = [WebhookStatus.DEAD, WebhookStatus.PENDING]
     if include_delivered:
         states.append(WebhookStatus.DELIVERED)
-    where = [t.status.in_(states)]
+    where: list[sa.ColumnElement[bool]] = [t.status.in_(states)]
     if delivery_ids:
         where.append(t.id.in_(list(delivery_ids)))
     if endpoint_id is not None:
         where.append(t.endpoint_id == endpoint_id)
     result = session.execute(
-        sa.update(WebhookDelivery.__table__)  # type: ignore[attr-defined]
+        sa.update(table_of(WebhookDelivery))
         .where(*where)
         .values(status=WebhookStatus.PENDING, attempts=0, next_attempt_at=utcnow())
     )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -75,13 +78,52 @@ def configured(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     reset_settings()
 
 
-def _fresh_schema(url: str) -> None:
-    engine = sa.create_engine(url)
-    if url.startswith("postgresql"):
-        with engine.begin() as conn:
-            conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+_SCHEMA_BUILT: set[str] = set()  # URLs whose schema this process built with create_all
+
+
+def _schema_intact(conn: sa.Connection) -> bool:
+    """The tables are exactly the models' (a migration test or a reset leaves others or none)."""
+    return set(sa.inspect(conn).get_table_names()) == set(SQLModel.metadata.tables)
+
+
+@functools.cache
+def _sqlite_template() -> Path:
+    """An empty SQLite database with the schema, built once per process; tests get copies."""
+    path = Path(tempfile.mkdtemp(prefix="newsdesk-schema-")) / "template.sqlite3"
+    engine = sa.create_engine(f"sqlite:///{path}")
     SQLModel.metadata.create_all(engine)
     engine.dispose()
+    return path
+
+
+def _fresh_schema(url: str) -> None:
+    """An empty database with the models' schema: built once per process and URL, then emptied.
+
+    SQLite: a new file is a copy of a template built once.
+    PostgreSQL: the first call drops and rebuilds the schema (create_all, with its triggers);
+    later calls TRUNCATE every table (RESTART IDENTITY), which is far cheaper than DROP SCHEMA
+    and create_all per test. Anything that changed the table set since (a migration test, a
+    reset of the live stack) is noticed and the schema is built again. Live servers and workers
+    see the committed, emptied tables, so tests that commit across processes keep working.
+    """
+    if url.startswith("sqlite:///") and not Path(url[len("sqlite:///") :]).exists():
+        shutil.copyfile(_sqlite_template(), url[len("sqlite:///") :])  # a new file: copy
+        return
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            if not url.startswith("postgresql"):
+                pass  # an existing SQLite file: add what is missing, as before
+            elif url in _SCHEMA_BUILT and _schema_intact(conn):
+                names = ", ".join(f'"{t}"' for t in SQLModel.metadata.tables)
+                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+                return
+            else:
+                conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            SQLModel.metadata.create_all(conn)
+            _SCHEMA_BUILT.add(url)
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -104,3 +146,10 @@ def session(db_url: str) -> Iterator[Session]:
 
     with Session(get_engine(), expire_on_commit=False) as s:
         yield s
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Property tests (hypothesis) are slow: `-m "not slow"` skips them locally; CI runs all."""
+    for item in items:
+        if getattr(getattr(item, "function", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.slow)

@@ -43,7 +43,7 @@ class Channel(filesystem.Channel):
         name = f"{time.time_ns():020d}_{uuid.uuid4().hex}.{queue}.msg"
         staging = os.path.join(self._folder("staging_folder"), name)
         with open(staging, "wb") as handle:
-            handle.write(str_to_bytes(dumps(message)))
+            handle.write(str_to_bytes(dumps(message)))  # type: ignore[no-untyped-call]
         os.rename(staging, os.path.join(self.data_folder_out, name))
 
     def _get(self, queue: Any, timeout: Any = None) -> Any:
@@ -61,7 +61,7 @@ class Channel(filesystem.Channel):
             with open(claimed, "rb") as handle:
                 payload = handle.read()
             os.remove(claimed)
-            return loads(bytes_to_str(payload))
+            return loads(bytes_to_str(payload))  # type: ignore[no-untyped-call]
         raise Empty()
 
 

@@ -70,6 +70,6 @@ def _serve_metrics(**_: Any) -> None:
     from prometheus_client.multiprocess import MultiProcessCollector
 
     registry = CollectorRegistry()
-    MultiProcessCollector(registry)
+    MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client: untyped
     start_http_server(port, registry=registry)
     log.info("worker metrics on :%d/metrics", port)

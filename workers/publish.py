@@ -17,6 +17,13 @@ def redispatch_campaign(campaign_id: int) -> None:
     redispatch.delay(campaign_id)
 
 
+def after_campaign_action(campaign_id: int, action: str) -> None:
+    """What a committed campaign action publishes: the one resume path of API, web and CLI
+    (a resumed campaign's unsent work is enqueued again; other actions publish nothing)."""
+    if action == "resume":
+        redispatch_campaign(campaign_id)
+
+
 def import_subscribers(job_id: int) -> None:
     """Import an uploaded subscriber file (the job row was committed first)."""
     from workers.tasks.audience import import_subscribers as task

@@ -15,7 +15,9 @@ WRONG = N_("The email address or password is not right.")
 THROTTLED = N_("Too many failed attempts. Try again in %(minutes)s minutes.")
 
 
-def _refuse_if_throttled(counter: throttle.DbFailures | throttle.RedisFailures, keys: list) -> None:
+def _refuse_if_throttled(
+    counter: throttle.DbFailures | throttle.RedisFailures, keys: list[tuple[str, int]]
+) -> None:
     wait = throttle.wait_before_attempt(counter, keys)
     if wait:
         raise LoginRefused(THROTTLED, retry_after_s=wait)

@@ -14,9 +14,7 @@ from service.api.crud import crud_router
 from service.api.deps import SessionDep, require_admin
 from service.api.pages import AfterQuery, LimitQuery, keyset, page
 from service.campaigns import authoring
-from service.campaigns.dispatch import status_counts
-from service.campaigns.lifecycle import get_campaign
-from service.campaigns.picks import picked_ids
+from service.campaigns.queries import campaign_detail
 from service.content.coordinators import checked_fields
 from service.domain.addresses import email_hash, normalise_email
 from service.domain.campaign_states import CampaignAction
@@ -33,7 +31,7 @@ from service.models import (
 from service.models._common import table_of
 from service.models.subscriber import Language
 from service.settings import get_settings
-from workers.publish import redispatch_campaign
+from workers.publish import after_campaign_action
 
 
 def _prepare_subscriber(_session: Any, data: dict[str, Any]) -> dict[str, Any]:
@@ -140,12 +138,7 @@ def create_campaign(body: CampaignIn, session: SessionDep) -> Any:
 @router.get("/campaigns/{campaign_id}", tags=["campaigns"])
 def read_campaign(campaign_id: int, session: SessionDep) -> dict[str, Any]:
     """A campaign with its picked announcements (empty: every approved one) and delivery counts."""
-    campaign = get_campaign(session, campaign_id=campaign_id)
-    return {
-        **campaign.model_dump(),
-        "announcements": picked_ids(session, campaign_id=campaign_id),
-        "deliveries": status_counts(session, campaign_id=campaign_id),
-    }
+    return campaign_detail(session, campaign_id=campaign_id)
 
 
 @router.patch("/campaigns/{campaign_id}", response_model=Campaign, tags=["campaigns"])
@@ -193,9 +186,8 @@ def _action(action: CampaignAction) -> Any:
             actor_id=None,
             reason=f"{action.value} via API",
         )
-        if action is CampaignAction.RESUME:
-            session.commit()  # publish only after the state change is durable
-            redispatch_campaign(campaign_id)
+        session.commit()  # publish only after the state change is durable
+        after_campaign_action(campaign_id, action.value)
         return campaign
 
     run.__doc__ = f"{action.value.capitalize()} the campaign."

@@ -124,32 +124,25 @@ def delete_announcement(announcement_id: int, session: SessionDep) -> None:
     session.delete(row)
 
 
-@router.post("/{announcement_id}/submit")
-def submit_announcement(
-    announcement_id: int, session: SessionDep, actor: Actor, body: StepIn | None = None
-) -> dict[str, Any]:
-    """Submit a draft for approval."""
-    row = approval.submit(
-        session,
-        announcement_id=announcement_id,
-        actor_id=actor,
-        version=body.version if body else None,
-    )
-    return _out(session, row)
+def _step_route(action: str, summary: str) -> None:
+    """Register POST /{id}/<action>: one approval step, the body's version optional."""
+    step = getattr(approval, action)
+
+    def route(
+        announcement_id: int, session: SessionDep, actor: Actor, body: StepIn | None = None
+    ) -> dict[str, Any]:
+        version = body.version if body else None
+        row = step(session, announcement_id=announcement_id, actor_id=actor, version=version)
+        return _out(session, row)
+
+    route.__doc__ = summary
+    router.post(f"/{{announcement_id}}/{action}", name=f"{action}_announcement")(route)
 
 
-@router.post("/{announcement_id}/approve")
-def approve_announcement(
-    announcement_id: int, session: SessionDep, actor: Actor, body: StepIn | None = None
-) -> dict[str, Any]:
-    """Approve a submitted announcement so campaigns may carry it (four-eyes applies)."""
-    row = approval.approve(
-        session,
-        announcement_id=announcement_id,
-        actor_id=actor,
-        version=body.version if body else None,
-    )
-    return _out(session, row)
+_step_route("submit", "Submit a draft for approval.")
+_step_route(
+    "approve", "Approve a submitted announcement so campaigns may carry it (four-eyes applies)."
+)
 
 
 @router.post("/{announcement_id}/reject")
@@ -167,15 +160,6 @@ def reject_announcement(
     return _out(session, row)
 
 
-@router.post("/{announcement_id}/withdraw")
-def withdraw_announcement(
-    announcement_id: int, session: SessionDep, actor: Actor, body: StepIn | None = None
-) -> dict[str, Any]:
-    """Send an announcement back to draft; editions not yet rendered leave it out."""
-    row = approval.withdraw(
-        session,
-        announcement_id=announcement_id,
-        actor_id=actor,
-        version=body.version if body else None,
-    )
-    return _out(session, row)
+_step_route(
+    "withdraw", "Send an announcement back to draft; editions not yet rendered leave it out."
+)

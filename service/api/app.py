@@ -26,26 +26,12 @@ from service.api import (
 )
 from service.api.deps import require_admin
 from service.api.docs import mount_docs
-from service.errors import (
-    InvalidInput,
-    InvalidTransition,
-    NewsdeskError,
-    NotAllowed,
-    NotFound,
-    StaleWrite,
-)
+from service.api.errors import status_of
+from service.errors import NewsdeskError
 from service.inbound.intake.webhook import make_inbound_router
 from service.settings import get_settings, is_production
 from service.web.mount import install_newsroom
 from workers.publish import process_inbound
-
-ERROR_STATUS: tuple[tuple[type[NewsdeskError], int], ...] = (
-    (NotFound, 404),
-    (InvalidTransition, 409),
-    (StaleWrite, 409),
-    (NotAllowed, 403),
-    (InvalidInput, 422),
-)
 
 
 def create_app() -> FastAPI:
@@ -96,8 +82,7 @@ def create_app() -> FastAPI:
 
     @app.exception_handler(NewsdeskError)
     async def _domain_error(_request: Request, exc: NewsdeskError) -> JSONResponse:
-        status = next((code for kind, code in ERROR_STATUS if isinstance(exc, kind)), 400)
-        return JSONResponse(status_code=status, content={"detail": str(exc)})
+        return JSONResponse(status_code=status_of(exc), content={"detail": str(exc)})
 
     from service.api.request_guard import RequestGuard
 

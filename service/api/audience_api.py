@@ -11,13 +11,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
 from pydantic import BaseModel, Field
 
+from service.api.errors import status_of
 from service.api.public import MailSender, client_ip, get_mail_sender
 from service.audience.gdpr import erase_subscriber, export_subscriber
 from service.audience.segments import segment_count, segment_sample
 from service.audience.subscribe import subscribe
 from service.audience.suppression import suppress
 from service.db import session_scope
-from service.errors import InvalidInput, NewsdeskError, NotFound
+from service.errors import InvalidInput, NewsdeskError
 from service.models.suppression import SuppressionReason
 
 router = APIRouter(prefix="/audience", tags=["audience"])
@@ -49,8 +50,8 @@ class SuppressionRequest(BaseModel):
 
 
 def _http(exc: NewsdeskError) -> HTTPException:
-    """404 for unknown things, 422 for bad input."""
-    return HTTPException(404 if isinstance(exc, NotFound) else 422, detail=str(exc))
+    """The one mapping (404 for unknown things, 422 for bad input), raised inside a route."""
+    return HTTPException(status_of(exc, default=422), detail=str(exc))
 
 
 @router.post("/segments/preview")

@@ -19,7 +19,7 @@ def partial_model(base: type[SQLModel], name: str) -> type[SQLModel]:
         key: (Optional[field.annotation], None)  # noqa: UP045 - built at runtime
         for key, field in base.model_fields.items()
     }
-    return create_model(name, __base__=SQLModel, **fields)  # type: ignore[call-overload, no-any-return]
+    return create_model(name, __base__=SQLModel, **fields)
 
 
 def crud_router(

@@ -10,13 +10,11 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 
 from service.api.deps import SessionDep, require_admin
-from service.campaigns import preview, proofs
+from service.campaigns import proofs
 from service.campaigns.edition_subjects import matrix_subjects, set_edition_subject
-from service.campaigns.empty_reasons import empty_reasons
 from service.campaigns.lint_report import group_findings, report_as_json
-from service.campaigns.linting import lint_campaign, lint_rendered, summary_header
-from service.campaigns.subscriber_view import subscriber_preview
-from service.rendering.edition import render_edition
+from service.campaigns.linting import lint_campaign, summary_header
+from service.campaigns.preview_dispatch import edition_preview
 from service.settings import get_settings
 
 LINT_HEADER = "X-Newsdesk-Lint"
@@ -55,22 +53,17 @@ def preview_campaign(
 
     The X-Newsdesk-Lint header summarises the lint result of the edition shown.
     """
-    if subscriber_id is not None:
-        shown = subscriber_preview(session, campaign_id=campaign_id, subscriber_id=subscriber_id)
-        spec, rendered, html = shown.spec, shown.rendered, shown.html
-    else:
-        spec = preview.preview_input(
-            session, campaign_id=campaign_id, segment_slug=segment, language=lang
-        )
-        if not spec.announcements:  # say why instead of showing an empty edition
-            reasons = empty_reasons(
-                session, campaign_id=campaign_id, segment_slug=segment, language=lang
-            )
-            return HTMLResponse(empty_page(reasons), headers={EMPTY_HEADER: str(len(reasons))})
-        rendered = render_edition(spec)
-        html = preview.neutral_fill(rendered.html, rendered.links)
-    header = summary_header(lint_rendered(spec, rendered))
-    return HTMLResponse(html, headers={LINT_HEADER: header})
+    shown = edition_preview(
+        session,
+        campaign_id=campaign_id,
+        segment_slug=segment,
+        language=lang,
+        subscriber_id=subscriber_id,
+    )
+    if shown.empty is not None:
+        reasons = shown.empty
+        return HTMLResponse(empty_page(reasons), headers={EMPTY_HEADER: str(len(reasons))})
+    return HTMLResponse(shown.html, headers={LINT_HEADER: summary_header(shown.problems)})
 
 
 @router.get("/lint")

@@ -12,8 +12,8 @@ from fastapi.responses import HTMLResponse
 from service.addressing.link_tokens import make_preferences
 from service.addressing.tokens import codec
 from service.api.public_pages import client_ip, not_found, page
+from service.automation.sunset import keep_subscribed
 from service.db import session_scope
-from service.deliverability.sunset import keep_subscribed
 from service.models import Subscriber, SubscriberStatus, SunsetRequest
 
 keep_router = APIRouter(tags=["public"])

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import Undefined, select_autoescape
 
 from service.api.web_texts import texts
 from service.audience.profile import ProfileRefused, field_label
@@ -17,10 +18,14 @@ from service.errors import InvalidInput
 from service.rendering.brand import brand_for
 from service.rendering.brand_store import overrides as brand_overrides
 from service.rendering.contract import Brand
-from service.resources import templates_dir
+from service.rendering.environment import template_environment
 from service.settings import get_settings
 
-templates = Jinja2Templates(directory=templates_dir() / "web")
+templates = Jinja2Templates(  # Starlette's own defaults, built by the one factory
+    env=template_environment(
+        folder="web", autoescape=select_autoescape(), undefined=Undefined, trim=False
+    )
+)
 MailSender = Callable[[EmailMessage], None]
 
 

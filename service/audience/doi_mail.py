@@ -7,10 +7,11 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import select_autoescape
 
 from service.addressing.urls import PublicUrls
 from service.models.subscriber import Subscriber
+from service.rendering.environment import template_environment
 from service.resources import templates_dir
 from service.settings import get_settings
 
@@ -20,11 +21,8 @@ SUBJECTS = {
     "en": "Please confirm your newsletter subscription",
 }
 
-_env = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(["html"]),
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
+_env = template_environment(
+    autoescape=select_autoescape(["html"]), trim=False, keep_trailing_newline=True
 )
 
 

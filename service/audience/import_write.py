@@ -14,14 +14,15 @@ from service.audience.ledger import DOI_TEMPLATE_VERSION, consent_text
 from service.audience.pg_bulk import copy_rows, is_postgres, one_of
 from service.audience.seen_addresses import SeenAddresses
 from service.domain.addresses import email_hash
+from service.models._common import table_of
 from service.models.consent import ConsentEvent, ConsentEventKind
 from service.models.subscriber import Subscriber, SubscriberStatus
 from service.models.suppression import Suppression
 from service.settings import get_settings
 
-subscriber_t: sa.Table = Subscriber.__table__  # type: ignore[attr-defined]
-ledger_t: sa.Table = ConsentEvent.__table__  # type: ignore[attr-defined]
-suppression_t: sa.Table = Suppression.__table__  # type: ignore[attr-defined]
+subscriber_t: sa.Table = table_of(Subscriber)
+ledger_t: sa.Table = table_of(ConsentEvent)
+suppression_t: sa.Table = table_of(Suppression)
 REFUSED_STATUS = {
     SubscriberStatus.UNSUBSCRIBED: "unsubscribed",
     SubscriberStatus.BLOCKLISTED: "blocklisted",

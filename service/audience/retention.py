@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from service.models._common import utcnow
+from service.models._common import table_of, utcnow
 from service.models.tracking import TrackingEvent
 from service.settings import get_settings
 
-event_t: sa.Table = TrackingEvent.__table__  # type: ignore[attr-defined]
+event_t: sa.Table = table_of(TrackingEvent)
 
 
 def apply_retention(session: Session, *, now: datetime | None = None) -> dict[str, int]:

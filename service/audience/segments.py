@@ -10,13 +10,14 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, select
 
 from service.domain.segment_rules import compile_rule
+from service.models._common import table_of
 from service.models.subscriber import SEGMENT_TOPICS_INDEXED, Subscriber, SubscriberStatus
 from service.models.subscription import ListSubscription
 from service.models.suppression import Suppression
 
-subscriber_t: sa.Table = Subscriber.__table__  # type: ignore[attr-defined]
-suppression_t: sa.Table = Suppression.__table__  # type: ignore[attr-defined]
-membership_t: sa.Table = ListSubscription.__table__  # type: ignore[attr-defined]
+subscriber_t: sa.Table = table_of(Subscriber)
+suppression_t: sa.Table = table_of(Suppression)
+membership_t: sa.Table = table_of(ListSubscription)
 
 
 def dialect_of(session: Session) -> str:

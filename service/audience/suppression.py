@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from service.domain.addresses import email_hash, normalise_email
 from service.errors import InvalidInput
+from service.models._common import table_of, utcnow
 from service.models.subscriber import Subscriber
 from service.models.suppression import Suppression, SuppressionReason
 from service.settings import get_settings
@@ -37,16 +39,34 @@ def suppress(
     if (email is None) == (subscriber is None):
         raise InvalidInput("suppress: give exactly one of email or subscriber")
     key = subscriber.email_hash if subscriber is not None else hash_of(email or "")
-    row = suppression_of(session, email_hash_=key)
-    if row is not None:
-        if reason == SuppressionReason.ERASED and row.reason in SELF_LIFTABLE:
-            row.reason = reason  # an erasure is permanent against re-import, mark it so
-            session.flush()
-        return row
-    row = Suppression(email_hash=key, reason=reason)
-    session.add(row)
-    session.flush()
+    session.flush()  # pending rows first: the write below goes through the same connection
+    write_suppression(session.connection(), email_hash_=key, reason=reason)
+    row = session.exec(
+        select(Suppression)
+        .where(Suppression.email_hash == key)
+        .execution_options(populate_existing=True)
+    ).one()
     return row
+
+
+def write_suppression(conn: Connection, *, email_hash_: str, reason: SuppressionReason) -> bool:
+    """The one write to the suppression list (ORM callers and the Core send path alike).
+
+    Inserts the entry when absent (True); the first reason recorded stays, except that an
+    erasure replaces a self-liftable reason, being permanent against re-import.
+    """
+    table = table_of(Suppression)
+    found = conn.execute(sa.select(table.c.reason).where(table.c.email_hash == email_hash_)).first()
+    if found is None:
+        conn.execute(
+            sa.insert(table).values(email_hash=email_hash_, reason=reason, created_at=utcnow())
+        )
+        return True
+    if reason == SuppressionReason.ERASED and found[0] in SELF_LIFTABLE:
+        conn.execute(
+            sa.update(table).where(table.c.email_hash == email_hash_).values(reason=reason)
+        )
+    return False
 
 
 def is_suppressed(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, select
 
@@ -61,6 +62,30 @@ def set_membership(
     return True
 
 
+def _ledger(
+    session: Session,
+    subscriber: Subscriber,
+    *,
+    channel: WithdrawalChannel,
+    ip: str | None,
+    source: str,
+    detail: dict[str, Any],
+    at: datetime,
+) -> None:
+    """The withdrawal's row in the consent ledger (D3), one shape for a list and for all."""
+    assert subscriber.id is not None
+    record(
+        session,
+        subscriber_id=subscriber.id,
+        event=ConsentEventKind.WITHDRAWAL,
+        source=source,
+        ip=ip,
+        channel=channel,
+        detail=detail,
+        occurred_at=at,
+    )
+
+
 def leave_list(
     session: Session,
     *,
@@ -77,17 +102,8 @@ def leave_list(
         session, subscriber=subscriber, list_slug=list_slug, active=False, now=now
     )
     if changed:
-        assert subscriber.id is not None
-        record(
-            session,
-            subscriber_id=subscriber.id,
-            event=ConsentEventKind.WITHDRAWAL,
-            source=source,
-            ip=ip,
-            channel=channel,
-            detail={"scope": "list", "list": list_slug},
-            occurred_at=now,
-        )
+        detail = {"scope": "list", "list": list_slug}
+        _ledger(session, subscriber, channel=channel, ip=ip, source=source, detail=detail, at=now)
     return Withdrawal(subscriber, list_slug, changed)
 
 
@@ -109,17 +125,8 @@ def leave_everything(
     subscriber.status = SubscriberStatus.UNSUBSCRIBED
     subscriber.unsubscribed_at = now
     session.flush()
-    assert subscriber.id is not None
-    record(
-        session,
-        subscriber_id=subscriber.id,
-        event=ConsentEventKind.WITHDRAWAL,
-        source=source,
-        ip=ip,
-        channel=channel,
-        detail={"scope": "all", "previous_status": previous},
-        occurred_at=now,
-    )
+    detail = {"scope": "all", "previous_status": previous}
+    _ledger(session, subscriber, channel=channel, ip=ip, source=source, detail=detail, at=now)
     return Withdrawal(subscriber, None, True)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -77,12 +78,14 @@ def candidate_announcements(
     return found
 
 
-def _segment_rules(session: Session, segment_ids: set[int]) -> dict[int, dict]:
+def _segment_rules(session: Session, segment_ids: set[int]) -> dict[int, dict[str, Any]]:
     rows = session.exec(select(Segment).where(Segment.id.in_(segment_ids)))  # type: ignore[union-attr]
     return {s.id: s.rule for s in rows if s.id is not None}
 
 
-def _any_segment(rules: dict[int, dict], ids: list[int], dialect: str) -> sa.ColumnElement[bool]:
+def _any_segment(
+    rules: dict[int, dict[str, Any]], ids: list[int], dialect: str
+) -> sa.ColumnElement[bool]:
     conds = [compile_rule(rules[i], dialect=dialect) for i in ids if i in rules]
     return sa.or_(*conds) if conds else sa.false()
 
@@ -131,7 +134,7 @@ def build_plan(
 def _mask_expression(
     announcements: list[Announcement],
     links: list[AnnouncementSegment],
-    rules: dict[int, dict],
+    rules: dict[int, dict[str, Any]],
     dialect: str,
 ) -> sa.ColumnElement[int]:
     """Sum of 2**i over announcements whose audience matches the subscriber."""

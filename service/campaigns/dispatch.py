@@ -62,12 +62,14 @@ def release_stale_claims(session: Session, *, campaign_id: int, older_than_s: fl
 def open_count(session: Session, *, campaign_id: int) -> int:
     """Deliveries not yet final (queued or claimed)."""
     table = table_of(Delivery)
-    return session.execute(
-        sa.select(sa.func.count()).where(
-            table.c.campaign_id == campaign_id,
-            table.c.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.CLAIMED]),
-        )
-    ).scalar_one()
+    return int(
+        session.execute(
+            sa.select(sa.func.count()).where(
+                table.c.campaign_id == campaign_id,
+                table.c.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.CLAIMED]),
+            )
+        ).scalar_one()
+    )
 
 
 def status_counts(session: Session, *, campaign_id: int) -> dict[str, int]:

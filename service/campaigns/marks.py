@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from service.audience.suppression import write_suppression
 from service.campaigns.claims import Claimed, D, S, set_status
 from service.mail.compose import OutgoingMessage
 from service.mail.smtp_pool import SendOutcome, SendResult
@@ -12,7 +13,7 @@ from service.models import (
     DeliveryStatus,
     SenderAlert,
     SubscriberStatus,
-    Suppression,
+    SuppressionReason,
 )
 from service.models._common import table_of, utcnow
 
@@ -125,9 +126,4 @@ def _record_hard_bounce(conn: Connection, *, subscriber_id: int) -> None:
     conn.execute(
         sa.update(S).where(S.c.id == subscriber_id).values(status=SubscriberStatus.BLOCKLISTED)
     )
-    table = table_of(Suppression)
-    exists = conn.execute(sa.select(table.c.id).where(table.c.email_hash == row[0])).first()
-    if exists is None:
-        conn.execute(
-            sa.insert(table).values(email_hash=row[0], reason="hard_bounce", created_at=utcnow())
-        )
+    write_suppression(conn, email_hash_=row[0], reason=SuppressionReason.HARD_BOUNCE)

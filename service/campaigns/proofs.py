@@ -65,7 +65,8 @@ def build_proofs(
     settings: Settings,
 ) -> list[OutgoingMessage]:
     """One signed message per address, composed like a campaign message, subject '[TEST] ...'."""
-    from service.mail.compose import EditionSkeleton, Recipient  # on main once `mail` is merged
+    from service.mail.compose import EditionSkeleton
+    from service.mail.personalise import Recipient  # on main once `mail` is merged
 
     recipients = proof_addresses(session, addresses=addresses, secret=settings.secret_bytes)
     campaign = get_campaign(session, campaign_id=campaign_id)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from service.campaigns.dispatch import status_counts
 from service.campaigns.lifecycle import get_campaign
+from service.campaigns.picks import picked_ids
 from service.db import session_scope
 from service.errors import NotFound
 from service.models import Campaign, DeadLetter
@@ -61,14 +62,15 @@ def campaign_overview() -> list[CampaignLine]:
         return lines
 
 
-def campaign_detail(campaign_id: int) -> dict[str, Any]:
-    """A campaign's fields and delivery counts."""
-    with session_scope() as session:
-        campaign = get_campaign(session, campaign_id=campaign_id)
-        return {
-            **campaign.model_dump(),
-            "deliveries": status_counts(session, campaign_id=campaign_id),
-        }
+def campaign_detail(session: Session, *, campaign_id: int) -> dict[str, Any]:
+    """The one campaign-detail query of API and CLI: the campaign's fields, its picked
+    announcements (empty: every approved one) and its delivery counts."""
+    campaign = get_campaign(session, campaign_id=campaign_id)
+    return {
+        **campaign.model_dump(),
+        "announcements": picked_ids(session, campaign_id=campaign_id),
+        "deliveries": status_counts(session, campaign_id=campaign_id),
+    }
 
 
 def progress_snapshot(campaign_id: int) -> Progress:
@@ -108,7 +110,7 @@ def dead_letters() -> list[DeadLetter]:
                 .where(col(DeadLetter.replayed_at).is_(None))
                 .order_by(col(DeadLetter.id))
             )
-        )  # type: ignore[union-attr,arg-type]
+        )
 
 
 class DeadCall(NamedTuple):

@@ -44,7 +44,7 @@ def _targets(session: Session, campaign_id: int) -> list[Segment]:
         select(Segment)
         .join(CampaignSegment, CampaignSegment.segment_id == Segment.id)  # type: ignore[arg-type]
         .where(CampaignSegment.campaign_id == campaign_id, CampaignSegment.exclude == False)  # noqa: E712
-        .order_by(Segment.slug)  # type: ignore[arg-type]
+        .order_by(Segment.slug)
     )
     return list(session.exec(stmt))
 

@@ -132,4 +132,4 @@ def _orphaned(*, settings: Settings) -> list[Recovery]:
 
 def retry_delay(*, attempt: int, base_s: float, cap_s: float = 300.0) -> float:
     """Exponential backoff with jitter, bounded."""
-    return min(cap_s, base_s * (2**attempt)) * random.uniform(0.5, 1.5)
+    return float(min(cap_s, base_s * (2**attempt)) * random.uniform(0.5, 1.5))

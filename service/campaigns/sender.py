@@ -33,7 +33,8 @@ from service.campaigns.skeletons import SKELETONS
 from service.db import get_engine, session_scope
 from service.domain.campaign_states import CampaignAction
 from service.errors import InvalidInput
-from service.mail.compose import EditionSkeleton, OutgoingMessage, Recipient
+from service.mail.compose import EditionSkeleton, OutgoingMessage
+from service.mail.personalise import Recipient
 from service.mail.smtp_pool import SendResult
 from service.metrics import count_message
 from service.models import (

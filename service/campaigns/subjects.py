@@ -40,7 +40,7 @@ def short_name(announcement: Announcement, language: str, shown: str | None = No
     for field in fields:
         text = getattr(announcement, field, None)
         if text and text.strip():
-            return text.strip()
+            return str(text).strip()
     return ""
 
 

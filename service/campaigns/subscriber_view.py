@@ -14,30 +14,29 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from service.addressing.subaddresses import reply_address
-from service.addressing.tokens import codec
 from service.addressing.urls import PublicUrls
 from service.campaigns.assembly import announcements_for_key, build_plan
 from service.campaigns.editions import edition_input
 from service.campaigns.lifecycle import get_campaign
 from service.errors import NotFound
+from service.mail.personalise import (
+    PersonalEdition,
+    Personaliser,
+    Recipient,
+    keys_in,
+    personalise,
+)
 from service.models import Announcement, Campaign, Delivery, Edition, Subscriber
 from service.models._common import utcnow
 from service.rendering import merge_tags
 from service.rendering.contract import (
     NAME,
-    PIXEL,
     PLACEHOLDER_PREFIX,
     PLACEHOLDER_RE,
     PLACEHOLDER_SUFFIX,
-    PREFSURL,
-    UNSUBURL,
-    WEBURL,
     EditionInput,
     RenderedEdition,
-    greeting_name_value,
-    link_key,
-    reply_key,
+    clean_name,
 )
 from service.rendering.edition import render_edition, render_web_view
 from service.settings import get_settings
@@ -117,25 +116,19 @@ def rendered_for(session: Session, edition: SubscriberEdition) -> RenderedEditio
     return render_edition(edition.spec)
 
 
-def personal_values(edition: SubscriberEdition, links: tuple[str, ...]) -> dict[str, str]:
-    """The subscriber's own values for every placeholder (no open pixel: a preview is no open)."""
-    settings = get_settings()
-    urls = PublicUrls(settings)
-    tokens = codec(settings)
-    sid, cid = edition.subscriber.id, edition.campaign_id
-    assert sid is not None
-    values = {
-        NAME: greeting_name_value(edition.subscriber.name),
-        UNSUBURL: urls.unsubscribe(sid, cid),
-        PREFSURL: urls.preferences(sid),
-        WEBURL: urls.webview(cid, sid),
-        PIXEL: "",
-    }
-    for n, announcement in enumerate(edition.spec.announcements):
-        token = tokens.reply(cid, sid, announcement.id)
-        values[reply_key(n)] = reply_address(token, settings.reply_domain)
-    values.update({link_key(n): url for n, url in enumerate(links)})
-    return values
+def personal_values(edition: SubscriberEdition, rendered: RenderedEdition) -> dict[str, str]:
+    """The subscriber's own HTML values, from the send path's `personalise` (no open pixel and
+    untracked links: a preview is no open and no click)."""
+    subscriber = edition.subscriber
+    assert subscriber.id is not None
+    personal = PersonalEdition.of(
+        campaign_id=edition.campaign_id,
+        announcement_ids=(a.id for a in edition.spec.announcements),
+        links=rendered.links,
+        keys=keys_in(rendered.html),
+    )
+    reader = Recipient(subscriber.id, subscriber.email, subscriber.name, tracking=False)
+    return personalise(personal, reader, using=Personaliser.for_settings(get_settings())).html
 
 
 def fill(text: str, values: dict[str, str], *, escape: bool) -> str:
@@ -166,7 +159,7 @@ def subscriber_preview(
     """The HTML this subscriber gets (or got), with their own links and name."""
     edition = subscriber_edition(session, campaign_id=campaign_id, subscriber_id=subscriber_id)
     rendered = rendered_for(session, edition)
-    html_out = fill(rendered.html, personal_values(edition, rendered.links), escape=True)
+    html_out = fill(rendered.html, personal_values(edition, rendered), escape=False)
     return SubscriberPreview(html_out, edition.spec, rendered)
 
 
@@ -195,5 +188,5 @@ def web_view_html(
         unsubscribe_url=urls.unsubscribe(sid, campaign_id),
         preferences_url=urls.preferences(sid),
         switch_url=f"{path}?lang={'en' if edition.spec.language == 'de' else 'de'}" if path else "",
-        name=edition.subscriber.name,
+        name=clean_name(edition.subscriber.name),  # the one name rule of personalise
     )

@@ -44,9 +44,10 @@ def campaign_list(as_json: JsonOption = False) -> None:
 def campaign_show(campaign_id: int, as_json: JsonOption = False) -> None:
     """One campaign in detail."""
     from service.campaigns.queries import campaign_detail
+    from service.db import session_scope
 
-    with user_errors():
-        detail = campaign_detail(campaign_id)
+    with user_errors(), session_scope() as session:
+        detail = campaign_detail(session, campaign_id=campaign_id)
     if as_json:
         print_json(detail)
         return
@@ -106,10 +107,9 @@ def _act(campaign_id: int, action: str, confirm: bool) -> None:
             actor_id=None,
             reason=f"{action} via CLI",
         )
-    if action == "resume":
-        from workers.publish import redispatch_campaign
+    from workers.publish import after_campaign_action
 
-        redispatch_campaign(campaign_id)
+    after_campaign_action(campaign_id, action)  # after session_scope() committed
     console.print(f"campaign {campaign_id}: {action} done")
 
 

@@ -97,20 +97,13 @@ def _render_preview(
     session: Session, campaign_id: int, segment: str | None, lang: str, subscriber: int | None
 ) -> tuple[str, EditionInput, list[LintProblem]]:
     """The preview HTML (a segment's or one subscriber's), its input and its lint problems."""
-    from service.campaigns import preview as previews
-    from service.campaigns.linting import lint_rendered
-    from service.campaigns.subscriber_view import subscriber_preview
-    from service.rendering.edition import render_edition
+    from service.campaigns.preview_dispatch import edition_preview
 
-    if subscriber is not None:
-        shown = subscriber_preview(session, campaign_id=campaign_id, subscriber_id=subscriber)
-        return shown.html, shown.spec, lint_rendered(shown.spec, shown.rendered)
-    spec = previews.preview_input(
-        session, campaign_id=campaign_id, segment_slug=segment, language=lang
-    )
-    rendered = render_edition(spec)
-    html = previews.neutral_fill(rendered.html, rendered.links)
-    return html, spec, lint_rendered(spec, rendered)
+    shown = edition_preview(
+        session, campaign_id=campaign_id, segment_slug=segment, language=lang,
+        subscriber_id=subscriber,
+    )  # fmt: skip
+    return shown.html, shown.spec, shown.problems
 
 
 @editions_app.command("lint")

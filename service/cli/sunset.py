@@ -38,7 +38,7 @@ def sunset(
         publish(when.isoformat() if when else None)
         console.print("sunset run queued for the worker")
         return
-    from service.deliverability.sunset_run import run_sunset
+    from service.automation.sunset_run import run_sunset
 
     run = run_sunset(now=when, dry_run=True)
     if as_json:

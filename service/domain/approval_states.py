@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from service.errors import InvalidTransition
+from service.domain.transitions import TransitionTable
 from service.models.announcement import ApprovalState
 
 __all__ = ["APPROVAL_TRANSITIONS", "ApprovalAction", "ApprovalState", "next_approval"]
@@ -43,18 +43,14 @@ APPROVAL_TRANSITIONS: dict[tuple[ApprovalState, ApprovalAction], ApprovalState] 
 }
 
 
+APPROVAL = TransitionTable("an announcement", ApprovalState, APPROVAL_TRANSITIONS)
+
+
 def next_approval(current: str, action: ApprovalAction) -> ApprovalState:
     """The state after `action`, or InvalidTransition naming what is allowed."""
-    key = (ApprovalState(current), action)
-    if key not in APPROVAL_TRANSITIONS:
-        allowed = sorted(a.value for (s, a) in APPROVAL_TRANSITIONS if s == current)
-        raise InvalidTransition(
-            f"cannot {action.value} an announcement that is {current}"
-            + (f"; allowed: {', '.join(allowed)}" if allowed else "")
-        )
-    return APPROVAL_TRANSITIONS[key]
+    return APPROVAL.next(current, action)
 
 
 def allowed_actions(current: str) -> list[ApprovalAction]:
     """Actions the table allows from `current` (for buttons; the server checks again)."""
-    return [a for (s, a) in APPROVAL_TRANSITIONS if s == current]
+    return APPROVAL.allowed(current)

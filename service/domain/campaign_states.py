@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from service.errors import InvalidTransition
+from service.domain.transitions import TransitionTable
 from service.models.campaign import CampaignStatus
 
 
@@ -37,18 +37,14 @@ TRANSITIONS: dict[tuple[CampaignStatus, CampaignAction], CampaignStatus] = {
 }
 
 
+CAMPAIGN = TransitionTable("a campaign", CampaignStatus, TRANSITIONS)
+
+
 def next_status(current: str, action: CampaignAction) -> CampaignStatus:
     """The state after `action`, or InvalidTransition naming what is allowed."""
-    key = (CampaignStatus(current), action)
-    if key not in TRANSITIONS:
-        allowed = sorted(a.value for (s, a) in TRANSITIONS if s == current)
-        raise InvalidTransition(
-            f"cannot {action.value} a campaign that is {current}"
-            + (f"; allowed: {', '.join(allowed)}" if allowed else "")
-        )
-    return TRANSITIONS[key]
+    return CAMPAIGN.next(current, action)
 
 
 def sources_of(action: CampaignAction) -> list[str]:
     """States from which `action` is allowed (for atomic UPDATE ... WHERE status IN (...))."""
-    return [s.value for (s, a) in TRANSITIONS if a == action]
+    return CAMPAIGN.sources(action)

@@ -34,13 +34,14 @@ from service.domain.segment_ast import (
     SubscribedBetween,
 )
 from service.errors import InvalidInput
+from service.models._common import table_of
 from service.models.subscriber import Subscriber, topics_needle
 from service.models.tracking import TrackingEvent, TrackingKind
 
 DIALECTS = ("sqlite", "postgresql")
 
-subscriber_t: sa.Table = Subscriber.__table__  # type: ignore[attr-defined]
-event_t: sa.Table = TrackingEvent.__table__  # type: ignore[attr-defined]
+subscriber_t: sa.Table = table_of(Subscriber)
+event_t: sa.Table = table_of(TrackingEvent)
 
 
 def _flag(value: bool) -> ColumnElement[bool]:

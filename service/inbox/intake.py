@@ -9,6 +9,7 @@ from email.parser import BytesHeaderParser
 
 from sqlmodel import Session, col, select
 
+from service.addressing.mailbox_tokens import ReplyTarget
 from service.domain.inquiry_states import InquiryAction, InquiryState, RoutingReason, next_state
 from service.inbound.reading.classify import InboundVerdict
 from service.inbound.reading.parse import POLICY, all_headers, body_text, parse_message
@@ -17,7 +18,7 @@ from service.inbox.acknowledge import maybe_acknowledge
 from service.inbox.notices import notice
 from service.inbox.placement import assign
 from service.inbox.proposals import propose
-from service.inbox.routing import ReplyTarget, TopicRules, route_with_reason
+from service.inbox.routing import TopicRules, route_with_reason
 from service.models import (
     Coordinator,
     InboundMessage,

@@ -12,15 +12,12 @@ tests check.
 from __future__ import annotations
 
 import base64
-import html
 import os
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.utils import format_datetime
 
-from service.addressing.links import qualified_link_index
 from service.addressing.subaddresses import reply_address, unsubscribe_mailto_address, verp_address
 from service.addressing.tokens import TOKEN_LENGTH, TokenCodec, codec
 from service.addressing.urls import PublicUrls
@@ -29,31 +26,20 @@ from service.mail import headers as H
 from service.mail.body_template import BodyTemplate
 from service.mail.dkim_keys import load_signer
 from service.mail.dkim_sign import DkimSigner, body_hash, relaxed_lines, split_headers
+from service.mail.personalise import PIXEL_TAG as PIXEL_TAG  # re-exported for tests and bench
+from service.mail.personalise import PersonalEdition, Personaliser, personalise
+from service.mail.personalise import Recipient as Recipient
 from service.rendering import merge_tags
 from service.rendering.contract import NAME, PIXEL, PREFSURL, UNSUBURL, WEBURL, RenderedEdition
+from service.rendering.contract import clean_name as clean_name
 from service.settings import Settings
 
 PART_HEADERS = (
     'Content-Type: text/{}; charset="utf-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n'
 )
-PIXEL_TAG = (
-    '<img src="{}" width="1" height="1" alt="" style="display:block;border:0;width:1px;height:1px">'
-)
 _SAMPLE_TOKEN = "a" * TOKEN_LENGTH
-_NEUTRALISED = {"Cc", "Cs", "Zl", "Zp"}
 _MESSAGE_ID_RANDOM = 24  # base32 characters = 120 random bits
 SUBJECT_CACHE = 4096  # distinct first names per edition worth keeping folded
-
-
-@dataclass(frozen=True, slots=True)
-class Recipient:
-    """Who one message goes to; tracking is the subscriber's consent for opens and clicks."""
-
-    subscriber_id: int
-    email: str
-    name: str | None
-    tracking: bool
-    aggregate: bool = False  # tracked without identity: tokens carry subscriber 0 (D4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,16 +50,6 @@ class OutgoingMessage:
     rcpt: str
     data: bytes
     message_id: str  # with angle brackets, as in the header
-
-
-def clean_name(name: str | None) -> str:
-    """A greeting name with control characters and line breaks neutralised to spaces."""
-    if not name:
-        return ""
-    # Controls, line/paragraph separators and lone surrogates go; joiners (Cf) stay for scripts
-    # and emoji that need them.
-    cleaned = "".join(" " if unicodedata.category(c) in _NEUTRALISED else c for c in name)
-    return " ".join(cleaned.split())
 
 
 def new_message_id(domain: str) -> str:
@@ -154,10 +130,14 @@ class EditionSkeleton:
         self.html = BodyTemplate(edition.html)
         self.keys = self.text.keys | self.html.keys
         _validate_keys(self.keys, meta)
-        # Merge tags (titles): key -> (field, fallback), decoded once per edition.
-        self.merge_keys = {
-            k: merge_tags.decode_key(k) for k in self.keys if merge_tags.KEY_RE.fullmatch(k)
-        }
+        self.personal = PersonalEdition.of(
+            campaign_id=meta.campaign_id,
+            announcement_ids=meta.announcement_ids,
+            links=meta.links,
+            keys=self.keys,
+            edition_id=meta.edition_id,
+        )
+        self.personaliser = Personaliser(self.tokens, self.urls, settings.reply_domain)
         self._build_headers(settings)
         self._build_frame()
         self._date_cache: tuple[int, bytes] = (-1, b"")
@@ -234,9 +214,10 @@ class EditionSkeleton:
         meta, tok = self.meta, self.tokens
         sid, cid = recipient.subscriber_id, meta.campaign_id
         address = H.ascii_address(recipient.email)
-        unsub_token = tok.unsubscribe(sid, cid)
-        unsub_url = f"{self.urls.base}/u/{unsub_token}"
-        text_values, html_values = self._values(recipient, unsub_url)
+        values = personalise(self.personal, recipient, using=self.personaliser)
+        unsub_token, unsub_url = values.unsubscribe_token, values.text[UNSUBURL]
+        text_values = {k: v.encode() for k, v in values.text.items()}
+        html_values = {k: v.encode() for k, v in values.html.items()}
         h_subject = self.h_subject if self.subject.constant else self._subject_for(recipient.name)
         text, c_text = self.text.render(text_values)
         body_html, c_html = self.html.render(html_values)
@@ -310,40 +291,3 @@ class EditionSkeleton:
             value = format_datetime(when.astimezone(UTC).replace(microsecond=0))
             self._date_cache = (second, H.fold("Date", value))
         return self._date_cache[1]
-
-    def _values(
-        self, recipient: Recipient, unsub_url: str
-    ) -> tuple[dict[str, bytes], dict[str, bytes]]:
-        """Placeholder values for the text part and the HTML part."""
-        meta, tok, keys = self.meta, self.tokens, self.keys
-        sid, cid = recipient.subscriber_id, meta.campaign_id
-        common: dict[str, bytes] = {UNSUBURL: unsub_url.encode("ascii")}
-        if PREFSURL in keys:
-            common[PREFSURL] = self.urls.preferences(sid).encode("ascii")
-        if WEBURL in keys:
-            common[WEBURL] = self.urls.webview(cid, sid).encode("ascii")
-        for n, announcement_id in enumerate(meta.announcement_ids):
-            if f"REPLY{n}" in keys:
-                token = tok.reply(cid, sid, announcement_id)
-                common[f"REPLY{n}"] = reply_address(token, self.reply_domain).encode("ascii")
-        text, rich = dict(common), common
-        name = clean_name(recipient.name)
-        text[NAME] = (" " + name).encode() if name else b""
-        rich[NAME] = (" " + html.escape(name)).encode() if name else b""
-        text[PIXEL] = b""
-        rich[PIXEL] = b""
-        for key, (field, fallback) in self.merge_keys.items():
-            merged = merge_tags.field_value(field, name) or fallback
-            text[key] = merged.encode()
-            rich[key] = html.escape(merged).encode()
-        who = 0 if recipient.aggregate else sid  # the subscriber named in tracking tokens
-        if recipient.tracking:
-            rich[PIXEL] = PIXEL_TAG.format(html.escape(self.urls.open_pixel(cid, who))).encode()
-        for n, url in enumerate(meta.links):
-            key = f"LINK{n}"
-            if key in keys:
-                index = qualified_link_index(meta.edition_id, n) if meta.edition_id else n
-                target = self.urls.click(cid, who, index) if recipient.tracking else url
-                text[key] = target.encode()
-                rich[key] = html.escape(target).encode()
-        return text, rich

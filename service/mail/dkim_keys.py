@@ -62,7 +62,7 @@ def write_demo_key(var_dir: Path, selector: str, domain: str) -> tuple[Path, Pat
     txt_path = folder / f"{selector}._domainkey.{domain}.txt"
     if key_path.exists():
         key = load_private_key(key_path.read_bytes(), "rsa")
-        record = dns_txt_record(key.public_key())  # type: ignore[arg-type]
+        record = dns_txt_record(key.public_key())
     else:
         pem, record = generate_keypair()
         key_path.touch(mode=0o600)

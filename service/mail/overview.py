@@ -46,7 +46,7 @@ def dkim_status(settings: Settings) -> DkimStatus:
         key = load_private_key(Path(path).read_bytes(), "rsa")
     except (OSError, InvalidInput) as exc:
         return DkimStatus(**base, key_path=str(path), loaded=False, problem=str(exc), record=None)
-    record = dns_txt_record(key.public_key())  # type: ignore[arg-type]
+    record = dns_txt_record(key.public_key())
     return DkimStatus(**base, key_path=str(path), loaded=True, problem=None, record=record)
 
 

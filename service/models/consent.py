@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Field, Session, SQLModel
 
 from service.errors import NewsdeskError
-from service.models._common import json_column, ts_column, utcnow
+from service.models._common import json_column, table_of, ts_column, utcnow
 
 
 class ConsentEventKind(StrEnum):
@@ -139,7 +139,7 @@ def _refuse_bulk_changes(state: ORMExecuteState) -> None:
 
 
 # Alembic migrations run the same DDL on PostgreSQL: op.execute(APPEND_ONLY_TRIGGER_DDL).
-APPEND_ONLY_TRIGGER_DDL = sa.DDL(
+APPEND_ONLY_TRIGGER_DDL = sa.DDL(  # type: ignore[no-untyped-call]
     f"""
 CREATE OR REPLACE FUNCTION consent_event_append_only() RETURNS trigger AS $$
 BEGIN
@@ -154,7 +154,7 @@ CREATE TRIGGER consent_event_append_only BEFORE UPDATE OR DELETE ON consent_even
 """
 )
 event.listen(
-    ConsentEvent.__table__,  # type: ignore[attr-defined]
+    table_of(ConsentEvent),
     "after_create",
     APPEND_ONLY_TRIGGER_DDL.execute_if(dialect="postgresql"),
 )
@@ -172,5 +172,5 @@ for _ddl in SQLITE_APPEND_ONLY_TRIGGERS:
     event.listen(
         ConsentEvent.__table__,  # type: ignore[attr-defined]
         "after_create",
-        sa.DDL(_ddl).execute_if(dialect="sqlite"),
+        sa.DDL(_ddl).execute_if(dialect="sqlite"),  # type: ignore[no-untyped-call]
     )

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from service.models._common import json_column, ts_column, utcnow
+from service.models._common import json_column, table_of, ts_column, utcnow
 
 # Longest segment_topics (characters) kept in the segment index: a btree key holds ~2,700 bytes.
 SEGMENT_TOPICS_INDEXED = 600
@@ -117,9 +117,11 @@ class Subscriber(SubscriberBase, table=True):
 
 # The trigram indexes need pg_trgm (a trusted extension: the database owner may create it).
 sa.event.listen(
-    Subscriber.__table__,  # type: ignore[attr-defined]
+    table_of(Subscriber),
     "before_create",
-    sa.DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),
+    sa.DDL(  # type: ignore[no-untyped-call]
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+    ).execute_if(dialect="postgresql"),
 )
 
 
@@ -158,11 +160,11 @@ SQLITE_SEGMENT_TOPICS_DDL = (
 sa.event.listen(
     Subscriber.__table__,  # type: ignore[attr-defined]
     "after_create",
-    sa.DDL(PG_SEGMENT_TOPICS_DDL).execute_if(dialect="postgresql"),
+    sa.DDL(PG_SEGMENT_TOPICS_DDL).execute_if(dialect="postgresql"),  # type: ignore[no-untyped-call]
 )
 for _ddl in SQLITE_SEGMENT_TOPICS_DDL:
     sa.event.listen(
         Subscriber.__table__,  # type: ignore[attr-defined]
         "after_create",
-        sa.DDL(_ddl).execute_if(dialect="sqlite"),
+        sa.DDL(_ddl).execute_if(dialect="sqlite"),  # type: ignore[no-untyped-call]
     )

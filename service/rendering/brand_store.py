@@ -70,12 +70,12 @@ def save(
 ) -> BrandOverride:
     """Store the admin's brand fields (the caller commits)."""
     row = current(session)
-    ensure_current(session, row=row, expected=version, kind="brand")  # type: ignore[arg-type]
+    ensure_current(session, row=row, expected=version, kind="brand")
     clean = _check(session, values)
     before = dict(row.values)
     changed = sorted(k for k in set(before) | set(clean) if before.get(k) != clean.get(k))
     row.values, row.updated_at = clean, utcnow()
-    bump(row, actor_id=actor_id)  # type: ignore[arg-type]
+    bump(row, actor_id=actor_id)
     session.add(row)
     record(
         session, actor_id=actor_id, action="brand.update", object_type="brand", object_id=1,

@@ -15,6 +15,7 @@ Filling conventions (the sending code substitutes bytes after inlining, in HTML 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -39,11 +40,22 @@ UNSUBURL = "UNSUBURL"
 PREFSURL = "PREFSURL"
 WEBURL = "WEBURL"
 PIXEL = "PIXEL"  # an <img> tag or the empty string (no tracking consent)
+_NEUTRALISED = {"Cc", "Cs", "Zl", "Zp"}  # categories a name never carries into a mail
+
+
+def clean_name(name: str | None) -> str:
+    """A greeting name with control characters and line breaks neutralised to spaces."""
+    if not name:
+        return ""
+    # Controls, line/paragraph separators and lone surrogates go; joiners (Cf) stay for scripts
+    # and emoji that need them.
+    cleaned = "".join(" " if unicodedata.category(c) in _NEUTRALISED else c for c in name)
+    return " ".join(cleaned.split())
 
 
 def greeting_name_value(name: str | None) -> str:
     """Value for NAME: " Ada" for a named reader, "" otherwise (the greeting reads "Hello,")."""
-    cleaned = " ".join((name or "").split())  # also drops CR/LF a merge field must never carry
+    cleaned = clean_name(name)  # the one rule: also drops CR/LF a merge field must never carry
     return f" {cleaned}" if cleaned else ""
 
 

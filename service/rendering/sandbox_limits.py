@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from jinja2.sandbox import SecurityError
+from jinja2.exceptions import SecurityError
 
 MAX_WIDTH = 10_000  # largest width/count a filter or str method may be asked for
 MAX_RANGE = 1_000  # items of one range() call

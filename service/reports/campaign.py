@@ -26,6 +26,7 @@ from service.models import (
     Edition,
 )
 from service.models import TrackingEvent as TE
+from service.models._common import table_of
 from service.reports.edition_names import edition_names
 from service.reports.figures import NO_EDITION, Stats, campaign_totals
 from service.reports.segments import SegmentStats, segment_stats
@@ -67,7 +68,7 @@ def _link_stats(session: Session, campaign_id: int) -> list[LinkStats]:
     query_editions = select(Edition).where(Edition.campaign_id == campaign_id)
     editions = {e.key: e for e in session.exec(query_editions)}
     titles = _titles(session, {a for e in editions.values() for a in e.announcement_ids})
-    t = TE.__table__.c  # type: ignore[attr-defined]
+    t = table_of(TE).c
     query = (
         sa.select(
             t.edition_key,
@@ -113,7 +114,7 @@ def _titles(session: Session, ids: set[int]) -> dict[int, str]:
     """English (else German) title per announcement id."""
     if not ids:
         return {}
-    a = Announcement.__table__.c  # type: ignore[attr-defined]
+    a = table_of(Announcement).c
     rows = session.execute(sa.select(a.id, a.title_en, a.title_de).where(a.id.in_(ids)))
     return {i: en or de or f"#{i}" for i, en, de in rows}
 
@@ -126,7 +127,7 @@ def _announcement_clicks(
     totals: dict[str, int] = defaultdict(int)
     for link in links:
         totals[link.announcement] += link.total
-    t = TE.__table__.c  # type: ignore[attr-defined]
+    t = table_of(TE).c
     query = (
         sa.select(t.edition_key, t.link_index, t.subscriber_id)
         .where(
@@ -153,7 +154,7 @@ def _hour(column: sa.ColumnElement[datetime], dialect: str) -> sa.ColumnElement[
 
 def _series(session: Session, campaign_id: int) -> list[tuple[datetime, int, int]]:
     """Human opens and clicks per hour (UTC)."""
-    t = TE.__table__.c  # type: ignore[attr-defined]
+    t = table_of(TE).c
     bucket = _hour(t.occurred_at, session.get_bind().dialect.name).label("hour")
     query = (
         sa.select(bucket, t.kind, sa.func.count())

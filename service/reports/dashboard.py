@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.campaigns.dispatch import status_counts
-from service.domain.campaign_states import CampaignStatus
 from service.inbound.acting.inquiries import OPEN_STATES, per_coordinator
 from service.models import Campaign, Delivery
 from service.models._common import utcnow
+from service.models.campaign import CampaignStatus
 from service.reports.figures import campaign_totals
 
 RATE_WINDOW = timedelta(minutes=1)

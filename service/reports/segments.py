@@ -25,6 +25,7 @@ from service.models import (
     Subscriber,
 )
 from service.models import TrackingEvent as TE
+from service.models._common import table_of
 
 
 @dataclass(frozen=True)
@@ -69,20 +70,20 @@ def segment_stats(
 ) -> list[SegmentStats]:
     """Figures per segment; `unsubscribed`: the campaign's unsubscribers (reports.unsubscribes)."""
     dialect = session.get_bind().dialect.name
-    d = Delivery.__table__.c  # type: ignore[attr-defined]
-    t = TE.__table__.c  # type: ignore[attr-defined]
-    s = Subscriber.__table__.c  # type: ignore[attr-defined]
+    d = table_of(Delivery).c
+    t = table_of(TE).c
+    s = table_of(Subscriber).c
     out = []
     for segment in _segments(session, campaign.id or 0):
         member = compile_rule(segment.rule, dialect=dialect)
         deliveries = (
             sa.select(sa.func.count())
-            .select_from(Delivery.__table__.join(Subscriber.__table__, s.id == d.subscriber_id))  # type: ignore[attr-defined]
+            .select_from(table_of(Delivery).join(table_of(Subscriber), s.id == d.subscriber_id))
             .where(d.campaign_id == campaign.id, member)
         )
         events = (
             sa.select(sa.func.count(t.subscriber_id.distinct()))
-            .select_from(TE.__table__.join(Subscriber.__table__, s.id == t.subscriber_id))  # type: ignore[attr-defined]
+            .select_from(table_of(TE).join(table_of(Subscriber), s.id == t.subscriber_id))
             .where(t.campaign_id == campaign.id, t.machine == sa.false(), member)
         )
         left = 0

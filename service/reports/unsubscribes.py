@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from service.models import Campaign, ConsentEvent, Delivery, Subscriber
+from service.models._common import table_of
 
 CAMPAIGN_SOURCE = re.compile(r"campaign (\d+) ")
 
@@ -40,11 +41,11 @@ def _counts_for(campaign: Campaign, source: str, detail: dict[str, object]) -> b
 
 def _status_only(session: Session, campaign: Campaign, first: dict[int, tuple[str, str]]) -> None:
     """Recipients set to unsubscribed after delivery without a ledger row (admin status edits)."""
-    d = Delivery.__table__.c  # type: ignore[attr-defined]
-    s = Subscriber.__table__.c  # type: ignore[attr-defined]
+    d = table_of(Delivery).c
+    s = table_of(Subscriber).c
     query = (
         sa.select(d.edition_key, d.subscriber_id)
-        .join(Subscriber.__table__, s.id == d.subscriber_id)  # type: ignore[attr-defined]
+        .join(table_of(Subscriber), s.id == d.subscriber_id)
         .where(d.campaign_id == campaign.id, s.unsubscribed_at >= d.sent_at)
     )
     for key, subscriber_id in session.execute(query):
@@ -53,11 +54,11 @@ def _status_only(session: Session, campaign: Campaign, first: dict[int, tuple[st
 
 def campaign_unsubscribes(session: Session, *, campaign: Campaign) -> Unsubscribes:
     """Withdrawals of this campaign's recipients after their delivery, once per recipient."""
-    d = Delivery.__table__.c  # type: ignore[attr-defined]
-    e = ConsentEvent.__table__.c  # type: ignore[attr-defined]
+    d = table_of(Delivery).c
+    e = table_of(ConsentEvent).c
     query = (
         sa.select(d.edition_key, d.subscriber_id, e.channel, e.source, e.detail)
-        .join(ConsentEvent.__table__, e.subscriber_id == d.subscriber_id)  # type: ignore[attr-defined]
+        .join(table_of(ConsentEvent), e.subscriber_id == d.subscriber_id)
         .where(
             d.campaign_id == campaign.id,
             d.sent_at.is_not(None),

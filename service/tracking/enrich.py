@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from service.models import Campaign, Delivery, Edition, Subscriber, TrackingEvent
-from service.models._common import as_utc
+from service.models._common import as_utc, table_of
 from service.models.campaign import TrackingMode
 from service.settings import Settings
 from service.tracking.buffer import RawEvent
@@ -28,7 +28,7 @@ Pair = tuple[int, int]
 
 def _campaign_modes(session: Session, ids: set[int]) -> dict[int, str]:
     """Tracking mode per existing campaign."""
-    c = Campaign.__table__.c  # type: ignore[attr-defined]
+    c = table_of(Campaign).c
     rows = session.execute(sa.select(c.id, c.tracking).where(c.id.in_(ids)))
     return {cid: mode for cid, mode in rows}
 
@@ -37,7 +37,7 @@ def _consenting(session: Session, ids: set[int]) -> set[int]:
     """Subscribers that exist and consent to tracking now."""
     if not ids:
         return set()
-    s = Subscriber.__table__.c  # type: ignore[attr-defined]
+    s = table_of(Subscriber).c
     query = sa.select(s.id).where(s.id.in_(ids), s.tracking_consent == sa.true())
     return set(session.execute(query).scalars())
 
@@ -46,7 +46,7 @@ def _deliveries(session: Session, pairs: set[Pair]) -> dict[Pair, tuple[str, dat
     """(edition key, sent_at) of each (campaign, subscriber) delivery."""
     if not pairs:
         return {}
-    d = Delivery.__table__.c  # type: ignore[attr-defined]
+    d = table_of(Delivery).c
     query = sa.select(d.campaign_id, d.subscriber_id, d.edition_key, d.sent_at).where(
         sa.tuple_(d.campaign_id, d.subscriber_id).in_(list(pairs))
     )
@@ -57,7 +57,7 @@ def _edition_keys(session: Session, ids: set[int]) -> dict[int, tuple[int, str]]
     """(campaign, key) of each edition id."""
     if not ids:
         return {}
-    e = Edition.__table__.c  # type: ignore[attr-defined]
+    e = table_of(Edition).c
     rows = session.execute(sa.select(e.id, e.campaign_id, e.key).where(e.id.in_(ids)))
     return {eid: (cid, key) for eid, cid, key in rows}
 
@@ -69,7 +69,7 @@ def _recent_clicks(
     out: dict[Pair, list[tuple[datetime, int]]] = defaultdict(list)
     if not pairs:
         return out
-    t = TrackingEvent.__table__.c  # type: ignore[attr-defined]
+    t = table_of(TrackingEvent).c
     query = sa.select(t.campaign_id, t.subscriber_id, t.occurred_at, t.link_index).where(
         t.kind == "click",
         t.occurred_at >= since,
@@ -208,7 +208,7 @@ def _burst_link_counts(
         groups[group].append((i, _at(e), e.n or 0))
     identified = {g for g in groups if isinstance(g[1], int)}
     since = min(at for g in groups.values() for _i, at, _n in g) - window
-    for pair, stored in _recent_clicks(session, identified, since).items():  # type: ignore[arg-type]
+    for pair, stored in _recent_clicks(session, identified, since).items():
         groups[pair].extend((None, at, n) for at, n in stored)
     sizes: dict[str, int] = {}
     marks: list[tuple[Pair, datetime, datetime]] = []
@@ -224,14 +224,14 @@ def _burst_link_counts(
 def _mark_stored_bursts(session: Session, marks: list[tuple[Pair, datetime, datetime]]) -> None:
     """Clicks stored as human before the rest of their burst arrived become machine clicks
     (one UPDATE per 100 bursts, not one per burst)."""
-    t = TrackingEvent.__table__.c  # type: ignore[attr-defined]
+    t = table_of(TrackingEvent).c
     for start in range(0, len(marks), 100):
         spans = [
             sa.and_(t.campaign_id == c, t.subscriber_id == s, t.occurred_at.between(lo, hi))
             for (c, s), lo, hi in marks[start : start + 100]
         ]
         session.execute(
-            sa.update(TrackingEvent.__table__)  # type: ignore[attr-defined]
+            sa.update(table_of(TrackingEvent))
             .where(t.kind == "click", t.machine == sa.false(), sa.or_(*spans))
             .values(machine=True, reason="burst")
         )

@@ -24,6 +24,7 @@ from sqlmodel import Session
 from service import webhooks
 from service.db import session_scope
 from service.models import TrackingEvent
+from service.models._common import table_of
 from service.settings import Settings
 from service.tracking import buffer, enrich
 
@@ -122,7 +123,7 @@ def insert_rows(session: Session, *, rows: list[dict[str, Any]]) -> set[str]:
         return set()
     if session.get_bind().dialect.name == "postgresql":
         return _copy_insert(session, rows)
-    table = TrackingEvent.__table__  # type: ignore[attr-defined]
+    table = table_of(TrackingEvent)
     stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["event_id"])
     inserted = set(session.execute(stmt.returning(table.c.event_id), rows).scalars())
     session.flush()

@@ -20,6 +20,7 @@ from sqlmodel import Session
 from service.addressing.links import split_link_index
 from service.db import get_engine
 from service.models import Delivery, Edition
+from service.models._common import table_of
 
 _RELOAD_EVERY_S = 1.0
 _SUBSCRIBER_CACHE = 200_000
@@ -46,7 +47,7 @@ class Target:
 
 def _load(campaign_id: int) -> CampaignLinks:
     """Read every edition's links of one campaign."""
-    table = Edition.__table__  # type: ignore[attr-defined]
+    table = table_of(Edition)
     query = sa.select(table.c.id, table.c.key, table.c.links).where(
         table.c.campaign_id == campaign_id
     )
@@ -109,7 +110,7 @@ class LinkTargets:
     def _learn_subscriber(self, campaign_id: int, subscriber_id: int) -> None:
         """Remember which edition the subscriber's delivery used."""
         with Session(get_engine()) as session:
-            d = Delivery.__table__.c  # type: ignore[attr-defined]
+            d = table_of(Delivery).c
             key = session.execute(
                 sa.select(d.edition_key).where(
                     d.campaign_id == campaign_id, d.subscriber_id == subscriber_id

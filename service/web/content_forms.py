@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
+from fastapi.responses import RedirectResponse, Response
+from sqlmodel import Session
 
 from service.accounts.errors import FormProblem
 from service.errors import Explained, NewsdeskError
 from service.web.forms import FormState, from_problem
 from service.web.i18n import gettext
+
+T = TypeVar("T")
 
 
 class Posted:
@@ -52,3 +57,22 @@ def form_state(lang: str, exc: NewsdeskError, values: dict[str, str]) -> FormSta
     state = FormState(values=values)
     state.add("_page", explain(lang, exc))
     return state
+
+
+def save_or_redisplay(
+    db: Session,
+    posted: Posted,
+    *,
+    lang: str,
+    save: Callable[[], T],
+    done_url: Callable[[T], str],
+    redisplay: Callable[[FormState], Response],
+) -> Response:
+    """Save a content form and go to `done_url`; on a refusal roll back and show the form again
+    (422) with the errors and what was typed, so nothing entered is lost."""
+    try:
+        saved = save()
+    except NewsdeskError as exc:
+        db.rollback()
+        return redisplay(form_state(lang, exc, posted.values))
+    return RedirectResponse(done_url(saved), status_code=303)

@@ -14,10 +14,11 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, select_autoescape
 
 from service.accounts.permissions import allowed
 from service.accounts.sessions import Login
+from service.rendering.environment import template_environment
 from service.resources import templates_dir
 from service.settings import get_settings
 from service.web.cookies import set_cookie
@@ -89,13 +90,10 @@ def _sso_label() -> str | None:
 @lru_cache(maxsize=2)
 def environment(lang: str) -> Environment:
     """The environment of one UI language."""
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
+    env = template_environment(
+        folder="web",
         autoescape=select_autoescape(default=True, default_for_string=True),
-        undefined=StrictUndefined,
         extensions=["jinja2.ext.i18n"],
-        trim_blocks=True,
-        lstrip_blocks=True,
     )
     env.globals["status_label"] = lambda status: STATUS_LABELS.get(status, status)
     env.globals["role_label"] = lambda role: ROLE_LABELS.get(role, role)

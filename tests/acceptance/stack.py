@@ -12,8 +12,7 @@ import signal
 import socket
 import subprocess
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -25,30 +24,14 @@ import httpx
 from aiosmtpd.controller import Controller
 
 from tests.acceptance.installed import Installed
+from tests.support.ports import free_port
+from tests.support.waiting import wait_for
 
 SECRET = "acceptance-secret-0123456789abcdef0123456789"
 ADMIN_TOKEN = "acceptance-admin-token"
 WEBHOOK_TOKEN = "acceptance-inbound-token"
 REPLY_DOMAIN = "reply.news.partnership.example.org"
 BOUNCE_DOMAIN = "bounces.news.partnership.example.org"
-
-
-def free_port() -> int:
-    """A port nobody listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_for(predicate: Callable[[], Any], timeout_s: float, what: str) -> Any:
-    """Poll until predicate() is truthy (and return it), or fail naming what was awaited."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
 
 
 @dataclass

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlmodel import Session, select
 
-from service.deliverability.sunset import candidates, due_decisions, months_before
+from service.automation.sunset import candidates, due_decisions, months_before
 from service.models import Campaign, Delivery, Subscriber, SunsetRequest, TrackingEvent
 from service.settings import get_settings, reset_settings
 
@@ -89,7 +89,7 @@ def test_decisions_wait_for_the_grace_then_unsubscribe(session: Session, policy:
 
 def test_keep_token_answers_only_the_current_request(session: Session) -> None:
     from service.addressing.tokens import codec
-    from service.deliverability.sunset import epoch_day, keep_subscribed
+    from service.automation.sunset import epoch_day, keep_subscribed
     from service.models import ConsentEvent
 
     sub = _person(session, "keep")

@@ -24,16 +24,15 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from service.accounts.users import create_user
-from service.migrate import upgrade
 from tests.conftest import TEST_SECRET, postgres_url, redis_url, require_service
 from tests.e2e.campaign_data import SentDemo, send_demo_campaign
 from tests.e2e.oidc_provider import CLIENT_ID, CLIENT_SECRET, Provider
 from tests.integration.smtp_servers import free_port
 from tests.support.dns_zone import Zone, dns_server
+from tests.support.live import sibling_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -68,21 +67,7 @@ def browser() -> Iterator[Any]:
 
 def _e2e_database(base_url: str) -> str:
     """A sibling database of the test database, created when missing, emptied and migrated."""
-    url = make_url(base_url)
-    name = f"{url.database}_e2e"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(sa.text("select 1 from pg_database where datname = :n"), {"n": name})
-        if exists.first() is None:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    target = url.set(database=name).render_as_string(hide_password=False)
-    engine = sa.create_engine(target)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade(target)
-    return target
+    return sibling_database(base_url, "e2e")
 
 
 @dataclass

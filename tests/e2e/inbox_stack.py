@@ -12,26 +12,22 @@ import os
 import smtplib
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import redis
-import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 
 from service.db import reset_engine
 from service.demo.capture import MailCapture, free_port
 from service.demo.run import start_worker, stop_worker
 from service.inbound.intake.smtp_receiver import InboundHandler, make_controller
 from service.mail.dkim_keys import write_demo_key
-from service.migrate import upgrade
 from service.settings import get_settings, reset_settings
 from tests.conftest import TEST_SECRET
+from tests.support.live import sibling_database, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,34 +57,9 @@ class InboxStack:
         return [m.data for m in list(self.capture.captured) if address in m.rcpt_tos]
 
 
-def wait_for(predicate: Any, timeout_s: float, what: str) -> Any:
-    """Poll until predicate() returns something truthy; fail naming what was awaited."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
-
-
 def _database(base_url: str) -> str:
     """`<name>_inbox_e2e`, created when missing, emptied and migrated."""
-    url = make_url(base_url)
-    name = f"{url.database}_inbox_e2e"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        found = conn.execute(sa.text("select 1 from pg_database where datname = :n"), {"n": name})
-        if found.first() is None:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    target = url.set(database=name).render_as_string(hide_password=False)
-    engine = sa.create_engine(target)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade(target)
-    return target
+    return sibling_database(base_url, "inbox_e2e")
 
 
 @contextmanager

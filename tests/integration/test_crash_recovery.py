@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections import Counter
@@ -15,6 +14,7 @@ from service.demo.run import kill_worker, start_worker
 from tests.conftest import postgres_url, redis_url, require_service
 from tests.integration.live_stack import live_stack, wait_for
 from tests.integration.test_live_campaign import _seed_and_schedule, _status
+from tests.support.ports import free_port as _free_port
 
 FAST_RECOVERY = {"NEWSDESK_STALE_CLAIM_S": "3", "NEWSDESK_SEND_BATCH_SIZE": "50"}
 
@@ -74,12 +74,6 @@ def test_kill_dash_nine_of_every_worker_loses_nothing(tmp_path: Path) -> None:
 
         with session_scope() as session:
             assert status_counts(session, campaign_id=campaign_id) == {"sent": len(counts)}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _start_redis(port: int, workdir: Path) -> subprocess.Popen[bytes]:

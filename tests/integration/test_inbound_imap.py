@@ -19,6 +19,7 @@ from service.db import get_engine
 from service.inbound.intake.imap_poller import ImapTarget, poll_imap
 from service.models import InboundMessage
 from tests.conftest import require_service
+from tests.support.ports import free_port as _free_port
 
 DOVECOT = "/usr/sbin/dovecot"
 CONF = """
@@ -51,12 +52,6 @@ service imap-login {{
   }}
 }}
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import socket
 from collections.abc import Iterator
 
 import pytest
@@ -13,14 +12,9 @@ from service.db import get_engine
 from service.inbound.intake.smtp_receiver import InboundHandler, make_controller
 from service.models import InboundMessage
 from service.settings import get_settings
+from tests.support.ports import free_port as _free_port
 
 REPLY = "reply.news.partnership.example.org"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture

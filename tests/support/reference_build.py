@@ -9,7 +9,6 @@ lines respect RFC 2045's limit (the SMTP policy's 78 is meant for header lines).
 
 from __future__ import annotations
 
-import html
 from datetime import UTC, datetime
 from email.message import EmailMessage, MIMEPart
 from email.utils import format_datetime
@@ -18,7 +17,14 @@ from service.addressing.subaddresses import reply_address, unsubscribe_mailto_ad
 from service.addressing.tokens import codec
 from service.addressing.urls import PublicUrls
 from service.mail import headers as H
-from service.mail.compose import PIXEL_TAG, EditionMeta, Recipient, clean_name, header_values
+from service.mail.compose import EditionMeta, header_values
+from service.mail.personalise import (
+    PersonalEdition,
+    Personaliser,
+    Recipient,
+    keys_in,
+    personalise,
+)
 from service.rendering.contract import RenderedEdition, placeholder
 from service.settings import Settings
 
@@ -31,28 +37,18 @@ def _fill(source: str, values: dict[str, str]) -> str:
 
 
 def _values(
-    meta: EditionMeta, settings: Settings, recipient: Recipient
+    meta: EditionMeta, settings: Settings, recipient: Recipient, edition: RenderedEdition
 ) -> tuple[dict[str, str], dict[str, str]]:
-    """Every placeholder's value for the text part and the HTML part."""
-    tok, urls = codec(settings), PublicUrls(settings)
-    sid, cid = recipient.subscriber_id, meta.campaign_id
-    name = clean_name(recipient.name)
-    common = {
-        "UNSUBURL": urls.unsubscribe(sid, cid),
-        "PREFSURL": urls.preferences(sid),
-        "WEBURL": urls.webview(cid, sid),
-    }
-    for n, announcement_id in enumerate(meta.announcement_ids):
-        token = tok.reply(cid, sid, announcement_id)
-        common[f"REPLY{n}"] = reply_address(token, settings.reply_domain)
-    text = {**common, "NAME": f" {name}" if name else "", "PIXEL": ""}
-    rich = {**common, "NAME": f" {html.escape(name)}" if name else "", "PIXEL": ""}
-    if recipient.tracking:
-        rich["PIXEL"] = PIXEL_TAG.format(html.escape(urls.open_pixel(cid, sid)))
-    for n, url in enumerate(meta.links):
-        target = urls.click(cid, sid, n) if recipient.tracking else url
-        text[f"LINK{n}"], rich[f"LINK{n}"] = target, html.escape(target)
-    return text, rich
+    """Every placeholder's value for the text part and the HTML part (the one personalise)."""
+    personal = PersonalEdition.of(
+        campaign_id=meta.campaign_id,
+        announcement_ids=meta.announcement_ids,
+        links=meta.links,
+        keys=keys_in(edition.html, edition.text),
+        edition_id=meta.edition_id,
+    )
+    values = personalise(personal, recipient, using=Personaliser.for_settings(settings))
+    return values.text, values.html
 
 
 def build_reference_message(
@@ -68,7 +64,7 @@ def build_reference_message(
     """The unsigned message bytes, built with EmailMessage(policy=SMTP)."""
     tok, urls = codec(settings), PublicUrls(settings)
     sid, cid = recipient.subscriber_id, meta.campaign_id
-    text_values, html_values = _values(meta, settings, recipient)
+    text_values, html_values = _values(meta, settings, recipient, edition)
     constant = header_values(meta, settings, boundary=boundary)
     msg = EmailMessage(policy=H.HEADER_POLICY.clone(refold_source="none"))
     msg["From"] = constant["From"]

@@ -33,7 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.addressing",),  # tokens, sub-addresses, public URLs, edition-qualified links
     ("service.rendering",),
     ("service.mail", "service.webhooks"),  # outgoing mail; outgoing signed webhooks
-    ("service.deliverability",),  # DNS preflight (A1-A4) and SPF evaluation; reads mail's key
+    ("service.deliverability",),  # DNS preflight (A1-A4), SPF evaluation, the STANDARDS rows
     ("service.audience",),
     ("service.campaigns",),  # scheduling rules (complaint gate), assembly, sending
     ("service.content",),  # announcements, which read campaign editions
@@ -42,9 +42,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.inbox",),  # inquiries: routing, hand-offs, clock, answers (acting's processing calls)
     ("service.inbound.acting",),
     ("service.inbound",),
-    ("service.deliverability",),  # the STANDARDS rows, sunset policy (sends through the outbox)
     ("service.reports",),  # read campaigns, tracking and inbound
-    ("service.automation",),  # digests, welcome series, partner feeds: build campaigns/content
+    ("service.automation",),  # digests, welcome series, feeds, sunset: build campaigns/content
     ("service.demo",),
     ("workers.fs_broker", "workers.beat_lock", "workers.observe"),  # transport, one beat, metrics
     ("workers.celery_app",),

@@ -15,6 +15,8 @@ from tests.unit.corpus_figures import (
     source_figures,
 )
 
+pytestmark = pytest.mark.slow  # the whole real-mail corpus: minutes on a loaded box
+
 
 @pytest.fixture(autouse=True)
 def _corpus() -> None:

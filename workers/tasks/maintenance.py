@@ -36,7 +36,7 @@ def sunset(now: str | None = None) -> dict[str, int]:
     """The daily F6 run (`now`, ISO 8601, only for tests and catch-up runs)."""
     from datetime import datetime
 
-    from service.deliverability.sunset_run import run_sunset
+    from service.automation.sunset_run import run_sunset
 
     run = run_sunset(now=datetime.fromisoformat(now) if now else None)
     return {k: len(v) for k, v in vars(run).items()}

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from service.audience.suppression import suppress as add_suppression
 from service.campaigns.lifecycle import apply_action
-from service.domain.addresses import email_hash, normalise_email
+from service.domain.addresses import normalise_email
 from service.domain.campaign_states import CampaignAction
 from service.errors import InvalidInput, InvalidTransition, NotFound
 from service.models import (
@@ -19,7 +21,6 @@ from service.models import (
     SenderAlert,
     Subscriber,
     SubscriberStatus,
-    Suppression,
     SuppressionReason,
     WithdrawalChannel,
 )
@@ -33,16 +34,8 @@ def suppress(
     """Add the address to the suppression list (idempotent) and blocklist the subscriber."""
     email = subscriber.email if subscriber else address
     if email:
-        try:
-            digest = email_hash(normalise_email(email), get_settings().secret_bytes)
-        except InvalidInput:
-            digest = None
-        exists = (
-            digest
-            and session.exec(select(Suppression).where(Suppression.email_hash == digest)).first()
-        )
-        if digest and not exists:
-            session.add(Suppression(email_hash=digest, reason=reason))
+        with contextlib.suppress(InvalidInput):  # an unreadable address has nothing to suppress
+            add_suppression(session, email=email, reason=reason)
     if subscriber is not None:
         final = (
             SubscriberStatus.UNSUBSCRIBED

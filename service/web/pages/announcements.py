@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, select
 
 from service.accounts.errors import N_
@@ -21,7 +21,7 @@ from service.domain.approval_states import ApprovalState, allowed_actions
 from service.errors import NewsdeskError, NotAllowed
 from service.models import Announcement, Coordinator, Segment, User
 from service.settings import get_settings
-from service.web.content_forms import PostedForm, explain, form_state
+from service.web.content_forms import PostedForm, explain, save_or_redisplay
 from service.web.deps import CurrentLogin, DbSession, require
 from service.web.errors import Forbidden
 from service.web.forms import FormState
@@ -190,9 +190,10 @@ def _save(
             chosen=chosen,
             preview=_preview(db, posted, row),
         )
-    try:
+
+    def save() -> Announcement:
         parsed = parse_announcement_form(posted.values, chosen, get_settings().timezone)
-        saved = save_announcement(
+        return save_announcement(
             db,
             fields=parsed.fields,
             segments=parsed.segments,
@@ -200,12 +201,19 @@ def _save(
             actor_id=login.user.id,
             version=parsed.version,
         )
-    except NewsdeskError as exc:
-        db.rollback()
-        state = form_state(lang, exc, posted.values)
+
+    def redisplay(state: FormState) -> Response:
         current = _load(db, row.id) if row and row.id else None
         return _editor(request, db, login, row=current, form=state, chosen=chosen, status=422)
-    return RedirectResponse(f"{PREFIX}/announcements/{saved.id}?done=saved", status_code=303)
+
+    return save_or_redisplay(
+        db,
+        posted,
+        lang=lang,
+        save=save,
+        done_url=lambda saved: f"{PREFIX}/announcements/{saved.id}?done=saved",
+        redisplay=redisplay,
+    )
 
 
 @router.post("/announcements/new")

@@ -22,7 +22,7 @@ from service.web.deps import CurrentLogin, DbSession, require
 from service.web.forms import FormState
 from service.web.pages.campaigns import campaign_page
 from service.web.templating import PREFIX, render, request_language
-from workers.publish import redispatch_campaign
+from workers.publish import after_campaign_action
 
 router = APIRouter()
 Scheduler = Annotated[User, Depends(require("campaign.schedule"))]
@@ -170,7 +170,6 @@ def run_action(
         return campaign_page(
             request, db, login, get_campaign(db, campaign_id=campaign_id), form=state, status=status
         )
-    if action is CampaignAction.RESUME:
-        db.commit()  # publish only after the state change is durable
-        redispatch_campaign(campaign_id)
+    db.commit()  # publish only after the state change is durable
+    after_campaign_action(campaign_id, action.value)
     return RedirectResponse(f"{PREFIX}/campaigns/{campaign_id}?done={name}", status_code=303)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, col, select
 
 from service.accounts.errors import N_
@@ -18,11 +18,11 @@ from service.campaigns.lifecycle import get_campaign
 from service.campaigns.linting import target_segment_slugs
 from service.campaigns.picks import picked_ids
 from service.campaigns.recipient_counts import delivery_counts, recipient_counts
-from service.domain.campaign_states import CampaignStatus
 from service.errors import NewsdeskError
 from service.models import Announcement, Campaign, CampaignSegment, Segment, User
+from service.models.campaign import CampaignStatus
 from service.reports.dashboard import running_one
-from service.web.content_forms import PostedForm, explain, form_state
+from service.web.content_forms import PostedForm, explain, save_or_redisplay
 from service.web.deps import CurrentLogin, DbSession, require
 from service.web.forms import FormState
 from service.web.templating import AUDIT_LABELS, PREFIX, register_nav, render, request_language
@@ -181,16 +181,20 @@ def _apply(
 def _save(
     request: Request, db: Session, login: CurrentLogin, posted: PostedForm, campaign_id: int | None
 ) -> Response:
-    try:
-        saved = _apply(db, posted, campaign_id, login.user.id)
-    except NewsdeskError as exc:
-        db.rollback()
-        state = form_state(request_language(request, login), exc, posted.values)
+    def redisplay(state: FormState) -> Response:
         current = get_campaign(db, campaign_id=campaign_id) if campaign_id else None
         return campaign_page(
             request, db, login, current, form=state, chosen=_chosen(posted), status=422
         )
-    return RedirectResponse(f"{PREFIX}/campaigns/{saved.id}?done=saved", status_code=303)
+
+    return save_or_redisplay(
+        db,
+        posted,
+        lang=request_language(request, login),
+        save=lambda: _apply(db, posted, campaign_id, login.user.id),
+        done_url=lambda saved: f"{PREFIX}/campaigns/{saved.id}?done=saved",
+        redisplay=redisplay,
+    )
 
 
 @router.post("/campaigns/new")

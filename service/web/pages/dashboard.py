@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from service.accounts.permissions import allowed
-from service.models import Coordinator, User
+from service.models import Campaign, Coordinator, User
 from service.models._common import utcnow
 from service.reports import dashboard
 from service.settings import get_settings
@@ -45,7 +45,7 @@ def dashboard_page(
     fmt = Formats(request_language(request, login))
     today = fmt.local(utcnow()).date()
     shown = span(view, parse_day(day, today), get_settings().timezone)
-    by_day: dict[date, list] = defaultdict(list)
+    by_day: dict[date, list[Campaign]] = defaultdict(list)
     for campaign in dashboard.scheduled(db, start=shown.start, end=shown.end):
         assert campaign.send_at is not None
         by_day[fmt.local(campaign.send_at).date()].append(campaign)

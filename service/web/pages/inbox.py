@@ -103,7 +103,7 @@ def thread_page(
 
 
 def thread_context(
-    db: DbSession, view, user: User, *, canned_id: int = 0, notice: str | None = None,
+    db: DbSession, view: ThreadView, user: User, *, canned_id: int = 0, notice: str | None = None,
     error: str = "", body: str = "", subject: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """What thread.html needs (also used to re-show the form after an error)."""

@@ -7,19 +7,22 @@ BackgroundTask publishes (so the worker can never look for a row that is not the
 
 from __future__ import annotations
 
+from datetime import datetime
+from email.message import EmailMessage
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import select
+from sqlmodel import Session, select
 from starlette.background import BackgroundTask
 
 from service.accounts.permissions import allowed
 from service.errors import NewsdeskError, NotFound
 from service.inbox import answers, lifecycle
+from service.inbox.answers import Author
 from service.inbox.clock import SystemClock
 from service.inbox.queries import thread_view
-from service.models import Coordinator, InquiryMessage, MessageState, User
+from service.models import Coordinator, Inquiry, InquiryMessage, MessageState, User
 from service.web.deps import CurrentLogin, DbSession
 from service.web.errors import Forbidden
 from service.web.inbox_support import InboxUser, author_of, error_text, open_inquiry, require_answer
@@ -50,7 +53,7 @@ def _publish_handoffs(inquiry_id: int) -> None:
     notify_inquiry_holders(inquiry_id)
 
 
-def _handoff_task(inquiry_id: int, mails: list) -> BackgroundTask | None:
+def _handoff_task(inquiry_id: int, mails: list[EmailMessage]) -> BackgroundTask | None:
     """The worker rebuilds and sends the hand-offs `mails` stand for (none: nothing to send)."""
     return BackgroundTask(_publish_handoffs, inquiry_id) if mails else None
 
@@ -143,7 +146,7 @@ def _refused(
     return render(request, "inbox/thread.html", login=login, status=422, **context)
 
 
-def _may_move(user: User, inquiry) -> bool:
+def _may_move(user: User, inquiry: Inquiry) -> bool:
     """Close/reopen: whoever may answer; reassign also the triage owners."""
     try:
         require_answer(user, inquiry)
@@ -175,7 +178,7 @@ def confirm_page(
                   coordinators=coordinators, error="", **labels())  # fmt: skip
 
 
-def _check_move(user: User, inquiry, action: str) -> None:
+def _check_move(user: User, inquiry: Inquiry, action: str) -> None:
     """403 unless this user may do `action` to the inquiry."""
     if action == "reassign" and allowed(user.role, "inquiry.triage"):
         return
@@ -221,7 +224,10 @@ def post_move(
     return target
 
 
-def _apply(db, action, inquiry_id, by, now, expected, note, coordinator_id, announcement_id):  # type: ignore[no-untyped-def]
+def _apply(
+    db: Session, action: str, inquiry_id: int, by: Author, now: datetime, expected: int | None,
+    note: str, coordinator_id: int, announcement_id: int,
+) -> list[EmailMessage]:  # fmt: skip
     """Run the lifecycle function of `action`; returns the mails to send after the commit."""
     if action == "close":
         lifecycle.close(db, inquiry_id=inquiry_id, by=by, now=now, note=note,

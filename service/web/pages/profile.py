@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -50,6 +50,23 @@ def _page(
         token_form=forms.get("token", FormState()),
         new_token=new_token,
     )
+
+
+def _audit(db: DbSession, login: CurrentLogin, action: str, **details: Any) -> None:
+    """Record a change the user made to their own account."""
+    audit.record(
+        db,
+        actor_id=login.user.id,
+        action=action,
+        object_type="user",
+        object_id=login.user.id or 0,
+        **details,
+    )
+
+
+def _done(notice: str) -> RedirectResponse:
+    """Back to the profile page with a notice of what was done."""
+    return RedirectResponse(f"{PREFIX}/profile?done={notice}", status_code=303)
 
 
 @router.get("/profile", response_class=HTMLResponse)
@@ -100,14 +117,8 @@ def change_password(
     except FormProblem as exc:
         form = from_problem(exc, lang=lang, values={})
         return _page(request, db, login, status=422, password=form)
-    audit.record(
-        db,
-        actor_id=login.user.id,
-        action="user.password",
-        object_type="user",
-        object_id=login.user.id or 0,
-    )
-    response = RedirectResponse(f"{PREFIX}/profile?done=password", status_code=303)
+    _audit(db, login, "user.password")
+    response = _done("password")
     set_cookie(response, SESSION_COOKIE, start_session(db, user=login.user))
     return response
 
@@ -126,28 +137,16 @@ def enrol_totp(
     except FormProblem as exc:
         form = from_problem(exc, lang=request_language(request, login), values={"secret": secret})
         return _page(request, db, login, status=422, totp=form, totp_secret_value=form)
-    audit.record(
-        db,
-        actor_id=login.user.id,
-        action="user.totp_on",
-        object_type="user",
-        object_id=login.user.id or 0,
-    )
-    return RedirectResponse(f"{PREFIX}/profile?done=totp", status_code=303)
+    _audit(db, login, "user.totp_on")
+    return _done("totp")
 
 
 @router.post("/profile/totp/off")
 def disable_totp(db: DbSession, login: CurrentLogin) -> Response:
     """Turn TOTP off."""
     totp.disable(db, user=login.user)
-    audit.record(
-        db,
-        actor_id=login.user.id,
-        action="user.totp_off",
-        object_type="user",
-        object_id=login.user.id or 0,
-    )
-    return RedirectResponse(f"{PREFIX}/profile?done=totp_off", status_code=303)
+    _audit(db, login, "user.totp_off")
+    return _done("totp_off")
 
 
 @router.post("/profile/tokens", response_class=HTMLResponse)
@@ -170,10 +169,7 @@ def create_token(
     except FormProblem as exc:
         form = from_problem(exc, lang=lang, values={"name": name})
         return _page(request, db, login, status=422, token=form)
-    audit.record(
-        db, actor_id=login.user.id, action="user.token_issue", object_type="user",
-        object_id=login.user.id or 0, token=row.name, scopes=row.scopes,
-    )  # fmt: skip
+    _audit(db, login, "user.token_issue", token=row.name, scopes=row.scopes)
     return _page(request, db, login, new_token=raw)
 
 
@@ -181,8 +177,5 @@ def create_token(
 def revoke_token(db: DbSession, login: CurrentLogin, token_id: int) -> Response:
     """Revoke one of one's own tokens."""
     tokens.revoke_token(db, token_id=token_id, user=login.user)
-    audit.record(
-        db, actor_id=login.user.id, action="user.token_revoke", object_type="user",
-        object_id=login.user.id or 0, token_id=token_id,
-    )  # fmt: skip
-    return RedirectResponse(f"{PREFIX}/profile?done=token_revoked", status_code=303)
+    _audit(db, login, "user.token_revoke", token_id=token_id)
+    return _done("token_revoked")

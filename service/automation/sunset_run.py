@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from service.db import session_scope
-from service.deliverability.sunset import (
+from service.automation.sunset import (
     SunsetRun,
     build_repermission,
     candidates,
     due_decisions,
     mark_asked,
 )
+from service.db import session_scope
 from service.inbound.acting.outbox import OutboxError, send_outgoing
 from service.models._common import utcnow
 from service.settings import get_settings
