@@ -99,6 +99,8 @@ def stalled_campaigns(*, settings: Settings) -> list[Recovery]:
             recoveries.append(Recovery(campaign.id, needs_fanout=not campaign.fanout_done))
     done = {r.campaign_id for r in recoveries}
     recoveries += [r for r in _orphaned(settings=settings) if r.campaign_id not in done]
+    done = {r.campaign_id for r in recoveries}
+    recoveries += [r for r in _lost_with_redis(settings=settings) if r.campaign_id not in done]
     for recovery in recoveries:
         recovery.ranges = all_queued_ranges(campaign_id=recovery.campaign_id, settings=settings)
     return recoveries
@@ -128,6 +130,24 @@ def _orphaned(*, settings: Settings) -> list[Recovery]:
                             len(released))  # fmt: skip
                 found.append(Recovery(campaign_id, needs_fanout=False))
     return found
+
+
+def _lost_with_redis(*, settings: Settings) -> list[Recovery]:
+    """Every sending campaign when the broker's Redis lost its data: its queued tasks are gone."""
+    from service.campaigns.liveness import broker_data_lost
+
+    if not broker_data_lost(settings):
+        return []
+    with session_scope() as session:
+        sending = session.exec(
+            select(Campaign.id, Campaign.fanout_done).where(
+                Campaign.status == CampaignStatus.SENDING
+            )
+        ).all()
+    if sending:
+        log.warning("Redis lost its data (no %s): re-enqueueing %d sending campaigns",
+                    "sentinel", len(sending))  # fmt: skip
+    return [Recovery(int(cid), needs_fanout=not done) for cid, done in sending if cid is not None]
 
 
 def retry_delay(*, attempt: int, base_s: float, cap_s: float = 300.0) -> float:
