@@ -7,12 +7,14 @@ soon batch leases (service/campaigns/liveness.py) give a dead worker's claims ba
 Run: .venv/bin/python -m bench.recovery --recipients 20000
      [--database-url URL] [--broker-url redis://127.0.0.1:6379/N]
 Last line: `recovery_s=<x> stale_claim_s=<y> ratio=<x/y> sent=<n>/<n> missed=<m> duplicates=<d>
-in_flight=<f>`. recovery_s is from the restart to the last claim held at the kill being sent.
+in_flight=<f> load_avg=<1-min load at the end>`. recovery_s is from the restart to the last
+claim held at the kill being sent.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from collections import Counter
@@ -66,6 +68,7 @@ def run(recipients: int, database_url: str, broker_url: str) -> str:
             f"recovery_s={recovery_s:.1f} stale_claim_s={stale:.0f} ratio={recovery_s / stale:.2f}"
             f" sent={len(counts)}/{marked} missed={marked - len(counts)} duplicates={duplicates}"
             f" claims_at_kill={len(held)} in_flight={in_flight}"
+            f" load_avg={os.getloadavg()[0]:.1f}"
         )
 
 
