@@ -18,6 +18,7 @@ import os
 import tempfile
 import time
 from collections import Counter
+from contextlib import nullcontext
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -42,10 +43,13 @@ def _rows(campaign_id: int, *, status: str) -> set[int]:
         return set(ids)
 
 
-def run(recipients: int, database_url: str, broker_url: str) -> str:
-    """One kill and recovery; the summary line."""
+def run(recipients: int, database_url: str, broker_url: str, var_dir: str | None = None) -> str:
+    """One kill and recovery; the summary line (worker.log stays in var_dir when given)."""
     ensure_database(database_url)
-    with tempfile.TemporaryDirectory() as tmp, live_stack(
+    if var_dir:
+        Path(var_dir).mkdir(parents=True, exist_ok=True)
+    place = nullcontext(tempfile.mkdtemp(dir=var_dir)) if var_dir else tempfile.TemporaryDirectory()
+    with place as tmp, live_stack(
         Path(tmp), database_url=database_url, broker_url=broker_url, smtp_delay_s=0.001,
         extra_env={"NEWSDESK_SCAN_INTERVAL_S": "1"},
     ) as stack:  # fmt: skip
@@ -77,8 +81,9 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=5000)
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/15")
+    parser.add_argument("--var-dir", default=None, help="keep the worker log under this folder")
     args = parser.parse_args()
-    print(run(args.recipients, args.database_url, args.broker_url))
+    print(run(args.recipients, args.database_url, args.broker_url, args.var_dir))
 
 
 if __name__ == "__main__":
