@@ -7,15 +7,18 @@ soon batch leases (service/campaigns/liveness.py) give a dead worker's claims ba
 Run: .venv/bin/python -m bench.recovery --recipients 20000
      [--database-url URL] [--broker-url redis://127.0.0.1:6379/N]
 Last line: `recovery_s=<x> stale_claim_s=<y> ratio=<x/y> sent=<n>/<n> missed=<m> duplicates=<d>
-in_flight=<f>`. recovery_s is from the restart to the last claim held at the kill being sent.
+in_flight=<f> load_avg=<1-min load at the end>`. recovery_s is from the restart to the last
+claim held at the kill being sent.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from collections import Counter
+from contextlib import nullcontext
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -40,10 +43,13 @@ def _rows(campaign_id: int, *, status: str) -> set[int]:
         return set(ids)
 
 
-def run(recipients: int, database_url: str, broker_url: str) -> str:
-    """One kill and recovery; the summary line."""
+def run(recipients: int, database_url: str, broker_url: str, var_dir: str | None = None) -> str:
+    """One kill and recovery; the summary line (worker.log stays in var_dir when given)."""
     ensure_database(database_url)
-    with tempfile.TemporaryDirectory() as tmp, live_stack(
+    if var_dir:
+        Path(var_dir).mkdir(parents=True, exist_ok=True)
+    place = nullcontext(tempfile.mkdtemp(dir=var_dir)) if var_dir else tempfile.TemporaryDirectory()
+    with place as tmp, live_stack(
         Path(tmp), database_url=database_url, broker_url=broker_url, smtp_delay_s=0.001,
         extra_env={"NEWSDESK_SCAN_INTERVAL_S": "1"},
     ) as stack:  # fmt: skip
@@ -66,6 +72,7 @@ def run(recipients: int, database_url: str, broker_url: str) -> str:
             f"recovery_s={recovery_s:.1f} stale_claim_s={stale:.0f} ratio={recovery_s / stale:.2f}"
             f" sent={len(counts)}/{marked} missed={marked - len(counts)} duplicates={duplicates}"
             f" claims_at_kill={len(held)} in_flight={in_flight}"
+            f" load_avg={os.getloadavg()[0]:.1f}"
         )
 
 
@@ -74,8 +81,9 @@ def main() -> None:
     parser.add_argument("--recipients", type=int, default=5000)
     parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/15")
+    parser.add_argument("--var-dir", default=None, help="keep the worker log under this folder")
     args = parser.parse_args()
-    print(run(args.recipients, args.database_url, args.broker_url))
+    print(run(args.recipients, args.database_url, args.broker_url, args.var_dir))
 
 
 if __name__ == "__main__":

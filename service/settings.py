@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     api_max_body_bytes: int = Field(1024 * 1024, ge=1024)
     public_max_body_bytes: int = Field(64 * 1024, ge=1024)
     body_chunk_timeout_s: float = Field(10.0, gt=0)
+    # a request head (request line and headers) not complete this long after the connection
+    # opened or the previous answer went out is refused with 408 and closed (slowloris)
+    header_timeout_s: float = Field(10.0, gt=0)
     signup_mail_queue: bool = True
     demo_mode: bool = False
     import_dir: Path = VAR_DIR / "imports"  # files uploaded in the newsroom, and their reports

@@ -75,9 +75,13 @@ class _RedisLease:
 
     def _renew(self) -> None:
         """Extend the lease while we own it; if it was lost, stop this beat (another may run)."""
+        # A key that vanished (an empty Redis restart) is taken back: nobody else holds it, and
+        # a beat that stopped here would leave no sweep to re-enqueue the tasks Redis lost.
         script = self.client.register_script(
-            "if redis.call('get', KEYS[1]) == ARGV[1] then "
-            "return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end"
+            "local holder = redis.call('get', KEYS[1]) "
+            "if holder == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end "
+            "if not holder then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end "
+            "return 0"
         )
         while True:
             time.sleep(self.ttl_ms / 3000)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from service.campaigns.history import record
 from service.db import session_scope
 from service.domain.campaign_states import CampaignAction
-from service.errors import InvalidTransition, NotFound
+from service.errors import InvalidTransition, NotFound, TemplateProblem
 from service.models import Campaign, CampaignEvent, Delivery, DeliveryStatus
 from service.models.campaign import CampaignStatus
 
@@ -34,16 +34,19 @@ def after_batch_failure(*, campaign_id: int, task: str, error: BaseException) ->
         last_sent = _last_sent(session, campaign_id=campaign_id)
         earlier = _failures_since(session, campaign_id=campaign_id, since=last_sent)
         record(session, campaign_id=campaign_id, kind=BATCH_FAILED, detail=detail)
+        if isinstance(error, TemplateProblem):  # the same edition fails on every retry
+            return _pause(session, campaign_id=campaign_id, detail=detail,
+                          reason=f"paused: an edition cannot be rendered ({error})")  # fmt: skip
         if last_sent is not None and earlier == 0:
             return False  # mail went out since the last failure: maybe one bad batch
         return _pause(session, campaign_id=campaign_id, detail=detail)
 
 
-def _pause(session: Session, *, campaign_id: int, detail: str) -> bool:
+def _pause(session: Session, *, campaign_id: int, detail: str, reason: str = "") -> bool:
     """Pause with the failure as the reason."""
     from service.campaigns.lifecycle import apply_action
 
-    reason = f"paused: every send batch fails ({detail})"[:1900]
+    reason = (reason or f"paused: every send batch fails ({detail})")[:1900]
     try:
         apply_action(session, campaign_id=campaign_id, action=CampaignAction.PAUSE, reason=reason)
     except (InvalidTransition, NotFound):

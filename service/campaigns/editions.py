@@ -13,7 +13,7 @@ from service.rendering.brand import brand_for, list_label, topic_label
 from service.rendering.brand_store import overrides as brand_overrides
 from service.rendering.contract import AnnouncementView, EditionInput, OrgIdentity
 from service.rendering.edition import render_edition
-from service.rendering.environment import render_user_template
+from service.rendering.environment import guarded_render, render_user_template
 from service.rendering.markdown import render_markdown
 from service.settings import Settings
 
@@ -56,8 +56,12 @@ def edition_input(
     language: str,
     announcements: list[Announcement],
     settings: Settings,
+    guarded: bool = False,
 ) -> EditionInput:
-    """Everything the renderer needs for one language and announcement set."""
+    """Everything the renderer needs for one language and announcement set.
+
+    guarded: the intro is rendered in a forked child with a deadline (send time, fan-out).
+    """
     coordinators = {c.id: c.name for c in session.exec(select(Coordinator))}
     views = [
         announcement_view(
@@ -82,7 +86,9 @@ def edition_input(
         org=org_identity(settings),
         announcements=shown,
         intro_html=render_markdown(
-            render_intro(intro, campaign=campaign, language=language, list_name=list_name)
+            render_intro(
+                intro, campaign=campaign, language=language, list_name=list_name, guarded=guarded
+            )
         ),
         preheader=_preheader(shown, subject),
         brand=brand_for(settings, language, brand_overrides(session)),
@@ -107,12 +113,14 @@ INTRO_VARIABLES = frozenset(intro_context(Campaign(name="", subject_en="", subje
 
 
 def render_intro(
-    source: str | None, *, campaign: Campaign, language: str, list_name: str | None = None
-) -> str:
+    source: str | None, *, campaign: Campaign, language: str, list_name: str | None = None,
+    guarded: bool = False,
+) -> str:  # fmt: skip
     """Render the comms team's intro template in the sandbox (Markdown comes after)."""
     if not source:
         return ""
-    return render_user_template(source, intro_context(campaign, language, list_name))
+    render = guarded_render if guarded else render_user_template
+    return render(source, intro_context(campaign, language, list_name))
 
 
 def _preheader(views: tuple[AnnouncementView, ...], subject: str) -> str:
@@ -138,8 +146,9 @@ def ensure_editions(
             continue
         language, chosen = announcements_for_key(plan, key)
         spec = edition_input(
-            session, campaign=campaign, language=language, announcements=chosen, settings=settings
-        )
+            session, campaign=campaign, language=language, announcements=chosen,
+            settings=settings, guarded=True,
+        )  # fmt: skip
         output = render_edition(spec)
         session.add(
             Edition(

@@ -8,6 +8,12 @@ the TTL that no live lease covers belongs to a dead process and is released at o
 
 A Redis restart drops every lease; live workers rewrite theirs within one refresh, so the
 sweep trusts the absence of a lease only once the leases' epoch key is older than the TTL.
+
+An empty Redis restart also drops every queued task. The sweep keeps a sentinel key in the
+broker's Redis (`newsdesk:redis-epoch`); when it is missing, Redis lost its data since the
+last sweep and every sending campaign's queued work is re-enqueued at once, instead of waiting
+STALE_CLAIM_S (120 s) for the campaign's heartbeat to go stale. Re-enqueueing is safe: a send
+batch claims its rows atomically, so a range that still has a task is sent once either way.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from service.settings import Settings
 
 log = logging.getLogger(__name__)
 PREFIX, EPOCH = "newsdesk:lease:", "newsdesk:leases-epoch"
+SENTINEL = "newsdesk:redis-epoch"  # set by the sweep, never expires: gone = Redis lost its data
 
 
 def redis_for(settings: Settings) -> Any | None:
@@ -45,6 +52,22 @@ def redis_for(settings: Settings) -> Any | None:
     import redis
 
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+def broker_data_lost(settings: Settings) -> bool:
+    """True once after the broker's Redis lost its data (restart, flush), and on its first use."""
+    if not settings.broker_url.startswith("redis"):
+        return False  # the filesystem broker keeps its queue on disk
+    import redis
+
+    client = redis.Redis.from_url(settings.broker_url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        return bool(client.set(SENTINEL, str(time.time()), nx=True))
+    except Exception as exc:  # Redis down: nothing to recover into yet; the next sweep asks again
+        log.warning("broker Redis unreachable: %s", exc)
+        return False
+    finally:
+        client.close()
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -99,6 +100,8 @@ def stalled_campaigns(*, settings: Settings) -> list[Recovery]:
             recoveries.append(Recovery(campaign.id, needs_fanout=not campaign.fanout_done))
     done = {r.campaign_id for r in recoveries}
     recoveries += [r for r in _orphaned(settings=settings) if r.campaign_id not in done]
+    done = {r.campaign_id for r in recoveries}
+    recoveries += [r for r in _lost_with_redis(settings=settings) if r.campaign_id not in done]
     for recovery in recoveries:
         recovery.ranges = all_queued_ranges(campaign_id=recovery.campaign_id, settings=settings)
     return recoveries
@@ -126,8 +129,52 @@ def _orphaned(*, settings: Settings) -> list[Recovery]:
             if released:
                 log.warning("campaign %s: %d claims of a dead worker released", campaign_id,
                             len(released))  # fmt: skip
-                found.append(Recovery(campaign_id, needs_fanout=False))
+                ranges = _ranges_of(released, settings.send_batch_size)
+                found.append(Recovery(campaign_id, needs_fanout=False, ranges=ranges))
     return found
+
+
+def _ranges_of(ids: list[int], size: int) -> list[tuple[int, int]]:
+    """Sorted ids in (first, last) ranges of at most `size` ids."""
+    ordered = sorted(ids)
+    chunks = (ordered[i : i + size] for i in range(0, len(ordered), size))
+    return [(chunk[0], chunk[-1]) for chunk in chunks]
+
+
+_last_busy_sweep = [0.0]  # per process: monotonic time of the last sweep from a send batch
+
+
+def orphaned_work(*, settings: Settings) -> list[Recovery]:
+    """From a finishing send batch, at most once per lease TTL: dead workers' claims released.
+
+    The beat's sweep is a task on the default queue; on a busy worker it waits behind send
+    batches (ticks expire after a few periods), so a dead worker's claims could wait for the
+    end of the campaign. A live send batch is where a busy worker has time to look; only the
+    released rows' ranges are returned (the rest of the campaign still has its tasks).
+    """
+    now = time.monotonic()
+    if now - _last_busy_sweep[0] < settings.lease_ttl_s:
+        return []
+    _last_busy_sweep[0] = now
+    return _orphaned(settings=settings)
+
+
+def _lost_with_redis(*, settings: Settings) -> list[Recovery]:
+    """Every sending campaign when the broker's Redis lost its data: its queued tasks are gone."""
+    from service.campaigns.liveness import broker_data_lost
+
+    if not broker_data_lost(settings):
+        return []
+    with session_scope() as session:
+        sending = session.exec(
+            select(Campaign.id, Campaign.fanout_done).where(
+                Campaign.status == CampaignStatus.SENDING
+            )
+        ).all()
+    if sending:
+        log.warning("Redis lost its data (no %s): re-enqueueing %d sending campaigns",
+                    "sentinel", len(sending))  # fmt: skip
+    return [Recovery(int(cid), needs_fanout=not done) for cid, done in sending if cid is not None]
 
 
 def retry_delay(*, attempt: int, base_s: float, cap_s: float = 300.0) -> float:

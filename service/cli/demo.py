@@ -40,8 +40,11 @@ def demo(
     if serve:
         import uvicorn
 
+        from service.http_server import protocol_path
+
         console.print(f"serving the demo at [bold]http://{host}:{port}[/] (Ctrl-C to stop)")
-        uvicorn.run("service.api.app:app", host=host, port=port, log_level="warning")
+        uvicorn.run("service.api.app:app", host=host, port=port, log_level="warning",
+                    http=protocol_path())  # fmt: skip
 
 
 def _summary(result: DemoResult) -> None:

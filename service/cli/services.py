@@ -77,6 +77,7 @@ def api(
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
+    from service.http_server import protocol_path
     from service.logs import uvicorn_log_config
     from service.settings import get_settings
 
@@ -86,8 +87,9 @@ def api(
         "service.api.app:app", host=host, port=port, workers=workers,
         proxy_headers=proxy_headers, forwarded_allow_ips=forwarded_allow_ips,
         log_config=uvicorn_log_config() if json_logs else LOGGING_CONFIG,
-        # idle keep-alive connections closed soon; header size bounded (issue 15, finding 4)
-        timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024,
+        # idle keep-alive connections closed soon; header size and read time bounded (issue 15,
+        # finding 4): the protocol closes a connection whose request head is late (slowloris)
+        timeout_keep_alive=5, h11_max_incomplete_event_size=16 * 1024, http=protocol_path(),
     )  # fmt: skip
 
 

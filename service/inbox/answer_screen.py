@@ -8,6 +8,7 @@ else is held: recorded on the stored message with the reason, not sent.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session, select
@@ -49,6 +50,14 @@ def allowed_senders(session: Session, *, inquiry: Inquiry, now: datetime) -> lis
     return found
 
 
+@dataclass(frozen=True)
+class Held:
+    """Why an answer is not relayed; `confirmable`: a person may still send it (unverified)."""
+
+    reason: str
+    confirmable: bool
+
+
 def screen_answer(
     session: Session,
     *,
@@ -56,10 +65,10 @@ def screen_answer(
     inquiry: Inquiry,
     subscriber: Subscriber,
     now: datetime,
-) -> str | None:
+) -> Held | None:
     """None when the answer may be relayed, else why it is held."""
-    if _must_not_mail(session, subscriber=subscriber):
-        return f"not relayed: subscriber {subscriber.id} must not be mailed"
+    if must_not_mail(session, subscriber=subscriber):
+        return Held(f"not relayed: subscriber {subscriber.id} must not be mailed", False)
     verdict = answer_authentication(
         raw=row.raw,
         envelope_from=row.envelope_from,
@@ -70,10 +79,10 @@ def screen_answer(
     if verdict.relay:
         return None
     log.warning("answer to inquiry %s held: %s", inquiry.id, verdict.reason)
-    return f"held for the coordinator to confirm: {verdict.reason}"
+    return Held(f"held for the coordinator to confirm: {verdict.reason}", True)
 
 
-def _must_not_mail(session: Session, *, subscriber: Subscriber) -> bool:
+def must_not_mail(session: Session, *, subscriber: Subscriber) -> bool:
     """Blocklisted, or suppressed as erased, complaining or undeliverable."""
     if subscriber.status == SubscriberStatus.BLOCKLISTED:
         return True

@@ -91,7 +91,7 @@ def answer(
                         exclude=entry.id)  # fmt: skip
     if earlier is not None:
         return _hold(session, entry, earlier)
-    return _queue(session, inquiry, entry, now, wait_for_subscriber)
+    return queue_answer(session, inquiry, entry, now, wait_for_subscriber)
 
 
 def collision(
@@ -135,7 +135,7 @@ def _hold(session: Session, entry: InquiryMessage, earlier: InquiryMessage) -> I
     return entry
 
 
-def _queue(
+def queue_answer(
     session: Session, inquiry: Inquiry, entry: InquiryMessage, now: datetime, wait: bool
 ) -> InquiryMessage:
     """The answer goes out: state, clock, first-answer time; the Message-ID is fixed now."""
@@ -181,4 +181,4 @@ def confirm_held(
     if inquiry.state == InquiryState.CLOSED:
         raise InvalidTransition("this inquiry is closed: reopen it before answering")
     entry.hold_reason = ""
-    return _queue(session, inquiry, entry, now, wait=False)
+    return queue_answer(session, inquiry, entry, now, wait=False)

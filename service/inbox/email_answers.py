@@ -15,6 +15,7 @@ from service.inbox.answer_screen import screen_answer
 from service.inbox.answers import Author, answer
 from service.inbox.intake import Received
 from service.inbox.notices import notice
+from service.inbox.unverified import hold_unverified
 from service.models import Coordinator, InboundMessage, Inquiry, MessageState, Subscriber
 
 
@@ -29,8 +30,10 @@ def answer_by_email(
     """Relay the answer, or hold it on a collision, or refuse it; the author hears why.
 
     Only an authenticated answer from the coordinator (or their substitute) gets that far, and
-    only to a subscriber we may mail (issue 15, finding 9): anything else is held on the stored
-    message with the reason, nobody is mailed (a forged From must not get our notices either).
+    only to a subscriber we may mail (issue 15, finding 9). An unauthenticated answer waits in
+    the thread for the coordinator or an admin to confirm (unverified.py); the coordinator of
+    record is told, never the From (a forged From must not get our notices). An answer to a
+    subscriber we must not mail is held on the stored message with the reason.
     """
     inquiry = session.get(Inquiry, inquiry_id)
     subscriber = (
@@ -41,8 +44,13 @@ def answer_by_email(
     if inquiry is None or subscriber is None:
         return Received("unmatched", None)
     held = screen_answer(session, row=row, inquiry=inquiry, subscriber=subscriber, now=now)
+    if held is not None and held.confirmable:  # the coordinator of record hears of it
+        told = hold_unverified(session, inquiry=inquiry, sender=verdict.from_address,
+                               text=verdict.text or "", reason=held.reason, now=now,
+                               language=subscriber.language, inbound_message_id=row.id)  # fmt: skip
+        return Received(held.reason, inquiry_id, told)
     if held is not None:
-        return Received(held, inquiry_id)
+        return Received(held.reason, inquiry_id)
     author_row = _author(session, verdict.from_address)
     author = Author(
         label=author_row.name or author_row.email,

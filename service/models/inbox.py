@@ -28,6 +28,9 @@ class MessageState(StrEnum):
     SENT = "sent"
     HELD = "held"  # a collision: someone else answered first; the author must confirm
     DISCARDED = "discarded"  # a held answer its author dropped
+    # an e-mailed answer that could not be authenticated (issue 15, finding 9): the coordinator
+    # or an admin sends it from the inbox or discards it
+    UNVERIFIED = "unverified"
 
 
 class InquiryMessage(SQLModel, table=True):

@@ -200,6 +200,26 @@ def trial_render(source: str, context: Mapping[str, Any]) -> None:
         raise TemplateProblem(problem if problem.startswith("line ") else f"refused: {problem}")
 
 
+def guarded_render(source: str, context: Mapping[str, Any]) -> str:
+    """Send-time render in a forked child with the save-time deadline and memory limit.
+
+    Once per edition, so a fork each time is affordable; a template that hangs or bloats (saved
+    before the checks, or slow only with the send-time values) raises TemplateProblem instead
+    of stalling the worker until the task's time limit.
+    """
+    context = dict(context)
+
+    def work() -> str:
+        return render_user_template(source, context)
+
+    output, problem = limits.render_with_deadline(work, deadline_s=limits.TRIAL_DEADLINE_S)
+    if problem is None:
+        return output
+    if problem.startswith("TemplateProblem: "):
+        problem = problem.removeprefix("TemplateProblem: ")
+    raise TemplateProblem(f"the template cannot be rendered at send time: {problem}")
+
+
 def render_user_template(source: str, context: Mapping[str, Any]) -> str:
     """Render a comms-team template in the sandbox; failures become TemplateProblem with a line."""
     env = sandboxed_environment()

@@ -90,6 +90,21 @@ def _memory_limit() -> None:
 
 def run_with_deadline(work: Callable[[], str | None], *, deadline_s: float) -> str | None:
     """Run `work` in a forked child; its problem text (None = fine) or a deadline message."""
+    return _in_child(lambda: {"problem": work()}, deadline_s=deadline_s)["problem"]
+
+
+def render_with_deadline(work: Callable[[], str], *, deadline_s: float) -> tuple[str, str | None]:
+    """Run a render in a forked child: (output, None), or ("", why it was refused)."""
+
+    def child() -> dict[str, str | None]:
+        return {"output": work(), "problem": None}
+
+    result = _in_child(child, deadline_s=deadline_s)
+    return str(result.get("output") or ""), result["problem"]
+
+
+def _in_child(work: Callable[[], dict[str, Any]], *, deadline_s: float) -> dict[str, Any]:
+    """Fork, limit the child's memory, run `work`; its JSON result, or {"problem": why not}."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - runs in the child
@@ -98,10 +113,16 @@ def run_with_deadline(work: Callable[[], str | None], *, deadline_s: float) -> s
             _memory_limit()
             outcome = work()
         except MemoryError:
-            outcome = "the template needs too much memory"
+            outcome = {"problem": "the template needs too much memory"}
         except BaseException as exc:
-            outcome = f"{type(exc).__name__}: {exc}"
-        os.write(write_end, json.dumps({"problem": outcome}).encode())
+            outcome = {"problem": f"{type(exc).__name__}: {exc}"}
+        try:
+            payload = json.dumps(outcome).encode()
+        except MemoryError:
+            payload = b'{"problem": "the template needs too much memory"}'
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(write_end, view) :]
         os._exit(0)
     os.close(write_end)
     try:
@@ -110,22 +131,22 @@ def run_with_deadline(work: Callable[[], str | None], *, deadline_s: float) -> s
         os.close(read_end)
 
 
-def _await_child(pid: int, read_end: int, deadline_s: float) -> str | None:
-    """Read the child's verdict; kill it at the deadline."""
-    deadline, data = time.monotonic() + deadline_s, b""
+def _await_child(pid: int, read_end: int, deadline_s: float) -> dict[str, Any]:
+    """Read the child's result; kill it at the deadline."""
+    deadline, chunks = time.monotonic() + deadline_s, []
     while True:
         remaining = deadline - time.monotonic()
         ready = select.select([read_end], [], [], max(remaining, 0))[0] if remaining > 0 else []
         if not ready:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-            return f"rendering took longer than {deadline_s:g} s"
+            return {"problem": f"rendering took longer than {deadline_s:g} s"}
         chunk = os.read(read_end, 65536)
         if not chunk:
             break
-        data += chunk
+        chunks.append(chunk)
     os.waitpid(pid, 0)
-    if not data:
-        return "rendering failed (the trial render was killed)"
-    problem = json.loads(data)["problem"]
-    return str(problem) if problem is not None else None
+    if not chunks:
+        return {"problem": "rendering failed (the trial render was killed)"}
+    result = json.loads(b"".join(chunks))
+    return result if isinstance(result, dict) else {"problem": "rendering failed"}

@@ -115,6 +115,9 @@ SERVICE_MESSAGES = [
     N_("unbalanced {{ }} in the canned answer"),
     N_("this answer is not held"),
     N_("only the author of a held answer can release or discard it"),
+    N_("choose send or discard"),
+    N_("this answer is not waiting for a confirmation"),
+    N_("this subscriber must not be mailed"),
 ]
 SERVICE_MESSAGES += [
     N_("choose one of the configured office calendars"),

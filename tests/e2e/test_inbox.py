@@ -262,3 +262,82 @@ def test_notes_close_reopen_reassign_and_triage_through_the_pages(
         axe_check(admin)
     page.goto(stack.url("/newsroom/absence"))
     axe_check(page)
+
+
+def _forged_answer(stack: InboxStack, *, inquiry_id: int, sender: str, text: str, n: int) -> None:
+    """Mail in the coordinator's name to the inquiry's answer address, with no DKIM signature."""
+    from service.addressing.mailbox_tokens import encode_answer_token
+    from service.addressing.subaddresses import answer_address
+
+    settings = get_settings()
+    to = answer_address(encode_answer_token(inquiry_id, settings.secret_bytes),
+                        settings.reply_domain)  # fmt: skip
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = sender, to, "Re: Ihre Frage"
+    msg["Message-ID"] = f"<forged-{n}-{uuid.uuid4().hex[:6]}@attacker.example>"
+    msg.set_content(text)
+    stack.send_reply(msg.as_bytes(), mail_from=sender, rcpt=to)
+
+
+def _states(inquiry_id: int) -> list[str]:
+    from service.models import InquiryMessage
+
+    with Session(_engine()) as session:
+        return list(session.exec(select(InquiryMessage.state).where(
+            InquiryMessage.inquiry_id == inquiry_id, InquiryMessage.kind == "answer")))  # fmt: skip
+
+
+def test_an_unauthenticated_answer_is_confirmed_or_discarded_in_the_inbox(
+    stack: InboxStack, context_factory: Any, axe_check: Any
+) -> None:
+    subscriber, ann, owner, _ = _world()
+    subject = _reply(stack, subscriber=subscriber, ann=ann, message_id="<e2e-q4@uni.example>",
+                     subject="AW: Forschungsaufenthalte – Unterkunft?",
+                     text="Gibt es eine Unterkunft in Chicago?")  # fmt: skip
+    inquiry = wait_for(lambda: _inquiry_for(subject), 30, "the worker to route the reply")
+    before = len(_answers_to(stack, subscriber.email))
+    _forged_answer(stack, inquiry_id=inquiry.id or 0, sender=owner.email, n=1,
+                   text="Ja, das Gästehaus hat im Mai Zimmer frei.")  # fmt: skip
+    held_notice = b"Answer held: not authenticated"
+    notice = wait_for(lambda: [m for m in stack.mails_to(owner.email) if held_notice in m],
+                      30, "the notice to the coordinator")[0]  # fmt: skip
+    record = stack.dkim_record.read_text().strip().encode()
+    assert dkim.verify(notice, dnsfunc=lambda _name, timeout=5: record)
+    assert len(_answers_to(stack, subscriber.email)) == before  # nothing relayed on its own
+
+    # An approver may open the thread (triage) but not send it: no button, and the server refuses
+    approver = context_factory()
+    _log_in(approver, stack, _user("approver"))
+    approver.goto(stack.url(f"/newsroom/inbox/{inquiry.id}"))
+    assert approver.locator(".entry-unverified").is_visible()
+    assert approver.locator(".entry-unverified button").count() == 0
+    token = approver.locator("input[name=csrf_token]").first.get_attribute("value")
+    refused = approver.request.post(
+        stack.url(f"/newsroom/inbox/{inquiry.id}/unverified/0"), max_redirects=0,
+        form={"csrf_token": token or "", "decision": "send"},
+    )  # fmt: skip
+    assert refused.status == 403
+    assert _states(inquiry.id or 0) == ["unverified"]
+
+    page = context_factory()
+    _log_in(page, stack, _user("coordinator", owner.id))
+    page.goto(stack.url(f"/newsroom/inbox/{inquiry.id}"))
+    held = page.locator(".entry-unverified")
+    assert "nicht authentifiziert" in held.inner_text()
+    assert "ließ sich aber nicht authentifizieren" in held.inner_text()
+    axe_check(page)
+    held.get_by_role("button", name="Senden", exact=True).click()
+    assert page.get_by_role("status").inner_text().startswith("Ihre Antwort ist unterwegs")
+    raw = wait_for(lambda: _answers_to(stack, subscriber.email)[before:], 30, "the answer")[0]
+    assert dkim.verify(raw, dnsfunc=lambda _name, timeout=5: record)
+    assert "Gästehaus" in email.message_from_bytes(raw, policy=email.policy.default).get_body(
+        ("plain",)).get_content()  # fmt: skip
+
+    _forged_answer(stack, inquiry_id=inquiry.id or 0, sender=owner.email, n=2,
+                   text="Bitte überweisen Sie 500 Euro Gebühr.")  # fmt: skip
+    wait_for(lambda: "unverified" in _states(inquiry.id or 0), 30, "the second forgery")
+    page.goto(stack.url(f"/newsroom/inbox/{inquiry.id}"))
+    page.locator(".entry-unverified").get_by_role("button", name="Verwerfen").click()
+    assert page.get_by_role("status").inner_text() == "Die zurückgehaltene Antwort wurde verworfen."
+    assert sorted(_states(inquiry.id or 0)) == ["discarded", "sent"]
+    assert len(_answers_to(stack, subscriber.email)) == before + 1

@@ -21,7 +21,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("service.production",),  # what production mode refuses (called by settings)
     ("service.settings_defaults",),  # default labels and form fields, plain data
     ("service.settings",),
-    ("service.metrics", "service.logs"),  # Prometheus counters; JSON log lines
+    # Prometheus counters; JSON log lines; the uvicorn protocol with a request-head deadline
+    ("service.metrics", "service.logs", "service.http_server"),
     ("service.db",),
     ("service.migrate",),  # Alembic; reads the revision over service.db
     ("service.models",),  # tables and the enums typing their columns

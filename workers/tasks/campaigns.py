@@ -96,6 +96,9 @@ def send_batch(campaign_id: int, first_id: int, last_id: int, attempt: int = 0) 
             (campaign_id, min(result.retry_ids), max(result.retry_ids), attempt + 1),
             countdown=delay,
         )
+    for recovery in runner.orphaned_work(settings=settings):  # a dead worker's claims
+        for first, last in recovery.ranges:
+            send_batch.delay(recovery.campaign_id, first, last)
     runner.complete_if_done(campaign_id=campaign_id)
     return {
         "sent": result.sent,

@@ -17,8 +17,8 @@ from sqlmodel import Session, select
 from starlette.background import BackgroundTask
 
 from service.accounts.permissions import allowed
-from service.errors import NewsdeskError, NotFound
-from service.inbox import answers, lifecycle
+from service.errors import InvalidInput, NewsdeskError, NotFound
+from service.inbox import answers, lifecycle, unverified
 from service.inbox.answers import Author
 from service.inbox.clock import SystemClock
 from service.inbox.queries import thread_view
@@ -108,6 +108,32 @@ def post_held(
     try:
         done = answers.confirm_held(db, entry_id=entry_id, author=author_of(login.user),
                                     now=SystemClock().now(), send=decision == "send")  # fmt: skip
+    except NewsdeskError as exc:
+        return _refused(request, db, login, inquiry_id, exc)
+    db.commit()
+    if done.state == MessageState.QUEUED:
+        return _back(inquiry_id, "sent", BackgroundTask(_publish_answers, [done.id or 0]))
+    return _back(inquiry_id, "discarded")
+
+
+@router.post("/inbox/{inquiry_id}/unverified/{entry_id}")
+def post_unverified(
+    request: Request, db: DbSession, login: CurrentLogin, _iu: InboxUser,
+    inquiry_id: int, entry_id: int,
+    decision: Annotated[str, Form()] = "",
+) -> Response:  # fmt: skip
+    """The coordinator or an admin sends an answer that failed authentication, or discards it."""
+    try:
+        inquiry = open_inquiry(db, login.user, inquiry_id)
+    except NotFound:
+        return not_found(request, login)
+    require_answer(login.user, inquiry)  # the inquiry's coordinator or an admin, nobody else
+    if decision not in {"send", "discard"}:
+        return _refused(request, db, login, inquiry_id, InvalidInput("choose send or discard"))
+    try:
+        done = unverified.decide_unverified(db, inquiry_id=inquiry_id, entry_id=entry_id,
+                                            actor_id=login.user.id, send=decision == "send",
+                                            now=SystemClock().now())  # fmt: skip
     except NewsdeskError as exc:
         return _refused(request, db, login, inquiry_id, exc)
     db.commit()
