@@ -55,7 +55,7 @@ class _HeadDeadline:
 class H11HeadDeadline(_HeadDeadline, H11Protocol):
     """h11: the connection awaits a head exactly while the client's state is IDLE."""
 
-    def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+    def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         self._arm_head_deadline()
 
@@ -81,10 +81,10 @@ def _httptools_variant() -> type | None:
     except ImportError:  # pragma: no cover - httptools is a dependency
         return None
 
-    class HttpToolsHeadDeadline(_HeadDeadline, HttpToolsProtocol):  # type: ignore[misc]
+    class HttpToolsHeadDeadline(_HeadDeadline, HttpToolsProtocol):
         """httptools: the head is complete at on_headers_complete; re-armed after an answer."""
 
-        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+        def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
             self._arm_head_deadline()
 

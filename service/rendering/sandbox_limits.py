@@ -90,7 +90,8 @@ def _memory_limit() -> None:
 
 def run_with_deadline(work: Callable[[], str | None], *, deadline_s: float) -> str | None:
     """Run `work` in a forked child; its problem text (None = fine) or a deadline message."""
-    return _in_child(lambda: {"problem": work()}, deadline_s=deadline_s)["problem"]
+    problem = _in_child(lambda: {"problem": work()}, deadline_s=deadline_s)["problem"]
+    return None if problem is None else str(problem)
 
 
 def render_with_deadline(work: Callable[[], str], *, deadline_s: float) -> tuple[str, str | None]:
