@@ -12,8 +12,8 @@ from fastapi.templating import Jinja2Templates
 
 from service.api.web_texts import texts
 from service.audience.profile import ProfileRefused, field_label
-from service.audience.transactional import send_transactional
 from service.errors import InvalidInput
+from service.mail.outbox import send_message
 from service.rendering.brand import brand_for
 from service.resources import templates_dir
 from service.settings import get_settings
@@ -28,7 +28,7 @@ def get_mail_sender() -> MailSender:
         from workers.publish import signup_mail
 
         return signup_mail
-    return send_transactional
+    return send_message
 
 
 def shown_language(request: Request, lang: str) -> str:

@@ -73,7 +73,7 @@ def get_job(session: Session, *, job_id: int) -> ImportJob:
 
 def run_job(job_id: int) -> ImportJob:
     """Import the job's file (worker side): progress committed per batch, outcome recorded."""
-    from service.audience.transactional import send_transactional
+    from service.mail.outbox import send_message
 
     with session_scope() as session:
         job = get_job(session, job_id=job_id)
@@ -93,7 +93,7 @@ def run_job(job_id: int) -> ImportJob:
                 path=Path(job.path),
                 report_path=Path(job.report_path),
                 source=f"newsroom import {job.id}: {job.filename}",
-                invite=send_transactional if job.invite else None,
+                invite=send_message if job.invite else None,
                 checkpoint=session.commit,
                 on_progress=progress,
             )

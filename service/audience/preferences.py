@@ -129,9 +129,7 @@ def _apply_fields(subscriber: Subscriber, values: dict[str, str]) -> dict[str, A
     """Set the profile fields segments read; return {attr: [old, new]} for changes."""
     before = subscriber.attributes or {}
     after = apply_profile(before, values)
-    changes = {
-        a: [before.get(a), after.get(a)] for a in values if before.get(a) != after.get(a)
-    }
+    changes = {a: [before.get(a), after.get(a)] for a in values if before.get(a) != after.get(a)}
     if changes:
         subscriber.attributes = after
     return changes

@@ -11,6 +11,7 @@ from service.api.public import router
 from service.domain.addresses import email_hash
 from service.models import Campaign, ConsentEvent, Subscriber
 from tests.conftest import TEST_SECRET
+from tests.support.audience import hold_lists
 
 
 def make_client() -> TestClient:
@@ -32,6 +33,7 @@ def add_subscriber(
         attributes={"topics": ["lung"]},
     )
     session.add(sub)
+    hold_lists(session, [sub])
     session.commit()
     return sub
 
