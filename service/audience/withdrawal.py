@@ -50,12 +50,12 @@ def set_membership(
     """Join or leave one list; False when nothing changed."""
     row = session.get(ListSubscription, (subscriber.id, list_slug))
     if row is None:
+        if not active:  # no row already means no consent; a row marks a list held or left
+            return False
         assert subscriber.id is not None
-        row = ListSubscription(subscriber_id=subscriber.id, list_slug=list_slug, active=active)
+        row = ListSubscription(subscriber_id=subscriber.id, list_slug=list_slug, active=True)
         row.changed_at = now
         session.add(row)
-        session.flush()
-        return active  # a new inactive row records a list offered and not chosen
     elif row.active == active:
         return False
     else:

@@ -21,9 +21,14 @@ def make_client() -> TestClient:
 
 
 def add_subscriber(
-    session: Session, email: str, *, language: str = "en", status: str = "confirmed"
+    session: Session,
+    email: str,
+    *,
+    language: str = "en",
+    status: str = "confirmed",
+    lists: list[str] | None = None,
 ) -> Subscriber:
-    """A committed subscriber."""
+    """A committed subscriber holding `lists` (default: every configured list)."""
     sub = Subscriber(
         email=email,
         email_hash=email_hash(email, TEST_SECRET.encode()),
@@ -32,7 +37,7 @@ def add_subscriber(
         attributes={"topics": ["lung"]},
     )
     session.add(sub)
-    hold_lists(session, [sub])
+    hold_lists(session, [sub], lists)
     session.commit()
     return sub
 
