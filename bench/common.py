@@ -81,7 +81,13 @@ def bulk_subscribers(url: str, count: int, *, seed_value: int = 7, tracking: flo
                         "2026-01-01T00:00:00Z",
                     )
                 )
+        # consent per list: every bench reader holds the demo campaign's list
+        cur.execute(
+            "INSERT INTO list_subscription (subscriber_id, list_slug, active, changed_at)"
+            " SELECT id, 'newsletter', true, now() FROM subscriber ON CONFLICT DO NOTHING"
+        )
         cur.execute("ANALYZE subscriber")
+        cur.execute("ANALYZE list_subscription")
 
 
 def peak_rss_mb() -> float:

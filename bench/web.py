@@ -49,7 +49,7 @@ def fill_campaigns(url: str, *, campaigns: int, deliveries: int, subscribers: in
                 "INSERT INTO campaign (name, subject_en, subject_de, list_slug, list_name,"
                 " timezone, tracking, public_archive, status, send_at, fanout_done, fanout_cursor,"
                 " consecutive_errors, created_at, started_at, finished_at, version)"
-                " VALUES (%s, 'News', 'Neues', 'partnership-news', 'Partnership Newsletter',"
+                " VALUES (%s, 'News', 'Neues', 'newsletter', 'Partnership Newsletter',"
                 " 'Europe/Berlin', 'consent', false, 'sent', %s, true, 0, 0, %s, %s, %s, 1)"
                 " RETURNING id",
                 (f"Digest {i + 1}", at, at, at, at + timedelta(hours=1)),

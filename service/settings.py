@@ -298,6 +298,9 @@ class Settings(BaseSettings):
             "ecr": "Early-Career Researchers",
         }
     )
+    # The list a signup that names none joins (a form with only an e-mail address); unset: the
+    # first of mailing_lists.
+    default_list: str | None = Field(None, max_length=64)
     preference_topics: list[str] = Field(
         default_factory=lambda: ["lung", "ai-ml", "single-cell", "clinical", "research-stays"]
     )
@@ -330,6 +333,22 @@ class Settings(BaseSettings):
         if self.purge_unconfirmed_days < self.doi_expiry_days:
             raise ValueError("NEWSDESK_PURGE_UNCONFIRMED_DAYS must be >= NEWSDESK_DOI_EXPIRY_DAYS")
         return self
+
+    @model_validator(mode="after")
+    def _lists_configured(self) -> Settings:
+        """At least one mailing list, and the default list is one of them."""
+        if not self.mailing_lists:
+            raise ValueError("NEWSDESK_MAILING_LISTS must name at least one list")
+        if self.default_list is not None and self.default_list not in self.mailing_lists:
+            raise ValueError(
+                f"NEWSDESK_DEFAULT_LIST {self.default_list!r} is not one of NEWSDESK_MAILING_LISTS"
+            )
+        return self
+
+    @property
+    def signup_default_list(self) -> str:
+        """The list a signup joins when it names none."""
+        return self.default_list or next(iter(self.mailing_lists))
 
     @property
     def smtp(self) -> SmtpTarget:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from service.models import Campaign, Delivery, Edition, Subscriber
 from service.models._common import utcnow
+from tests.support.audience import hold_lists
 
 LINKS_EN = ["https://partnership.example.org/mou", "https://partnership.example.org/stays"]
 LINKS_DE = ["https://partnership.example.org/de/mou", "https://partnership.example.org/de/stays"]
@@ -60,7 +61,7 @@ def sent_campaign(
             language="en" if i % 3 else "de",
         )
         session.add(sub)
-        session.flush()
+        hold_lists(session, [sub])
         ids.append((sub.id, sub.tracking_consent, sub.language))
     for sid, _consent, lang in ids:
         session.add(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 from sqlmodel import select
 
+from service.api import admin_subscribers
 from service.api.admin_models import CoordinatorCreate, SegmentCreate, SubscriberCreate
 from service.api.crud import crud_router
 from service.api.deps import SessionDep, require_admin
@@ -87,6 +88,7 @@ class ScheduleIn(BaseModel):
 
 
 router = APIRouter(dependencies=[Depends(require_admin)])
+router.include_router(admin_subscribers.router)
 router.include_router(
     crud_router(
         table=Coordinator,
@@ -104,6 +106,7 @@ router.include_router(
         create=SubscriberCreate,
         prefix="/subscribers",
         prepare=_prepare_subscriber,
+        creatable=False,  # POST /subscribers: admin_subscribers.py (lawful basis or DOI)
         # deliveries, consent ledger and suppression are history: erase, never delete
         delete_refusal="subscribers are not deleted: POST /api/audience/subscribers/{id}/erase "
         "(GDPR erasure keeps the suppression hash and the delivery history)",

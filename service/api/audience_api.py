@@ -19,6 +19,7 @@ from service.audience.subscribe import subscribe
 from service.audience.suppression import suppress
 from service.db import session_scope
 from service.errors import InvalidInput, NewsdeskError
+from service.mail.outbox import OutboxError
 from service.models.suppression import SuppressionReason
 
 router = APIRouter(prefix="/audience", tags=["audience"])
@@ -95,7 +96,7 @@ def api_subscribe(
     if outcome.message is not None:
         try:
             sender(outcome.message)
-        except (OSError, smtplib.SMTPException):
+        except (OSError, smtplib.SMTPException, OutboxError):
             raise HTTPException(503, detail="confirmation email could not be sent") from None
     return {"status": "confirmation_requested"}
 

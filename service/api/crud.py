@@ -29,6 +29,7 @@ def crud_router(
     prefix: str,
     prepare: Callable[[SessionDep, dict[str, Any]], dict[str, Any]] = lambda _s, d: d,
     delete_refusal: str | None = None,
+    creatable: bool = True,
 ) -> APIRouter:
     """List, create, read, update and delete for one table (delete_refusal: why DELETE is 409).
 
@@ -48,12 +49,14 @@ def crud_router(
         return page(list(session.exec(query).all()), limit=limit, request=request,
                     response=response)  # fmt: skip
 
-    @router.post("", response_model=table, status_code=201)
-    def create_item(item: create, session: SessionDep) -> Any:  # type: ignore[valid-type]
-        row = table(**prepare(session, item.model_dump()))  # type: ignore[attr-defined]
-        session.add(row)
-        session.flush()
-        return row
+    if creatable:  # otherwise the caller routes POST itself (subscribers: consent rules)
+
+        @router.post("", response_model=table, status_code=201)
+        def create_item(item: create, session: SessionDep) -> Any:  # type: ignore[valid-type]
+            row = table(**prepare(session, item.model_dump()))  # type: ignore[attr-defined]
+            session.add(row)
+            session.flush()
+            return row
 
     @router.get("/{item_id}", response_model=table)
     def read_item(item_id: int, session: SessionDep) -> Any:

@@ -13,8 +13,8 @@ from jinja2 import Undefined, select_autoescape
 
 from service.api.web_texts import texts
 from service.audience.profile import ProfileRefused, field_label
-from service.audience.transactional import send_transactional
 from service.errors import InvalidInput
+from service.mail.outbox import send_message
 from service.rendering.brand import brand_for
 from service.rendering.brand_store import overrides as brand_overrides
 from service.rendering.contract import Brand
@@ -35,7 +35,7 @@ def get_mail_sender() -> MailSender:
         from workers.publish import signup_mail
 
         return signup_mail
-    return send_transactional
+    return send_message
 
 
 def shown_language(request: Request, lang: str) -> str:

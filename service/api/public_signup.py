@@ -36,6 +36,7 @@ from service.audience.subscribe import (
 from service.audience.throttle import signup_throttle
 from service.db import session_scope
 from service.errors import InvalidInput, NotFound
+from service.mail.outbox import OutboxError
 from service.mail.rate_limit import RateLimiter
 from service.models.subscriber import Subscriber
 from service.rendering.brand import list_label
@@ -186,7 +187,7 @@ def _send_confirmation(
     if outcome.message is not None and not flooded:
         try:
             sender(outcome.message)  # after commit: a failed send never loses the signup row
-        except (OSError, smtplib.SMTPException):
+        except (OSError, smtplib.SMTPException, OutboxError):
             return page(
                 request,
                 "confirm.html",

@@ -134,7 +134,7 @@ def start_job(
 
 def run_job(job_id: int) -> ImportJob:
     """Import the job's file (worker side): progress committed per batch, outcome recorded."""
-    from service.audience.transactional import send_transactional
+    from service.mail.outbox import send_message
 
     with session_scope() as session:
         job = get_job(session, job_id=job_id)
@@ -155,7 +155,7 @@ def run_job(job_id: int) -> ImportJob:
                 report_path=Path(job.report_path),
                 source=f"newsroom import {job.id}: {job.filename}",
                 mapping=job.mapping or None,
-                invite=send_transactional if job.invite else None,
+                invite=send_message if job.invite else None,
                 checkpoint=session.commit,
                 on_progress=progress,
             )

@@ -15,10 +15,11 @@ from service.audience.fast_address import normalise_fast
 from service.domain.segment_ast import ATTRIBUTES
 from service.errors import InvalidInput
 from service.models.subscriber import Language
+from service.settings import get_settings
 
 FIELDS = (
     "email", "name", "first_name", "last_name", "language",
-    "consent_date", "consent_source", "consent_text",
+    "consent_date", "consent_source", "consent_text", "lists",
 )  # fmt: skip
 LIST_SEPARATORS = (";", "|")
 
@@ -41,6 +42,7 @@ class ImportRow:
     consent_at: datetime | None = None
     consent_source: str | None = None
     consent_text: str = ""
+    lists: list[str] | None = None  # mailing lists the row subscribes to; None: the default list
 
 
 RawRow = tuple[int, dict[str, Any]]  # (line number, column -> value)
@@ -209,7 +211,23 @@ def _check(line: int, values: dict[str, Any]) -> ImportRow:
         row.language = language
     row.attributes = {k: _attribute(k, values[k]) for k in ATTRIBUTES if _present(values.get(k))}
     _check_consent(row, values)
+    row.lists = _lists(values.get("lists"))
     return row
+
+
+def _lists(value: Any) -> list[str] | None:
+    """Configured mailing lists from 'a;b' (CSV) or a JSON array; empty: the default list."""
+    if not _present(value):
+        return None
+    if isinstance(value, str):
+        for sep in LIST_SEPARATORS:
+            value = value.replace(sep, ",")
+        value = value.split(",")
+    slugs = sorted({str(v).strip() for v in value if str(v).strip()})
+    known = get_settings().mailing_lists
+    if unknown := [s for s in slugs if s not in known]:
+        raise RowError(f"lists: unknown list {unknown[0]!r} (configured: {', '.join(known)})")
+    return slugs or None
 
 
 def _check_consent(row: ImportRow, values: dict[str, Any]) -> None:

@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from service.audience.import_rows import ImportRow
@@ -17,12 +19,14 @@ from service.domain.addresses import email_hash
 from service.models._common import table_of
 from service.models.consent import ConsentEvent, ConsentEventKind
 from service.models.subscriber import Subscriber, SubscriberStatus
+from service.models.subscription import ListSubscription
 from service.models.suppression import Suppression
 from service.settings import get_settings
 
 subscriber_t: sa.Table = table_of(Subscriber)
 ledger_t: sa.Table = table_of(ConsentEvent)
 suppression_t: sa.Table = table_of(Suppression)
+membership_t: sa.Table = table_of(ListSubscription)
 REFUSED_STATUS = {
     SubscriberStatus.UNSUBSCRIBED: "unsubscribed",
     SubscriberStatus.BLOCKLISTED: "blocklisted",
@@ -83,7 +87,31 @@ def write_batch(session: Session, rows: list[ImportRow], ctx: BatchContext) -> B
     _update(session, [p for _, p in changed if p is not None])
     ids |= {r.email: existing[r.email]["id"] for r in known}
     _ledger(session, fresh + known, ids, existing, ctx, out)
+    _memberships(session, fresh + known, ids, existing, ctx.now)
     return out
+
+
+def _memberships(
+    session: Session,
+    rows: list[ImportRow],
+    ids: dict[str, int],
+    existing: dict[str, dict[str, Any]],
+    now: datetime,
+) -> None:
+    """Subscriptions for the rows' lists (default list if none), for the rows the ledger proves
+    (consent proof, or a DOI invitation: mail waits for the confirmation). A list someone left
+    stays left: existing rows are never changed (ON CONFLICT DO NOTHING)."""
+    default = get_settings().signup_default_list
+    values = [
+        {"subscriber_id": ids[r.email], "list_slug": slug, "active": True, "changed_at": now}
+        for r in rows
+        if _unconfirmed(existing, r) or r.consent_at is not None
+        for slug in (r.lists or [default])
+    ]
+    if not values:
+        return
+    insert = pg_insert if is_postgres(session) else sqlite_insert
+    session.execute(insert(membership_t).on_conflict_do_nothing(), values)  # executemany
 
 
 def _duplicate(row: ImportRow, ctx: BatchContext) -> str | None:
@@ -257,7 +285,10 @@ def _ledger(
     for r in rows:
         if not _unconfirmed(existing, r):
             continue  # already confirmed: a profile update is not a consent event
-        detail = {"import_source": ctx.source, "line": r.line, "recorded_at": ctx.now.isoformat()}
+        detail = {"import_source": ctx.source, "line": r.line, "recorded_at": ctx.now.isoformat(),
+                  "lists": r.lists or [settings.signup_default_list]}  # fmt: skip
+        if r.consent_at is not None:
+            detail["lawful_basis"] = "consent"  # consent_date + consent_source: the stated basis
         base = {
             "subscriber_id": ids[r.email],
             "ip": None,

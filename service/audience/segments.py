@@ -26,16 +26,21 @@ def dialect_of(session: Session) -> str:
 
 
 def deliverable_condition(list_slug: str | None = None) -> ColumnElement[bool]:
-    """Confirmed, not on the suppression list (by keyed hash), and not left `list_slug`."""
+    """Confirmed, not on the suppression list (by keyed hash), and subscribed to `list_slug`.
+
+    Consent is per list: a subscriber receives a list's campaigns only while they hold an
+    active subscription row for it; no row means no consent (never "every list by default").
+    Without `list_slug` (segment counts, which know no list) only status and suppression count.
+    """
     suppressed = sa.exists().where(suppression_t.c.email_hash == subscriber_t.c.email_hash)
     conds = [subscriber_t.c.status == SubscriberStatus.CONFIRMED.value, sa.not_(suppressed)]
     if list_slug is not None:
-        left = sa.exists().where(
+        subscribed = sa.exists().where(
             membership_t.c.subscriber_id == subscriber_t.c.id,
             membership_t.c.list_slug == list_slug,
-            membership_t.c.active == sa.false(),
+            membership_t.c.active == sa.true(),
         )
-        conds.append(sa.not_(left))
+        conds.append(subscribed)
     return sa.and_(*conds)
 
 

@@ -55,7 +55,7 @@ def subscribe(
     now = now or utcnow()
     settings = get_settings()
     address = normalise_email(email)
-    lists = set(settings.mailing_lists) if lists is None else lists
+    lists = lists or {settings.signup_default_list}  # naming no list joins the default one
     _check_choice(language=language, lists=lists, name=name)
     key = email_hash(address, settings.secret_bytes)
     blocked = suppression_of(session, email_hash_=key)

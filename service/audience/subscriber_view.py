@@ -19,8 +19,19 @@ from service.models import (
     Suppression,
     TrackingEvent,
 )
+from service.settings import get_settings
 
 LATEST = 50
+
+
+@dataclass(frozen=True)
+class ListConsent:
+    """One mailing list as the subscriber holds it: subscribed, left, or never consented."""
+
+    list_slug: str
+    list_name: str
+    state: str  # subscribed | left | none
+    changed_at: Any = None
 
 
 @dataclass(frozen=True)
@@ -29,7 +40,7 @@ class SubscriberView:
 
     subscriber: Subscriber
     suppression: Suppression | None
-    lists: list[ListSubscription]
+    lists: list[ListConsent]  # every configured list, plus any other the subscriber has a row for
     consent: list[ConsentEvent]
     deliveries: list[Delivery]
     events: list[Any]
@@ -66,6 +77,23 @@ def subscriber_view(session: Session, *, subscriber_id: int) -> SubscriberView:
         .limit(LATEST)
     ).all()
     return SubscriberView(
-        sub, suppression, list(lists), history(session, subscriber_id=subscriber_id),
+        sub, suppression, consent_per_list(list(lists)),
+        history(session, subscriber_id=subscriber_id),
         list(deliveries), list(events), list(inquiries),
     )  # fmt: skip
+
+
+def consent_per_list(rows: list[ListSubscription]) -> list[ListConsent]:
+    """Consent per list: a list without a row is one the subscriber never subscribed to."""
+    names = get_settings().mailing_lists
+    held = {row.list_slug: row for row in rows}
+    slugs = list(names) + sorted(set(held) - set(names))
+    return [
+        ListConsent(
+            slug,
+            names.get(slug, slug),
+            ("subscribed" if held[slug].active else "left") if slug in held else "none",
+            held[slug].changed_at if slug in held else None,
+        )
+        for slug in slugs
+    ]

@@ -31,8 +31,11 @@ class Withdrawal:
 
 
 def memberships(session: Session, *, subscriber: Subscriber) -> dict[str, bool]:
-    """Every known list (settings.mailing_lists plus any with a row) -> receives it."""
-    result = dict.fromkeys(get_settings().mailing_lists, True)
+    """Every known list (settings.mailing_lists plus any with a row) -> receives it.
+
+    A list without a subscription row is one the subscriber never consented to: False.
+    """
+    result = dict.fromkeys(get_settings().mailing_lists, False)
     rows = session.exec(
         select(ListSubscription).where(ListSubscription.subscriber_id == subscriber.id)
     )
@@ -48,10 +51,10 @@ def set_membership(
     """Join or leave one list; False when nothing changed."""
     row = session.get(ListSubscription, (subscriber.id, list_slug))
     if row is None:
-        if active:  # absence already means "receives it"
+        if not active:  # no row already means no consent; a row marks a list held or left
             return False
         assert subscriber.id is not None
-        row = ListSubscription(subscriber_id=subscriber.id, list_slug=list_slug, active=False)
+        row = ListSubscription(subscriber_id=subscriber.id, list_slug=list_slug, active=True)
         row.changed_at = now
         session.add(row)
     elif row.active == active:

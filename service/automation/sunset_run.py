@@ -13,7 +13,7 @@ from service.automation.sunset import (
     mark_asked,
 )
 from service.db import session_scope
-from service.inbound.acting.outbox import OutboxError, send_outgoing
+from service.mail.outbox import OutboxError, send_outgoing
 from service.models._common import utcnow
 from service.settings import get_settings
 

@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 
 from service.accounts.errors import N_, FormProblem
 from service.campaigns.edition_subjects import set_key_of_field
+from service.settings import get_settings
 
 TEXTS = {"name": 200, "subject_de": 300, "subject_en": 300, "intro_de": 20_000, "intro_en": 20_000}
 SUBJECT_PREFIX = "edition-subject-"  # the edition matrix's fields (edition_subjects.FIELD_PREFIX)
@@ -47,6 +48,12 @@ def parse_campaign_form(
     for name in ("name", "subject_de", "subject_en"):
         if not fields[name]:
             errors[name] = (N_("This cannot be empty."), {})
+    lists = get_settings().mailing_lists
+    slug = values.get("list_slug", "").strip() or get_settings().signup_default_list
+    if slug not in lists:  # consent is per list: a campaign goes to one configured list
+        errors["list_slug"] = (N_("Choose one of the configured mailing lists."), {})
+    else:
+        fields["list_slug"], fields["list_name"] = slug, lists[slug]
     fields["timezone"] = values.get("timezone", "Europe/Berlin").strip() or "Europe/Berlin"
     check_zone(fields["timezone"], errors)
     if not include:

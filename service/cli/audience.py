@@ -64,8 +64,8 @@ def import_command(
     """Import subscribers; every refused row is listed with its line and reason (exit 1)."""
     from service.audience.import_report import import_summary
     from service.audience.importer import import_file
-    from service.audience.transactional import send_transactional
     from service.db import session_scope
+    from service.mail.outbox import send_message
 
     with clear_errors(), session_scope() as session, _progress(path) as advance:
         result = import_file(
@@ -75,7 +75,7 @@ def import_command(
             dry_run=dry_run,
             overwrite=overwrite,
             report_path=report,
-            invite=send_transactional if invite else None,
+            invite=send_message if invite else None,
             checkpoint=session.commit,
             on_progress=advance,
         )

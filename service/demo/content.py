@@ -189,7 +189,7 @@ CAMPAIGN: dict[str, Any] = {
     "subject_de": "Neues aus der Partnerschaft: {{ announcements }}",
     "intro_en": "Dear readers, here is what is new in the {{ list_name }}.",
     "intro_de": "Liebe Leserinnen und Leser, hier sind die Neuigkeiten aus dem {{ list_name }}.",
-    "list_slug": "partnership-news",
+    "list_slug": "newsletter",  # a configured list (NEWSDESK_MAILING_LISTS)
     "list_name": "Partnership Newsletter",
     "segments": ["everyone"],
 }

@@ -13,7 +13,10 @@ from service.content.approval import approve, submit
 from service.demo.content import ANNOUNCEMENTS, CAMPAIGN, COORDINATORS, SEGMENTS
 from service.domain.addresses import email_hash, normalise_email
 from service.models import (
+    ConsentEvent,
+    ConsentEventKind,
     Coordinator,
+    ListSubscription,
     Segment,
     Subscriber,
     SubscriberStatus,
@@ -107,6 +110,28 @@ def _subscriber(i: int, rng: random.Random, secret: bytes) -> Subscriber:
     )
 
 
+def lists_of(person: Subscriber) -> list[str]:
+    """The demo's consent per list: everyone the newsletter, early-career people also ECR."""
+    stage = (person.attributes or {}).get("career_stage")
+    return ["newsletter", "ecr"] if stage in ("phd", "postdoc") else ["newsletter"]
+
+
+def _consents(session: Session, people: list[Subscriber]) -> None:
+    """Each demo subscriber's lists, with the signup (and confirmation) the ledger must prove."""
+    for person in people:
+        assert person.id is not None
+        lists = lists_of(person)
+        session.add_all(ListSubscription(subscriber_id=person.id, list_slug=s) for s in lists)
+        detail = {"lists": lists, "lawful_basis": "consent", "demo": True}
+        events = [ConsentEventKind.SIGNUP]
+        if person.status != SubscriberStatus.UNCONFIRMED:
+            events.append(ConsentEventKind.CONFIRM)
+        session.add_all(
+            ConsentEvent(subscriber_id=person.id, event=e, source="demo seed", detail=detail)
+            for e in events
+        )
+
+
 def seed(
     session: Session, *, secret: bytes, subscribers: int = 360, seed_value: int = 2026
 ) -> DemoSummary:
@@ -131,6 +156,8 @@ def seed(
         approve(session, announcement_id=item.id, actor_id=None)
     people = [_subscriber(i, rng, secret) for i in range(1, subscribers + 1)]
     session.add_all(people)
+    session.flush()
+    _consents(session, people)
     # One confirmed reader later complained; the suppression list must keep them out.
     if len(people) > 4:
         session.add(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 from functools import lru_cache
 from pathlib import Path
 
@@ -72,8 +73,9 @@ def write_demo_key(var_dir: Path, selector: str, domain: str) -> tuple[Path, Pat
 
 
 def load_signer(settings: Settings) -> DkimSigner | None:
-    """The signer from settings, or None when no DKIM key is configured."""
+    """The signer from settings, or None when no DKIM key is configured (said once, loudly)."""
     if settings.dkim_private_key_path is None:
+        _warn_unsigned()
         return None
     path = Path(settings.dkim_private_key_path)
     if not path.is_file():
@@ -85,6 +87,15 @@ def load_signer(settings: Settings) -> DkimSigner | None:
         path.read_bytes(),
         settings.dkim_ed25519_selector,
         Path(ed_path).read_bytes() if ed_path else None,
+    )
+
+
+@lru_cache(maxsize=1)
+def _warn_unsigned() -> None:
+    """Outside production (which refuses to start) a missing key sends unsigned mail: say so."""
+    logging.getLogger("newsdesk.mail").warning(
+        "NEWSDESK_DKIM_PRIVATE_KEY_PATH is not set: mail goes out without a DKIM signature"
+        " (STANDARDS A2; NEWSDESK_ENV=production refuses to start like this)"
     )
 
 

@@ -1,4 +1,4 @@
-"""Per-list subscriptions: a confirmed subscriber gets every list unless they left it here."""
+"""Per-list subscriptions, the consent per list: only an active row lets its campaigns through."""
 
 from __future__ import annotations
 

@@ -5,19 +5,31 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from service.api.app import create_app
+from service.demo.capture import MailCapture
 from service.demo.seed import seed
-from service.settings import get_settings
+from service.models import ConsentEvent, ListSubscription
+from service.settings import get_settings, reset_settings
 
 
 @pytest.fixture
-def client(session: Session) -> Iterator[TestClient]:
+def capture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[MailCapture]:
+    """A real SMTP server on loopback for the confirmation requests the API sends."""
+    with MailCapture(tmp_path / "maildir") as mails:
+        monkeypatch.setenv("NEWSDESK_SMTP_URL", f"smtp://127.0.0.1:{mails.port}")
+        reset_settings()
+        yield mails
+
+
+@pytest.fixture
+def client(session: Session, capture: MailCapture) -> Iterator[TestClient]:
     seed(session, secret=get_settings().secret_bytes, subscribers=40)
     session.commit()
     with TestClient(create_app()) as test_client:
@@ -303,3 +315,52 @@ def test_lists_paginate_with_a_cursor_and_say_so(client: TestClient) -> None:
     last = client.get(f"/api/subscribers?after={seen[-1]}")
     assert last.json() == [] and "X-Next-Cursor" not in last.headers
     assert client.get("/api/subscribers?limit=501").status_code == 422
+
+
+def test_D1_api_subscriber_without_lawful_basis_starts_unconfirmed_with_a_confirmation_mail(
+    client: TestClient, capture: MailCapture, session: Session
+) -> None:
+    made = client.post(
+        "/api/subscribers",
+        json={"email": "Ada@Uni.example", "status": "confirmed", "tracking_consent": True},
+    )
+    assert made.status_code == 201, made.text
+    body = made.json()
+    assert (body["status"], body["tracking_consent"]) == ("unconfirmed", False)
+    (mail,) = capture.captured  # the double opt-in request, through the outbox
+    assert mail.rcpt_tos == ["ada@uni.example"]
+    msg = message_from_bytes(mail.data, policy=policy.default)
+    assert "/confirm/" in msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    events = session.exec(select(ConsentEvent).where(ConsentEvent.subscriber_id == body["id"]))
+    assert [e.event for e in events] == ["signup"]
+
+
+def test_D2_api_confirms_only_with_a_lawful_basis_and_source_in_the_ledger(
+    client: TestClient, capture: MailCapture, session: Session
+) -> None:
+    body = {"email": "bo@uni.example", "status": "confirmed", "tracking_consent": True,
+            "lawful_basis": "consent", "source": "paper form, lung conference 2026-10-02",
+            "lists": ["ecr"]}  # fmt: skip
+    made = client.post("/api/subscribers", json=body)
+    assert made.status_code == 201, made.text
+    sub = made.json()
+    assert (sub["status"], sub["tracking_consent"]) == ("confirmed", True)
+    assert capture.captured == []  # nothing to confirm: the basis is stated and recorded
+    (event,) = session.exec(select(ConsentEvent).where(ConsentEvent.subscriber_id == sub["id"]))
+    assert (event.event, event.source) == ("confirm", "paper form, lung conference 2026-10-02")
+    assert event.detail["lawful_basis"] == "consent" and event.detail["lists"] == ["ecr"]
+    assert event.detail["tracking_consent"] is True
+    rows = session.exec(select(ListSubscription).where(ListSubscription.subscriber_id == sub["id"]))
+    assert [(r.list_slug, r.active) for r in rows] == [("ecr", True)]
+    bad = client.post("/api/subscribers", json={**body, "email": "cy@uni.example",
+                                                "lawful_basis": "because"})  # fmt: skip
+    assert bad.status_code == 422 and "lawful_basis" in bad.json()["detail"]
+    again = client.post("/api/subscribers", json=body)
+    assert again.status_code == 409
+
+
+def test_D1_campaign_must_name_a_configured_list(client: TestClient) -> None:
+    refused = client.post("/api/campaigns", json=_campaign(list_slug="partnership-news"))
+    assert refused.status_code == 422, refused.text
+    assert "not a configured mailing list" in refused.json()["detail"]
+    assert client.post("/api/campaigns", json=_campaign(list_slug="ecr")).status_code == 201

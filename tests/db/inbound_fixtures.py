@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from service.addressing.mailbox_tokens import ReplyTarget
 from service.models import Announcement, Coordinator, InboundMessage, Subscriber, SubscriberStatus
+from tests.support.audience import hold_lists
 
 BOUNCE_DOMAIN = "bounces.news.partnership.example.org"
 REPLY_DOMAIN = "reply.news.partnership.example.org"
@@ -53,7 +54,7 @@ def world(session: Session) -> tuple[Subscriber, Coordinator, Coordinator, Annou
     stays = Coordinator(name="Research stays", email="stays@partner.example")
     triage = Coordinator(name="Partnership office", email="office@partner.example")
     session.add_all([sub, stays, triage])
-    session.flush()
+    hold_lists(session, [sub])
     ann = Announcement(
         slug="research-stays",
         title_en="Research stays in Chicago for ECRs",

@@ -1,29 +1,34 @@
-"""Shared setup for public-endpoint tests: an app with the public router, people, campaigns."""
+"""Shared setup for public-endpoint tests: the real app (service.api.app as shipped), people,
+campaigns."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from service.api.public import router
 from service.domain.addresses import email_hash
 from service.models import Campaign, ConsentEvent, Subscriber
 from tests.conftest import TEST_SECRET
+from tests.support.audience import hold_lists
 
 
 def make_client() -> TestClient:
-    """A client for an app holding only the public router; never follows redirects."""
-    app = FastAPI()
-    app.include_router(router)
-    return TestClient(app, follow_redirects=False)
+    """A client for the real app (every router, middleware and guard); never follows redirects."""
+    from service.api.app import create_app
+
+    return TestClient(create_app(), follow_redirects=False)
 
 
 def add_subscriber(
-    session: Session, email: str, *, language: str = "en", status: str = "confirmed"
+    session: Session,
+    email: str,
+    *,
+    language: str = "en",
+    status: str = "confirmed",
+    lists: list[str] | None = None,
 ) -> Subscriber:
-    """A committed subscriber."""
+    """A committed subscriber holding `lists` (default: every configured list)."""
     sub = Subscriber(
         email=email,
         email_hash=email_hash(email, TEST_SECRET.encode()),
@@ -32,6 +37,7 @@ def add_subscriber(
         attributes={"topics": ["lung"]},
     )
     session.add(sub)
+    hold_lists(session, [sub], lists)
     session.commit()
     return sub
 

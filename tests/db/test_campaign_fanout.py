@@ -161,3 +161,46 @@ def test_only_announcements_valid_at_the_send_time_are_planned(session: Session)
         for a in candidate_announcements(session, campaign=campaign, at=now + timedelta(days=2))
     }
     assert future.slug in later and current.slug not in later
+
+
+def test_D1_campaign_reaches_only_consent_for_its_list_rechecked_at_dispatch(
+    session: Session,
+) -> None:
+    """Fan-out selects only subscribers holding the campaign's list (a confirmed subscriber with
+    no subscription row, or only another list's, gets nothing); the send path's per-chunk check
+    drops someone who left the list after fan-out."""
+    from service.campaigns.claims import load_claimed
+    from service.db import get_engine
+    from service.models import ListSubscription
+
+    campaign_id = _started_demo(session, subscribers=30)
+    hashes = {s.email_hash for s in session.exec(select(Suppression))}
+    people = [
+        s
+        for s in session.exec(select(Subscriber).order_by(Subscriber.id))
+        if s.status == SubscriberStatus.CONFIRMED and s.email_hash not in hashes
+    ]
+    keeps, ecr_only, no_rows = people[0], people[1], people[2]
+    for person in (ecr_only, no_rows):
+        for row in session.exec(
+            select(ListSubscription).where(ListSubscription.subscriber_id == person.id)
+        ):
+            session.delete(row)
+    session.flush()
+    session.add(ListSubscription(subscriber_id=ecr_only.id, list_slug="ecr"))
+    session.commit()
+    _fan_out_all(session, campaign_id, chunk=7)
+    got = {d.subscriber_id: d.id for d in session.exec(select(Delivery))}
+    assert keeps.id in got and ecr_only.id not in got and no_rows.id not in got
+    assert set(got) == {p.id for p in people} - {ecr_only.id, no_rows.id}
+    row = session.get(ListSubscription, (keeps.id, "newsletter"))
+    assert row is not None
+    row.active = False  # left the list between fan-out and dispatch
+    session.commit()
+    with get_engine().connect() as conn:
+        ids = sorted(got.values())
+        sendable, gone = load_claimed(
+            conn, ids=ids, tracking_mode="consent", list_slug="newsletter"
+        )
+    assert gone == [got[keeps.id]]
+    assert len(sendable) == len(ids) - 1

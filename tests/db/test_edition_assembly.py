@@ -22,6 +22,7 @@ from service.errors import NotFound
 from service.models import Delivery, Subscriber, SubscriberStatus
 from service.models._common import utcnow
 from service.settings import get_settings, reset_settings
+from tests.support.audience import hold_lists
 
 MOU_DE = "München und Chicago unterzeichnen Absichtserklärung zu maschinellem Lernen in der Medizin"
 MOU_EN = "Munich and Chicago sign a memorandum of understanding on machine learning in health"
@@ -87,7 +88,7 @@ def _world(session: Session) -> tuple[int, dict[str, int]]:
             attributes=reader.attributes,
         )
         session.add(row)
-        session.flush()
+        hold_lists(session, [row])
         assert row.id is not None
         ids[name] = row.id
     session.commit()

@@ -33,7 +33,7 @@ ADDRESS = "Erika.Mustermann@Example.org"
 
 def _person_with_history(session: Session) -> tuple[Subscriber, Campaign]:
     """A subscriber with a ledger row, a list exit, a delivery and tracking events."""
-    sub = add_subscriber(session, ADDRESS.lower(), language="de")
+    sub = add_subscriber(session, ADDRESS.lower(), language="de", lists=["ecr"])
     campaign = add_campaign(session, "ecr")
     leave_list(
         session,

@@ -145,3 +145,34 @@ def test_broken_files_stop_with_a_clear_error(session: Session, tmp_path: Path) 
     xlsx.write_bytes(b"PK")
     with pytest.raises(InvalidInput, match="unknown import format"):
         import_file(session, path=xlsx)
+
+
+def test_D2_import_with_proof_subscribes_only_to_the_stated_lists(
+    session: Session, tmp_path: Path
+) -> None:
+    """Consent per list: the proof row's lists (default list when none), a left list stays left."""
+    from service.models import ListSubscription
+
+    source = tmp_path / "lists.csv"
+    source.write_text(
+        "email,consent_date,consent_source,lists\n"
+        "ecr.only@example.org,2025-03-01,paper form,ecr\n"
+        "plain@example.org,2025-03-01,paper form,\n"
+        "wrong@example.org,2025-03-01,paper form,partnership-news\n",
+        encoding="utf-8",
+    )
+    result = import_file(session, path=source, checkpoint=session.commit)
+    session.commit()
+    people = {s.email: s.id for s in session.exec(select(Subscriber))}
+    held = {
+        (r.subscriber_id, r.list_slug, r.active) for r in session.exec(select(ListSubscription))
+    }
+    assert held == {
+        (people["ecr.only@example.org"], "ecr", True),
+        (people["plain@example.org"], "newsletter", True),
+    }
+    (refused,) = _report(result.report_path)
+    assert refused["line"] == "4" and "unknown list 'partnership-news'" in refused["reason"]
+    proofs = session.exec(select(ConsentEvent).where(ConsentEvent.event == "confirm")).all()
+    assert {p.detail["lawful_basis"] for p in proofs} == {"consent"}
+    assert sorted(p.detail["lists"] for p in proofs) == [["ecr"], ["newsletter"]]

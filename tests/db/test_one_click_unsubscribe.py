@@ -18,7 +18,7 @@ ONE_CLICK = {"List-Unsubscribe": "One-Click"}
 def _active(session: Session, sub_id: int, slug: str) -> bool:
     session.expire_all()
     row = session.get(ListSubscription, (sub_id, slug))
-    return True if row is None else row.active
+    return row is not None and row.active  # no row: no consent for that list
 
 
 def test_B4_D3_post_form_encoded_unsubscribes_with_200_and_no_redirect(session: Session) -> None:
@@ -39,7 +39,7 @@ def test_B4_D3_post_form_encoded_unsubscribes_with_200_and_no_redirect(session: 
     assert ledger_count(session) == 1  # idempotent: nothing new happened
 
 
-def test_post_multipart_also_works(session: Session) -> None:
+def test_B4_post_multipart_also_works(session: Session) -> None:
     """multipart/form-data body with the same field."""
     sub = add_subscriber(session, "m@x.org")
     campaign = add_campaign(session)
@@ -52,7 +52,7 @@ def test_post_multipart_also_works(session: Session) -> None:
     assert not _active(session, sub.id, "newsletter")
 
 
-def test_get_changes_nothing_and_offers_a_button(session: Session) -> None:
+def test_B4_get_changes_nothing_and_offers_a_button(session: Session) -> None:
     """GET shows a page whose form POSTs to the same URL; the database is unchanged."""
     sub = add_subscriber(session, "g@x.org", language="de")
     campaign = add_campaign(session)
@@ -64,7 +64,7 @@ def test_get_changes_nothing_and_offers_a_button(session: Session) -> None:
     assert _active(session, sub.id, "newsletter") and ledger_count(session) == 0
 
 
-def test_post_without_one_click_body_changes_nothing(session: Session) -> None:
+def test_B4_post_without_one_click_body_changes_nothing(session: Session) -> None:
     """A POST that is not RFC 8058 gets the button page (400), nothing changes."""
     sub = add_subscriber(session, "n@x.org")
     campaign = add_campaign(session)
@@ -73,7 +73,7 @@ def test_post_without_one_click_body_changes_nothing(session: Session) -> None:
     assert _active(session, sub.id, "newsletter")
 
 
-def test_bad_tokens_all_get_the_same_404(session: Session) -> None:
+def test_B4_bad_tokens_all_get_the_same_404(session: Session) -> None:
     """Forged, unknown-subscriber, wrong-kind and garbage tokens are indistinguishable."""
     sub = add_subscriber(session, "f@x.org")
     campaign = add_campaign(session)
@@ -117,8 +117,25 @@ def test_one_click_leaves_the_campaign_audience_for_that_list(session: Session) 
     assert audience("ecr") == [] and audience("newsletter") == [sub.id]
 
 
-def test_route_table_lists_the_csrf_exemption() -> None:
-    """The one-click POST route exists and is declared exempt from CSRF/session middleware."""
+def test_B4_route_table_lists_the_csrf_exemption() -> None:
+    """The one-click POST route exists and is declared exempt from CSRF/session middleware
+    (the real app serving it without either: test_B4_real_app_one_click_needs_no_cookie...)."""
     posts = {r.path for r in router.routes if "POST" in getattr(r, "methods", set())}
     assert "/u/{token}" in posts
     assert {"/u/{token}"} == CSRF_EXEMPT_PATHS
+
+
+def test_B4_real_app_one_click_needs_no_cookie_origin_or_token(session: Session) -> None:
+    """From a mailbox provider's server: a foreign Origin, stray cookies, no CSRF token: 200."""
+    sub = add_subscriber(session, "provider@x.org")
+    campaign = add_campaign(session)
+    client = make_client()
+    client.cookies.set("newsroom_session", "not-a-session")
+    response = client.post(
+        f"/u/{make_unsubscribe(sub.id, campaign.id)}",
+        data=ONE_CLICK,
+        headers={"Origin": "https://mail.google.com", "Referer": "https://mail.google.com/"},
+    )
+    assert response.status_code == 200, response.text
+    assert "location" not in response.headers
+    assert not _active(session, sub.id, "newsletter")

@@ -9,7 +9,7 @@ from email.policy import default
 
 from aiosmtpd.controller import Controller
 
-from service.inbound.acting.outbox import send_outgoing
+from service.mail.outbox import send_outgoing
 from service.settings import get_settings
 
 

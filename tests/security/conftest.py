@@ -33,6 +33,7 @@ from service.models import (
 from service.models._common import utcnow
 from service.settings import get_settings, reset_settings
 from tests.conftest import _fresh_schema, postgres_url
+from tests.support.audience import hold_lists
 
 BOUNCE_DOMAIN = "bounces.news.partnership.example.org"
 REPLY_DOMAIN = "reply.news.partnership.example.org"
@@ -94,6 +95,7 @@ def subscriber(session: Session, email: str, **fields: object) -> Subscriber:
         email=email, email_hash=f"h-{email}", status=SubscriberStatus.CONFIRMED, **fields
     )
     session.add(sub)
+    hold_lists(session, [sub])
     session.commit()
     return sub
 

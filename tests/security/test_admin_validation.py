@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,16 +11,21 @@ from sqlmodel import Session
 
 from service.api.app import create_app
 from service.db import get_engine
+from service.demo.capture import MailCapture
 from service.models import Coordinator, Segment, Subscriber
+from service.settings import reset_settings
 from tests.security.conftest import count
 
 RULE = {"all": []}
 
 
 @pytest.fixture
-def http(pg: str) -> Iterator[TestClient]:
-    with TestClient(create_app()) as client:
-        yield client
+def http(pg: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
+    with MailCapture(tmp_path / "maildir") as mails:  # confirmation requests reach a real server
+        monkeypatch.setenv("NEWSDESK_SMTP_URL", f"smtp://127.0.0.1:{mails.port}")
+        reset_settings()
+        with TestClient(create_app()) as client:
+            yield client
 
 
 def _made(http: TestClient, path: str, body: dict[str, object]) -> int:

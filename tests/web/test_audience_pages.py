@@ -102,3 +102,20 @@ def test_viewer_cannot_reach_the_audience(demo: Session) -> None:
         ).status_code
         == 403
     )
+
+
+def test_D2_subscriber_page_shows_consent_per_list(demo: Session) -> None:
+    """Every configured list with the subscriber's consent: subscribed, left, or none at all."""
+    from service.models import ListSubscription
+
+    editor = person(demo, "editor")
+    sub = demo.exec(select(Subscriber).where(Subscriber.status == "confirmed")).first()
+    assert sub is not None and sub.id is not None
+    for row in demo.exec(select(ListSubscription).where(ListSubscription.subscriber_id == sub.id)):
+        demo.delete(row)
+    demo.add(ListSubscription(subscriber_id=sub.id, list_slug="newsletter", active=False))
+    demo.commit()
+    page = editor.client.get(f"/newsroom/audience/subscribers/{sub.id}")
+    assert page.status_code == 200
+    assert 'data-list="newsletter" data-state="left"' in page.text
+    assert 'data-list="ecr" data-state="none"' in page.text and "no consent" in page.text

@@ -146,3 +146,20 @@ def test_reports_render(demo: Session) -> None:
     assert viewer.client.get("/newsroom/reports").status_code == 200
     page = viewer.client.get(f"/newsroom/reports/campaigns/{campaign.id}")
     assert page.status_code == 200 and "Figures per edition" in page.text
+
+
+def test_D1_newsroom_campaign_names_a_configured_list(demo: Session) -> None:
+    """Consent is per list: the form offers the configured lists and refuses any other."""
+    editor = person(demo, "editor")
+    page = editor.client.get("/newsroom/campaigns/new")
+    assert 'name="list_slug"' in page.text and 'value="ecr"' in page.text
+    refused = editor.post("/newsroom/campaigns/new", _form(demo, list_slug="partnership-news"))
+    assert refused.status_code == 422
+    assert "Choose one of the configured mailing lists." in refused.text
+    made = editor.post("/newsroom/campaigns/new", _form(demo, list_slug="ecr"))
+    assert made.status_code == 303, made.text
+    campaign_id = int(made.headers["location"].split("/")[-1].split("?")[0])
+    demo.expire_all()
+    campaign = demo.get(Campaign, campaign_id)
+    assert campaign is not None
+    assert (campaign.list_slug, campaign.list_name) == ("ecr", "Early-Career Researchers")

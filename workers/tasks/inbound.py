@@ -10,9 +10,9 @@ from sqlalchemy.exc import OperationalError
 from service.addressing.mailbox_tokens import MailTokenDecoder
 from service.db import session_scope
 from service.errors import NotFound
-from service.inbound.acting.outbox import send_outgoing
 from service.inbound.acting.processing import process_inbound, quarantine_after_error
 from service.inbound.intake.store import stranded_ids
+from service.mail.outbox import send_outgoing
 from service.metrics import INBOUND
 from service.settings import get_settings
 from workers.celery_app import celery_app

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from service.db import session_scope
-from service.inbound.acting.outbox import send_outgoing
 from service.inbox.answer_mail import answer_message, mark_sent, queued
 from service.inbox.clock import SystemClock
 from service.inbox.escalation import check_targets
+from service.mail.outbox import send_outgoing
 from workers.celery_app import celery_app
 from workers.tasks.base import NewsdeskTask
 

@@ -7,9 +7,9 @@ from service.accounts.sessions import purge_expired
 from service.audience.retention import apply_retention
 from service.audience.subscribe import purge_unconfirmed
 from service.db import session_scope
-from service.inbound.acting.outbox import send_outgoing
 from service.inbound.acting.reminders import due_reminders
 from service.inbound.intake.store import expire_raw
+from service.mail.outbox import send_outgoing
 from workers.celery_app import celery_app
 from workers.tasks.base import NewsdeskTask
 

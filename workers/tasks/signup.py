@@ -7,7 +7,7 @@ from email import message_from_string
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from service.audience.transactional import send_transactional
+from service.mail.outbox import OutboxError, send_message
 from workers.celery_app import celery_app
 from workers.tasks.base import NewsdeskTask
 
@@ -15,16 +15,16 @@ from workers.tasks.base import NewsdeskTask
 @celery_app.task(
     name="newsdesk.send_signup_mail",
     base=NewsdeskTask,
-    autoretry_for=(OSError, smtplib.SMTPException),
+    autoretry_for=(OSError, smtplib.SMTPException, OutboxError),
     retry_backoff=5,
     retry_backoff_max=600,
     max_retries=8,
 )
 def send_signup_mail(message: str) -> None:
-    """Deliver a finished confirmation request (built and committed by the request)."""
+    """Deliver a finished confirmation request through the outbox (signed, relays, limits)."""
     msg = message_from_string(message, policy=SMTP)
     assert isinstance(msg, EmailMessage)
-    send_transactional(msg)
+    send_message(msg)
 
 
 def queue_signup_mail(msg: EmailMessage) -> None:

@@ -22,6 +22,7 @@ from service.errors import NewsdeskError
 from service.models import Announcement, Campaign, CampaignSegment, Segment, User
 from service.models.campaign import CampaignStatus
 from service.reports.dashboard import running_one
+from service.settings import get_settings
 from service.web.content_forms import PostedForm, explain, save_or_redisplay
 from service.web.deps import CurrentLogin, DbSession, require
 from service.web.forms import FormState
@@ -56,12 +57,13 @@ def choices(db: Session) -> dict[str, Any]:
         "segment_options": [(s.slug, s.name) for s in segments],
         "announcements": list(announcements),
         "zones": ZONES,
+        "list_options": list(get_settings().mailing_lists.items()),
     }
 
 
 def _values(db: Session, campaign: Campaign | None) -> tuple[dict[str, str], dict[str, list[str]]]:
     if campaign is None or campaign.id is None:
-        return {"timezone": "Europe/Berlin"}, {
+        return {"timezone": "Europe/Berlin", "list_slug": get_settings().signup_default_list}, {
             "segments": [],
             "exclude_segments": [],
             "announcements": [],
