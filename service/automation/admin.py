@@ -6,10 +6,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from service.accounts.errors import N_
 from service.automation.periods import check_schedule
 from service.campaigns.authoring import resolve_segments
 from service.campaigns.editions import INTRO_VARIABLES
-from service.errors import InvalidInput, NotFound, StaleWrite
+from service.errors import ExplainedInvalid, InvalidInput, NotFound, StaleWrite
 from service.models import Cadence, Campaign, Delivery, DigestSchedule, WelcomeSeries, WelcomeStep
 from service.rendering.environment import validate_template
 from service.settings import get_settings
@@ -32,7 +33,11 @@ def _check_version(current: int, expected: int | None, *, kind: str) -> None:
 def _known_list(slug: str) -> str:
     lists = get_settings().mailing_lists
     if slug not in lists:
-        raise InvalidInput(f"unknown list {slug!r} (known: {', '.join(sorted(lists))})")
+        raise ExplainedInvalid(
+            f"unknown list {slug!r} (known: {', '.join(sorted(lists))})",
+            msgid=N_("Unknown list %(slug)s."),
+            slug=slug,
+        )
     return lists[slug]
 
 
@@ -58,7 +63,7 @@ def save_schedule(
     for key, value in fields.items():
         setattr(row, key, value)
     if not row.name.strip():
-        raise InvalidInput("a digest needs a name")
+        raise ExplainedInvalid("a digest needs a name", msgid=N_("A digest needs a name."))
     row.list_name = _known_list(row.list_slug)
     resolve_segments(session, slugs=list(row.segment_slugs))
     check_schedule(row)
@@ -80,7 +85,7 @@ def save_series(
 ) -> WelcomeSeries:
     """Create or change a welcome series (one per list and language)."""
     if language not in ("de", "en"):
-        raise InvalidInput("language: de or en")
+        raise ExplainedInvalid("language: de or en", msgid=N_("Language: German or English."))
     row = WelcomeSeries(name="") if series_id is None else session.get(WelcomeSeries, series_id)
     if row is None:
         raise NotFound(f"welcome series {series_id} does not exist")
@@ -95,9 +100,15 @@ def save_series(
         )
     ).first()
     if taken is not None:
-        raise InvalidInput(f"there is a welcome series for {list_slug}/{language} already")
+        raise ExplainedInvalid(
+            f"there is a welcome series for {list_slug}/{language} already",
+            msgid=N_("There is a welcome series for %(list)s in this language already."),
+            list=list_slug,
+        )
     if not name.strip():
-        raise InvalidInput("a welcome series needs a name")
+        raise ExplainedInvalid(
+            "a welcome series needs a name", msgid=N_("A welcome series needs a name.")
+        )
     row.name, row.list_slug, row.language, row.active = name.strip(), list_slug, language, active
     row.list_name = _known_list(list_slug)
     session.add(row)
@@ -118,9 +129,12 @@ def save_step(
     if session.get(WelcomeSeries, series_id) is None:
         raise NotFound(f"welcome series {series_id} does not exist")
     if position < 1 or delay_minutes < 0:
-        raise InvalidInput("position from 1, delay of 0 minutes or more")
+        raise ExplainedInvalid(
+            "position from 1, delay of 0 minutes or more",
+            msgid=N_("Step numbers start at 1; the delay is 0 or more."),
+        )
     if not subject.strip():
-        raise InvalidInput("a step needs a subject")
+        raise ExplainedInvalid("a step needs a subject", msgid=N_("A step needs a subject."))
     validate_template(body, allowed_variables=set(INTRO_VARIABLES))  # now, not when due
     step = session.exec(
         select(WelcomeStep).where(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, select
 
-from service.models import DigestSchedule, Feed, WelcomeSeries, WelcomeStep
+from service.models import DigestSchedule, Feed, User, WelcomeSeries, WelcomeStep
 from tests.support.automation_data import ensure_segments
 from tests.support.feed_server import FeedState, feed_server
 from tests.web.newsroom_client import person
@@ -35,7 +35,7 @@ def test_editor_creates_a_digest_and_sees_its_next_run(session: Session) -> None
     assert "Weekly digest" in page.text and "Weekly on Wednesday at 9:00" in page.text
     assert 'class="next-run"' in page.text and "Not run yet." in page.text
     bad = editor.post("/newsroom/automation/digests", {**DIGEST, "segments": "nope"})
-    assert bad.status_code == 422 and "unknown segment" in bad.text
+    assert bad.status_code == 422 and "Unknown segment(s): nope." in bad.text
     bad_zone = editor.post("/newsroom/automation/digests", {**DIGEST, "timezone": "Mars/Base"})
     assert bad_zone.status_code == 422 and "Mars/Base" in bad_zone.text
     assert len(session.exec(select(DigestSchedule)).all()) == 1
@@ -102,3 +102,44 @@ def test_feed_error_shows_on_the_feed_page(session: Session) -> None:
     assert "feed-error" in page and "not well-formed XML" in page
     refused = editor.post("/newsroom/automation/feeds", {"name": "x", "url": "javascript:alert(1)"})
     assert refused.status_code == 422 and "http" in refused.text
+
+
+def test_service_errors_show_in_german_in_the_german_ui(session: Session) -> None:
+    ensure_segments(session)
+    session.commit()
+    editor = person(session, "editor")
+    user = session.get(User, editor.id)
+    assert user is not None
+    user.language = "de"  # the profile's language decides the UI
+    session.add(user)
+    session.commit()
+    no_segment = editor.post("/newsroom/automation/digests", {**DIGEST, "segments": ""})
+    assert no_segment.status_code == 422
+    assert "Ein Digest braucht mindestens ein Zielsegment." in no_segment.text
+    bad_hour = editor.post("/newsroom/automation/digests", {**DIGEST, "hour": "25"})
+    assert bad_hour.status_code == 422 and "Stunde: 0 bis 23." in bad_hour.text
+    unknown = editor.post("/newsroom/automation/digests", {**DIGEST, "segments": "nope"})
+    assert "Unbekannte Segmente: nope." in unknown.text
+    nameless = editor.post(
+        "/newsroom/automation/welcome", {"name": " ", "list_slug": "newsletter", "language": "de"}
+    )
+    assert nameless.status_code == 422
+    assert "Eine Willkommensserie braucht einen Namen." in nameless.text
+    assert (
+        editor.post(
+            "/newsroom/automation/welcome",
+            {"name": "Willkommen", "list_slug": "newsletter", "language": "de"},
+        ).status_code
+        == 303
+    )
+    series = session.exec(select(WelcomeSeries)).one()
+    no_subject = editor.post(
+        f"/newsroom/automation/welcome/{series.id}/steps",
+        {"position": "1", "delay_hours": "0", "subject": "", "body": "Hallo"},
+    )
+    assert no_subject.status_code == 422
+    assert "Ein Schritt braucht einen Betreff." in no_subject.text
+    bad_url = editor.post("/newsroom/automation/feeds", {"name": "x", "url": "javascript:alert(1)"})
+    assert bad_url.status_code == 422
+    assert "Feed-URL: bitte eine vollständige http://- oder https://-Adresse." in bad_url.text
+    assert "a digest needs" not in no_segment.text and "feed URL:" not in bad_url.text
