@@ -7,9 +7,11 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from service.accounts.errors import N_
+from service.audit import record
 from service.automation.periods import check_schedule
+from service.automation.welcome import current_key, key_revision
 from service.campaigns.authoring import resolve_segments
-from service.campaigns.editions import INTRO_VARIABLES
+from service.campaigns.editions import INTRO_VARIABLES, ensure_editions
 from service.errors import ExplainedInvalid, InvalidInput, NotFound, StaleWrite
 from service.models import Cadence, Campaign, Delivery, DigestSchedule, WelcomeSeries, WelcomeStep
 from service.rendering.environment import validate_template
@@ -124,10 +126,17 @@ def save_step(
     delay_minutes: int,
     subject: str,
     body: str,
+    version: int | None = None,
+    actor_id: int | None = None,
 ) -> WelcomeStep:
-    """Add or change step `position`; texts of a step that already went out stay as sent."""
-    if session.get(WelcomeSeries, series_id) is None:
+    """Add or change step `position` (the series' version is checked and bumped).
+
+    Changing the texts of a step that went out already renders a new edition revision for
+    future sends; delivery rows and editions of mails already sent stay as they were."""
+    series = session.get(WelcomeSeries, series_id)
+    if series is None:
         raise NotFound(f"welcome series {series_id} does not exist")
+    _check_version(series.version, version, kind="welcome series")
     if position < 1 or delay_minutes < 0:
         raise ExplainedInvalid(
             "position from 1, delay of 0 minutes or more",
@@ -141,21 +150,43 @@ def save_step(
             WelcomeStep.series_id == series_id, WelcomeStep.position == position
         )
     ).first() or WelcomeStep(series_id=series_id, position=position, subject="")
-    texts_changed = (step.subject, step.body) != (subject.strip(), body)
-    if step.campaign_id is not None and texts_changed and _step_sent(session, step.campaign_id):
-        raise InvalidInput(
-            "this step has been sent already: its texts are kept as sent; "
-            "add a new step or series instead (the delay may still change)"
-        )
+    before = (step.subject, step.body, step.delay_minutes)
+    texts_changed = before[:2] != (subject.strip(), body)
     step.delay_minutes, step.subject, step.body = delay_minutes, subject.strip(), body
     campaign = session.get(Campaign, step.campaign_id) if step.campaign_id else None
-    if campaign is not None:  # nobody got it yet: the campaign carries the new texts
+    revision = None
+    if campaign is not None:  # the campaign carries the texts the next edition is rendered from
         campaign.subject_en = campaign.subject_de = step.subject
         campaign.intro_en = campaign.intro_de = step.body
         session.add(campaign)
-    session.add(step)
+        if texts_changed and campaign.id is not None and _step_sent(session, campaign.id):
+            revision = _new_revision(session, campaign=campaign, language=series.language)
+    series.version += 1
+    session.add_all([step, series])
     session.flush()
+    record(
+        session,
+        actor_id=actor_id,
+        action="welcome_step.create" if before == ("", "", 0) else "welcome_step.edit",
+        object_type="welcome_step",
+        object_id=step.id or 0,
+        series_id=series_id,
+        position=position,
+        subject=[before[0], step.subject],
+        delay_minutes=[before[2], step.delay_minutes],
+        body_changed=before[1] != step.body,
+        edition_key=revision,
+    )
     return step
+
+
+def _new_revision(session: Session, *, campaign: Campaign, language: str) -> str:
+    """Render the step's new texts under a fresh edition key that later rows will get."""
+    assert campaign.id is not None
+    latest = current_key(session, campaign_id=campaign.id, language=language)
+    key = f"{language}:0@{key_revision(latest) + 1}"
+    ensure_editions(session, campaign=campaign, keys=(key,), settings=get_settings())
+    return key
 
 
 def _step_sent(session: Session, campaign_id: int) -> bool:

@@ -3,9 +3,28 @@ a POST without the CSRF token changes nothing; a feed's error shows on its page.
 
 from __future__ import annotations
 
+import re
+
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from service.models import DigestSchedule, Feed, User, WelcomeSeries, WelcomeStep
+from service.addressing.tokens import codec
+from service.audience.doi_mail import epoch_day
+from service.audience.subscribe import confirm
+from service.automation import triggers, welcome
+from service.domain.addresses import email_hash
+from service.models import (
+    Delivery,
+    DigestSchedule,
+    Edition,
+    Feed,
+    Subscriber,
+    User,
+    WelcomeSeries,
+    WelcomeStep,
+)
+from service.models._common import utcnow
+from service.settings import get_settings
 from tests.support.automation_data import ensure_segments
 from tests.support.feed_server import FeedState, feed_server
 from tests.web.newsroom_client import person
@@ -143,3 +162,43 @@ def test_service_errors_show_in_german_in_the_german_ui(session: Session) -> Non
     assert bad_url.status_code == 422
     assert "Feed-URL: bitte eine vollständige http://- oder https://-Adresse." in bad_url.text
     assert "a digest needs" not in no_segment.text and "feed URL:" not in bad_url.text
+
+
+def test_a_sent_step_is_edited_in_the_newsroom_for_later_recipients(session: Session) -> None:
+    editor = person(session, "editor")
+    editor.post(
+        "/newsroom/automation/welcome",
+        {"name": "Welcome", "list_slug": "newsletter", "language": "en"},
+    )
+    series = session.exec(select(WelcomeSeries)).one()
+    step_url = f"/newsroom/automation/welcome/{series.id}/steps"
+    first = {"position": "1", "delay_hours": "0", "subject": "Hi", "body": "Old text."}
+    assert editor.post(step_url, first).status_code == 303
+    row = Subscriber(email="early@x.org", email_hash=email_hash("early@x.org", b"k"))
+    session.add(row)
+    session.flush()
+    assert row.id is not None
+    confirm(session, token=codec().confirm(row.id, epoch_day(utcnow())))
+    session.commit()
+    triggers.handle_pending(session, now=utcnow())
+    welcome.queue_due_steps(session, now=utcnow(), settings=get_settings())
+    session.execute(sa.update(Delivery).values(status="sent"))
+    session.commit()
+    page = editor.client.get("/newsroom/automation/welcome").text
+    assert "Edit step 1" in page
+    version = re.search(
+        r'step-edit-form">\s*<input[^>]*>\s*<input type="hidden" name="version" '
+        r'value="(\d+)"',
+        page,
+    )
+    assert version is not None
+    edit = {**first, "subject": "Hello again", "body": "New text.", "version": version[1]}
+    assert editor.post(step_url, edit).status_code == 303, editor.post(step_url, edit).text
+    stale = editor.post(step_url, {**edit, "subject": "Lost"})  # the same, now old, version
+    assert stale.status_code == 422 and "Someone else changed this meanwhile" in stale.text
+    session.expire_all()
+    assert session.exec(select(WelcomeStep)).one().subject == "Hello again"
+    editions = {e.key: e for e in session.exec(select(Edition))}
+    assert "Old text." in editions["en:0"].html and "New text." in editions["en:0@1"].html
+    assert session.exec(select(Delivery)).one().edition_key == "en:0"
+    assert "Hello again" in editor.client.get("/newsroom/automation/welcome").text

@@ -170,7 +170,8 @@ def step_save(
     posted: PostedForm,
     series_id: int,
 ) -> Response:
-    """Add or change one step (delay in hours in the form, minutes in the model)."""
+    """Add or change one step (delay in hours in the form, minutes in the model); a sent
+    step's new texts go to later recipients only."""
     try:
         hours = float(posted.get("delay_hours", "0").replace(",", ".") or 0)
         admin.save_step(
@@ -180,6 +181,8 @@ def step_save(
             delay_minutes=round(hours * 60),
             subject=posted.get("subject"),
             body=posted.get("body"),
+            version=_int(posted, "version") if posted.get("version").strip() else None,
+            actor_id=login.user.id,
         )
     except ValueError:
         delay = ExplainedInvalid("delay: a number of hours", msgid=N_("Delay: a number of hours."))
