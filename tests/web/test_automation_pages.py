@@ -6,14 +6,17 @@ from __future__ import annotations
 import re
 
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from service.addressing.tokens import codec
+from service.api.app import create_app
 from service.audience.doi_mail import epoch_day
 from service.audience.subscribe import confirm
 from service.automation import triggers, welcome
 from service.domain.addresses import email_hash
 from service.models import (
+    Campaign,
     Delivery,
     DigestSchedule,
     Edition,
@@ -202,3 +205,34 @@ def test_a_sent_step_is_edited_in_the_newsroom_for_later_recipients(session: Ses
     assert "Old text." in editions["en:0"].html and "New text." in editions["en:0@1"].html
     assert session.exec(select(Delivery)).one().edition_key == "en:0"
     assert "Hello again" in editor.client.get("/newsroom/automation/welcome").text
+
+
+def _welcome_step_campaign(session: Session) -> int:
+    """A series with one step whose campaign has been started (it stays in `sending`)."""
+    from service.automation import admin
+
+    series = admin.save_series(session, name="Welcome", list_slug="newsletter", language="en")
+    assert series.id is not None
+    admin.save_step(
+        session, series_id=series.id, position=1, delay_minutes=0, subject="Hi", body=""
+    )
+    welcome.queue_due_steps(session, now=utcnow(), settings=get_settings())
+    session.commit()
+    step = session.exec(select(WelcomeStep)).one()
+    assert step.campaign_id is not None
+    return step.campaign_id
+
+
+def test_welcome_step_campaigns_are_listed_as_automations(session: Session) -> None:
+    campaign_id = _welcome_step_campaign(session)
+    assert session.get(Campaign, campaign_id).status == "sending"  # type: ignore[union-attr]
+    editor = person(session, "editor")
+    page = editor.client.get("/newsroom/campaigns").text
+    row = page[page.index(f'data-campaign="{campaign_id}"') :].split("</tr>")[0]
+    assert "automation · welcome step" in row and "state-sending" not in row
+    with TestClient(create_app()) as api:
+        listed = api.get("/api/campaigns")
+    assert listed.status_code == 200, listed.text
+    (entry,) = [c for c in listed.json() if c["id"] == campaign_id]
+    assert entry["label"] == "automation · welcome step" and entry["status"] == "sending"
+    assert entry["cadence"] == "series" and entry["name"] == "Welcome: step 1"
