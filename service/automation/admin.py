@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from service.accounts.errors import N_
@@ -13,7 +14,16 @@ from service.automation.welcome import current_key, key_revision
 from service.campaigns.authoring import resolve_segments
 from service.campaigns.editions import INTRO_VARIABLES, ensure_editions
 from service.errors import ExplainedInvalid, InvalidInput, NotFound, StaleWrite
-from service.models import Cadence, Campaign, Delivery, DigestSchedule, WelcomeSeries, WelcomeStep
+from service.models import (
+    Cadence,
+    Campaign,
+    Delivery,
+    DeliveryStatus,
+    DigestSchedule,
+    WelcomeSeries,
+    WelcomeStep,
+)
+from service.models._common import table_of
 from service.rendering.environment import validate_template
 from service.settings import get_settings
 
@@ -132,7 +142,7 @@ def save_step(
     """Add or change step `position` (the series' version is checked and bumped).
 
     Changing the texts of a step that went out already renders a new edition revision for
-    future sends; delivery rows and editions of mails already sent stay as they were."""
+    future sends (and rows still queued); rows and editions of mails sent stay as they were."""
     series = session.get(WelcomeSeries, series_id)
     if series is None:
         raise NotFound(f"welcome series {series_id} does not exist")
@@ -186,6 +196,15 @@ def _new_revision(session: Session, *, campaign: Campaign, language: str) -> str
     latest = current_key(session, campaign_id=campaign.id, language=language)
     key = f"{language}:0@{key_revision(latest) + 1}"
     ensure_editions(session, campaign=campaign, keys=(key,), settings=get_settings())
+    # rows not claimed yet are future sends too; the sender reads the key after its claim
+    session.execute(
+        sa.update(table_of(Delivery))
+        .where(
+            table_of(Delivery).c.campaign_id == campaign.id,
+            table_of(Delivery).c.status == DeliveryStatus.QUEUED.value,
+        )
+        .values(edition_key=key)
+    )
     return key
 
 

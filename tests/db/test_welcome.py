@@ -101,6 +101,9 @@ def test_a_sent_step_is_edited_for_future_sends_only(session: Session) -> None:
     _mark_sent(session)
     sent_before = session.exec(select(Delivery)).one()
     old_edition = session.exec(select(Edition)).one()
+    waiting = _confirmed(session, "waiting@x.org")  # queued, not claimed yet, when edited
+    session.commit()
+    _tick(session, now)
     stale = series.version - 1
     with pytest.raises(StaleWrite):
         admin.save_step(
@@ -124,9 +127,10 @@ def test_a_sent_step_is_edited_for_future_sends_only(session: Session) -> None:
     )
     late = _confirmed(session, "late@x.org")
     session.commit()
-    assert [len(w.ranges) for w in _tick(session, now + timedelta(minutes=1))] == [1]
+    _tick(session, now + timedelta(minutes=1))
     rows = {d.subscriber_id: d for d in session.exec(select(Delivery))}
-    assert set(rows) == {early.id, late.id}  # the early subscriber does not get it again
+    assert set(rows) == {early.id, waiting.id, late.id}  # early does not get it again
+    assert rows[waiting.id].edition_key == "en:0@1" and rows[waiting.id].status == "queued"
     assert rows[early.id].edition_key == "en:0" and rows[early.id].status == "sent"
     assert rows[early.id].sent_at == sent_before.sent_at
     assert rows[late.id].edition_key == "en:0@1"
