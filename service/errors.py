@@ -33,5 +33,9 @@ class StaleWrite(Explained):
     """The form was based on an older version: someone else changed the object meanwhile."""
 
 
+class ExplainedInvalid(InvalidInput, Explained):
+    """Invalid input with a msgid the newsroom translates; API and CLI show the English text."""
+
+
 class NotAllowed(Explained):
     """The rule refuses this actor this action (e.g. four-eyes: approving one's own work)."""

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlmodel import select
 
 from service.api import admin_subscribers
@@ -15,7 +15,7 @@ from service.api.crud import crud_router
 from service.api.deps import SessionDep, require_admin
 from service.api.pages import AfterQuery, LimitQuery, keyset, page
 from service.campaigns import authoring
-from service.campaigns.queries import campaign_detail
+from service.campaigns.queries import campaign_detail, shown_status
 from service.content.coordinators import checked_fields
 from service.domain.addresses import email_hash, normalise_email
 from service.domain.campaign_states import CampaignAction
@@ -114,7 +114,17 @@ router.include_router(
 )
 
 
-@router.get("/campaigns", response_model=list[Campaign], tags=["campaigns"])
+class CampaignListed(BaseModel):
+    """A listed campaign: every field, plus the label lists show (its state, or
+    "automation · welcome step" for a welcome step fed by enrolments)."""
+
+    model_config = ConfigDict(extra="allow")
+    id: int
+    status: str
+    label: str
+
+
+@router.get("/campaigns", response_model=list[CampaignListed], tags=["campaigns"])
 def list_campaigns(
     session: SessionDep, request: Request, response: Response,
     after: AfterQuery = None, limit: LimitQuery = 100,
@@ -122,7 +132,8 @@ def list_campaigns(
     """Campaigns, newest first; the next page's cursor is in X-Next-Cursor and Link."""
     query = keyset(select(Campaign), table_of(Campaign).c.id, after=after, limit=limit,
                    newest_first=True)  # fmt: skip
-    return page(list(session.exec(query).all()), limit=limit, request=request, response=response)
+    rows = page(list(session.exec(query).all()), limit=limit, request=request, response=response)
+    return [CampaignListed(**c.model_dump(), label=shown_status(c)) for c in rows]
 
 
 @router.post("/campaigns", response_model=Campaign, status_code=201, tags=["campaigns"])

@@ -7,7 +7,8 @@ import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from service.errors import InvalidInput
+from service.accounts.errors import N_
+from service.errors import ExplainedInvalid
 
 USER_AGENT = "Newsdesk feed reader (+partner news into draft announcements)"
 CHUNK = 64 * 1024
@@ -31,7 +32,10 @@ def check_url(url: str) -> str:
     """Only absolute http(s) URLs may be registered."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InvalidInput("feed URL: an absolute http:// or https:// address, please")
+        raise ExplainedInvalid(
+            "feed URL: an absolute http:// or https:// address, please",
+            msgid=N_("Feed URL: an absolute http:// or https:// address, please."),
+        )
     return url.strip()
 
 

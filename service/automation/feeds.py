@@ -12,11 +12,12 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from service.accounts.errors import N_
 from service.automation.feed_fetch import FeedFetchError, check_url, fetch
 from service.automation.feed_parse import FeedEntry, FeedParseError, detect_language, parse_feed
 from service.content.announcements import save_announcement
 from service.db import session_scope
-from service.errors import InvalidInput, NotFound
+from service.errors import ExplainedInvalid, NotFound
 from service.models import Feed, FeedItem
 from service.models._common import utcnow
 from service.settings import Settings
@@ -30,12 +31,19 @@ def add_feed(
 ) -> Feed:
     """Register a feed (URL checked, language de/en or None to detect)."""
     if not name.strip():
-        raise InvalidInput("a feed needs a name")
+        raise ExplainedInvalid("a feed needs a name", msgid=N_("A feed needs a name."))
     if language not in (None, "de", "en"):
-        raise InvalidInput("feed language: de, en or empty (detect per item)")
+        raise ExplainedInvalid(
+            "feed language: de, en or empty (detect per item)",
+            msgid=N_("Feed language: German, English or empty (detected per item)."),
+        )
     url = check_url(url)
     if session.exec(select(Feed).where(Feed.url == url)).first() is not None:
-        raise InvalidInput(f"the feed {url} is registered already")
+        raise ExplainedInvalid(
+            f"the feed {url} is registered already",
+            msgid=N_("The feed %(url)s is registered already."),
+            url=url,
+        )
     feed = Feed(name=name.strip(), url=url, language=language, topic=topic or "general")
     session.add(feed)
     session.flush()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from service.errors import InvalidInput
+from service.accounts.errors import N_
+from service.errors import ExplainedInvalid
 from service.models import Cadence, DigestSchedule
 
 
@@ -14,7 +15,9 @@ def zone_of(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"unknown time zone {name!r}") from exc
+        raise ExplainedInvalid(
+            f"unknown time zone {name!r}", msgid=N_("Unknown time zone %(zone)s."), zone=name
+        ) from exc
 
 
 def latest_occurrence(schedule: DigestSchedule, *, now: datetime) -> datetime:
@@ -61,17 +64,30 @@ def check_schedule(schedule: DigestSchedule) -> None:
     """Field ranges, so a broken schedule is refused when saved, not at 3 a.m."""
     zone_of(schedule.timezone)
     if schedule.cadence not in (Cadence.WEEKLY, Cadence.MONTHLY):
-        raise InvalidInput("cadence: expected weekly or monthly")
+        raise ExplainedInvalid(
+            "cadence: expected weekly or monthly", msgid=N_("Cadence: weekly or monthly.")
+        )
     if not 0 <= schedule.weekday <= 6:
-        raise InvalidInput("weekday: 0 (Monday) to 6 (Sunday)")
+        raise ExplainedInvalid(
+            "weekday: 0 (Monday) to 6 (Sunday)", msgid=N_("Choose a weekday from Monday to Sunday.")
+        )
     if not 1 <= schedule.day_of_month <= 28:
-        raise InvalidInput("day of month: 1 to 28 (every month has it)")
+        raise ExplainedInvalid(
+            "day of month: 1 to 28 (every month has it)",
+            msgid=N_("Day of the month: 1 to 28 (every month has it)."),
+        )
     if not 0 <= schedule.hour <= 23:
-        raise InvalidInput("hour: 0 to 23")
+        raise ExplainedInvalid("hour: 0 to 23", msgid=N_("Hour: 0 to 23."))
     if not schedule.segment_slugs:
-        raise InvalidInput("a digest needs at least one target segment")
+        raise ExplainedInvalid(
+            "a digest needs at least one target segment",
+            msgid=N_("A digest needs at least one target segment."),
+        )
     if not schedule.subject_en.strip() or not schedule.subject_de.strip():
-        raise InvalidInput("a digest needs a subject pattern in English and German")
+        raise ExplainedInvalid(
+            "a digest needs a subject pattern in English and German",
+            msgid=N_("A digest needs a subject pattern in English and German."),
+        )
 
 
 def as_aware(value: datetime) -> datetime:

@@ -29,6 +29,7 @@ from service.models import (
     Campaign,
     Delivery,
     DeliveryStatus,
+    Edition,
     Subscriber,
     WelcomeEnrolment,
     WelcomeSeries,
@@ -129,6 +130,17 @@ def step_campaign(session: Session, *, series: WelcomeSeries, step: WelcomeStep)
     return campaign
 
 
+def key_revision(key: str) -> int:
+    """The text revision in a step's edition key: "en:0" is 0, "en:0@2" is 2."""
+    return int(key.partition("@")[2] or 0)
+
+
+def current_key(session: Session, *, campaign_id: int, language: str) -> str:
+    """The edition key new rows of a step get: its newest text revision."""
+    keys = session.exec(select(Edition.key).where(Edition.campaign_id == campaign_id)).all()
+    return max(keys, key=key_revision, default=f"{language}:0")
+
+
 def _insert(session: Session) -> type:
     dialect = session.get_bind().dialect.name
     return postgresql.insert if dialect == "postgresql" else sqlite.insert  # type: ignore[return-value]
@@ -143,16 +155,17 @@ def queue_due_steps(session: Session, *, now: datetime, settings: Settings) -> l
         for step in steps_of(session, series_id=series.id):
             campaign = step_campaign(session, series=series, step=step)
             assert campaign.id is not None
+            key = current_key(session, campaign_id=campaign.id, language=series.language)
             first = _queue_step(
                 session,
                 series=series,
                 step=step,
                 campaign_id=campaign.id,
+                key=key,
                 previous_campaign=previous,
                 now=now,
             )
             if first is not None:
-                key = f"{series.language}:0"
                 ensure_editions(session, campaign=campaign, keys=(key,), settings=settings)
                 ranges = queued_ranges(
                     session,
@@ -171,6 +184,7 @@ def _queue_step(
     series: WelcomeSeries,
     step: WelcomeStep,
     campaign_id: int,
+    key: str,
     previous_campaign: int | None,
     now: datetime,
 ) -> int | None:
@@ -196,7 +210,7 @@ def _queue_step(
     source = sa.select(
         sa.literal(campaign_id),
         enrolments.c.subscriber_id,
-        sa.literal(f"{series.language}:0"),
+        sa.literal(key),
         sa.literal(DeliveryStatus.QUEUED.value),
         sa.literal(0),
     ).where(*conds)

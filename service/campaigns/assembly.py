@@ -158,8 +158,9 @@ def _mask_expression(
 def announcements_for_key(
     plan_announcements: tuple[Announcement, ...], key: str
 ) -> tuple[str, list[Announcement]]:
-    """Decode an edition key into its language and ordered announcements."""
+    """Decode an edition key into its language and ordered announcements (an "@n" suffix is a
+    welcome step's text revision)."""
     language, _, mask_text = key.partition(":")
-    mask = int(mask_text)
+    mask = int(mask_text.partition("@")[0])
     chosen = [a for i, a in enumerate(plan_announcements) if mask >> i & 1]
     return language, chosen

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, delete, select
 
+from service.accounts.errors import N_
 from service.audit import record
 from service.campaigns.assembly import candidate_announcements
 from service.campaigns.complaint_gate import complaint_gate
@@ -18,7 +19,7 @@ from service.campaigns.linting import blocking_errors, lint_campaign
 from service.campaigns.picks import pick_problems, set_picks
 from service.campaigns.validation import check_campaign_fields
 from service.domain.campaign_states import CampaignAction
-from service.errors import InvalidInput
+from service.errors import ExplainedInvalid, InvalidInput
 from service.models import Campaign, CampaignSegment, Segment
 from service.models._common import utcnow
 from service.models.campaign import CampaignStatus
@@ -34,7 +35,11 @@ def resolve_segments(session: Session, *, slugs: list[str]) -> list[Segment]:
     found = {s.slug: s for s in session.exec(select(Segment).where(Segment.slug.in_(slugs)))}  # type: ignore[attr-defined]
     unknown = [slug for slug in slugs if slug not in found]
     if unknown:
-        raise InvalidInput(f"unknown segment(s): {', '.join(unknown)}")
+        raise ExplainedInvalid(
+            f"unknown segment(s): {', '.join(unknown)}",
+            msgid=N_("Unknown segment(s): %(slugs)s."),
+            slugs=", ".join(unknown),
+        )
     return [found[slug] for slug in slugs]
 
 

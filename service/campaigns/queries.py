@@ -16,6 +16,19 @@ from service.models import Campaign, DeadLetter
 from service.models._common import as_utc, utcnow
 from service.settings import Settings, get_settings
 
+WELCOME_STEP = "automation · welcome step"
+
+
+def is_welcome_step(campaign: Campaign) -> bool:
+    """A welcome step's campaign stays in `sending` while enrolments feed it: an automation,
+    not a running send (paused or cancelled steps show their state)."""
+    return campaign.cadence == "series" and campaign.status == "sending"
+
+
+def shown_status(campaign: Campaign) -> str:
+    """What a campaign list shows: the state, or the automation label for a welcome step."""
+    return WELCOME_STEP if is_welcome_step(campaign) else str(campaign.status)
+
 
 @dataclass(frozen=True)
 class CampaignLine:
@@ -28,6 +41,7 @@ class CampaignLine:
     sent: int
     open: int
     failed: int
+    label: str = ""  # the state, or "automation · welcome step"
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,7 @@ def campaign_overview() -> list[CampaignLine]:
                     counts.get("sent", 0),
                     counts.get("queued", 0) + counts.get("claimed", 0),
                     counts.get("failed", 0),
+                    shown_status(c),
                 )
             )
         return lines

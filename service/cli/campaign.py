@@ -31,7 +31,7 @@ def campaign_list(as_json: JsonOption = False) -> None:
         table.add_row(
             str(row.id),
             row.name,
-            row.status,
+            row.label,
             row.send_at or "-",
             str(row.sent),
             str(row.open),

@@ -23,7 +23,10 @@ SOURCES = [
     (ROOT / "service" / "accounts", [("**.py", "python")]),
     (ROOT / "service" / "content", [("**.py", "python")]),
     (ROOT / "service", [("versioning.py", "python")]),
-    (ROOT / "service" / "campaigns", [("campaign_form.py", "python"), ("scheduling.py", "python")]),
+    (
+        ROOT / "service" / "campaigns",
+        [("campaign_form.py", "python"), ("scheduling.py", "python"), ("authoring.py", "python")],
+    ),
     (ROOT / "service" / "reports", [("trends.py", "python")]),
     (
         ROOT / "service" / "audience",
@@ -33,7 +36,15 @@ SOURCES = [
             ("import_mapping.py", "python"),
         ],
     ),
-    (ROOT / "service" / "automation", [("admin.py", "python")]),
+    (
+        ROOT / "service" / "automation",
+        [
+            ("admin.py", "python"),
+            ("periods.py", "python"),
+            ("feeds.py", "python"),
+            ("feed_fetch.py", "python"),
+        ],
+    ),
     (ROOT / "service" / "media", [("**.py", "python")]),
     (ROOT / "service" / "rendering", [("brand_store.py", "python")]),
 ]

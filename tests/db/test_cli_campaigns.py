@@ -96,3 +96,22 @@ def test_json_output_of_list_show_and_status(session: Session) -> None:
     inquiries = json.loads(RUNNER.invoke(app, ["inbound", "inquiries", "--json"]).output)
     assert inquiries["inquiries"] == []
     assert json.loads(RUNNER.invoke(app, ["deadletter", "list", "--json"]).output) == []
+
+
+def test_a_welcome_step_is_listed_as_an_automation_not_as_sending(session: Session) -> None:
+    from service.automation import admin, welcome
+    from service.models._common import utcnow
+
+    series = admin.save_series(session, name="Welcome", list_slug="newsletter", language="en")
+    assert series.id is not None
+    admin.save_step(
+        session, series_id=series.id, position=1, delay_minutes=0, subject="Hi", body=""
+    )
+    welcome.queue_due_steps(session, now=utcnow(), settings=get_settings())
+    session.commit()
+    listed = RUNNER.invoke(app, ["campaign", "list"])
+    assert listed.exit_code == 0, listed.output
+    (line,) = [x for x in listed.output.splitlines() if "Welcome: step 1" in x]
+    assert "automation · welcome step" in line and "sending" not in line
+    as_json = RUNNER.invoke(app, ["campaign", "list", "--json"])
+    assert '"label": "automation · welcome step"' in as_json.output

@@ -15,8 +15,8 @@ from service.audience.subscribe import confirm
 from service.audience.withdrawal import set_membership
 from service.automation import admin, triggers, welcome
 from service.domain.addresses import email_hash
-from service.errors import InvalidInput
-from service.models import Delivery, Edition, Subscriber, WelcomeEnrolment
+from service.errors import InvalidInput, StaleWrite
+from service.models import AuditEvent, Delivery, Edition, Subscriber, WelcomeEnrolment
 from service.models._common import utcnow
 from service.settings import get_settings
 
@@ -82,7 +82,60 @@ def test_steps_in_order_after_their_delay_and_departures_stop(session: Session) 
     assert stopped.stopped_at is not None
     editions = session.exec(select(Edition)).all()
     assert {e.key for e in editions} == {"en:0"} and "Hello from" in editions[0].html
-    with pytest.raises(InvalidInput, match="sent already"):  # texts are kept as sent
+    with pytest.raises(InvalidInput, match="a step needs a subject"):
         admin.save_step(
-            session, series_id=series.id, position=1, delay_minutes=0, subject="Changed", body=""
+            session, series_id=series.id, position=1, delay_minutes=0, subject=" ", body=""
         )
+
+
+def test_a_sent_step_is_edited_for_future_sends_only(session: Session) -> None:
+    series = admin.save_series(session, name="Welcome", list_slug="newsletter", language="en")
+    assert series.id is not None
+    admin.save_step(
+        session, series_id=series.id, position=1, delay_minutes=0, subject="Hi", body="Old text."
+    )
+    early = _confirmed(session, "early@x.org")
+    session.commit()
+    now = utcnow()
+    _tick(session, now)
+    _mark_sent(session)
+    sent_before = session.exec(select(Delivery)).one()
+    old_edition = session.exec(select(Edition)).one()
+    waiting = _confirmed(session, "waiting@x.org")  # queued, not claimed yet, when edited
+    session.commit()
+    _tick(session, now)
+    stale = series.version - 1
+    with pytest.raises(StaleWrite):
+        admin.save_step(
+            session,
+            series_id=series.id,
+            position=1,
+            delay_minutes=0,
+            subject="X",
+            body="",
+            version=stale,
+        )
+    session.rollback()
+    step = admin.save_step(
+        session,
+        series_id=series.id,
+        position=1,
+        delay_minutes=0,
+        subject="Hello again",
+        body="New text.",
+        version=series.version,
+    )
+    late = _confirmed(session, "late@x.org")
+    session.commit()
+    _tick(session, now + timedelta(minutes=1))
+    rows = {d.subscriber_id: d for d in session.exec(select(Delivery))}
+    assert set(rows) == {early.id, waiting.id, late.id}  # early does not get it again
+    assert rows[waiting.id].edition_key == "en:0@1" and rows[waiting.id].status == "queued"
+    assert rows[early.id].edition_key == "en:0" and rows[early.id].status == "sent"
+    assert rows[early.id].sent_at == sent_before.sent_at
+    assert rows[late.id].edition_key == "en:0@1"
+    editions = {e.key: e for e in session.exec(select(Edition))}
+    assert editions["en:0"].html == old_edition.html and "Old text." in editions["en:0"].html
+    assert "New text." in editions["en:0@1"].html and editions["en:0@1"].subject == "Hello again"
+    audit = session.exec(select(AuditEvent).where(AuditEvent.action == "welcome_step.edit")).one()
+    assert audit.object_id == str(step.id)

@@ -45,6 +45,8 @@ def test_editor_sets_up_automation_and_every_page_passes_axe(
     form.locator("#segments").fill("no-such-segment")
     form.locator("button[type=submit]").click()
     assert page.get_by_role("alert").is_visible()  # the error summary
+    unknown = {"en": "Unknown segment(s): no-such-segment.", "de": "Unbekannte Segmente"}
+    assert unknown[language] in page.get_by_role("alert").inner_text()  # the service's error
     axe_check(page)
 
     page.goto(newsroom.url("/newsroom/automation/welcome"))
@@ -54,12 +56,20 @@ def test_editor_sets_up_automation_and_every_page_passes_axe(
     form.locator("button[type=submit]").click()
     series = page.locator("section.series", has_text=f"Welcome {language}")
     for subject, hours in (("Welcome aboard", "0"), ("How to reach a coordinator", "72")):
-        series.locator("input[name=subject]").fill(subject)
-        series.locator("input[name=delay_hours]").fill(hours)
-        series.locator("button[type=submit]").click()
+        add = series.locator("form.step-form")
+        add.locator("input[name=subject]").fill(subject)
+        add.locator("input[name=delay_hours]").fill(hours)
+        add.locator("button[type=submit]").click()
         series = page.locator("section.series", has_text=f"Welcome {language}")
     steps = series.locator("ol.timeline li.step")
     assert steps.count() == 2 and "coordinator" in steps.nth(1).inner_text()
+    axe_check(page)
+    steps.nth(0).locator("details.step-edit summary").click()  # change step 1's texts
+    edit = steps.nth(0).locator("form.step-edit-form")
+    edit.locator("input[name=subject]").fill("Welcome on board")
+    edit.locator("button[type=submit]").click()
+    series = page.locator("section.series", has_text=f"Welcome {language}")
+    assert "Welcome on board" in series.locator("ol.timeline li.step").nth(0).inner_text()
     axe_check(page)
 
     with feed_server(FeedState(body=b"<rss><channel><item>broken")) as url:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from service.accounts.errors import N_
 from service.automation import admin, feeds, views
-from service.errors import NewsdeskError
+from service.errors import ExplainedInvalid, NewsdeskError
 from service.models import User
 from service.models._common import utcnow
 from service.settings import get_settings
@@ -40,9 +40,12 @@ def _int(posted: Posted, name: str, default: int = 0) -> int:
     try:
         return int(raw)
     except ValueError as exc:
-        from service.errors import InvalidInput
-
-        raise InvalidInput(f"{name}: a whole number, please (got {raw!r})") from exc
+        raise ExplainedInvalid(
+            f"{name}: a whole number, please (got {raw!r})",
+            msgid=N_("%(field)s: a whole number, please (got %(raw)s)."),
+            field=name,
+            raw=raw,
+        ) from exc
 
 
 def _done(path: str) -> RedirectResponse:
@@ -167,7 +170,8 @@ def step_save(
     posted: PostedForm,
     series_id: int,
 ) -> Response:
-    """Add or change one step (delay in hours in the form, minutes in the model)."""
+    """Add or change one step (delay in hours in the form, minutes in the model); a sent
+    step's new texts go to later recipients only."""
     try:
         hours = float(posted.get("delay_hours", "0").replace(",", ".") or 0)
         admin.save_step(
@@ -177,13 +181,12 @@ def step_save(
             delay_minutes=round(hours * 60),
             subject=posted.get("subject"),
             body=posted.get("body"),
+            version=_int(posted, "version") if posted.get("version").strip() else None,
+            actor_id=login.user.id,
         )
     except ValueError:
-        from service.errors import InvalidInput
-
-        return _failed(
-            request, db, login, "welcome", InvalidInput("delay: a number of hours"), posted
-        )
+        delay = ExplainedInvalid("delay: a number of hours", msgid=N_("Delay: a number of hours."))
+        return _failed(request, db, login, "welcome", delay, posted)
     except NewsdeskError as exc:
         return _failed(request, db, login, "welcome", exc, posted)
     return _done("welcome")

@@ -17,6 +17,7 @@ from service.campaigns.edition_subjects import matrix_subjects
 from service.campaigns.lifecycle import get_campaign
 from service.campaigns.linting import target_segment_slugs
 from service.campaigns.picks import picked_ids
+from service.campaigns.queries import is_welcome_step
 from service.campaigns.recipient_counts import delivery_counts, recipient_counts
 from service.errors import NewsdeskError
 from service.models import Announcement, Campaign, CampaignSegment, Segment, User
@@ -137,7 +138,8 @@ def _matrix(db: Session, campaign: Campaign) -> dict[str, Any]:
 def campaign_list(request: Request, db: DbSession, login: CurrentLogin, _u: Reader) -> HTMLResponse:
     """All campaigns, newest first."""
     rows = list(db.exec(select(Campaign).order_by(col(Campaign.id).desc()).limit(200)))
-    return render(request, "campaigns/list.html", login=login, rows=rows)
+    steps = {c.id for c in rows if is_welcome_step(c)}  # automations, not running sends
+    return render(request, "campaigns/list.html", login=login, rows=rows, welcome_steps=steps)
 
 
 @router.get("/campaigns/new", response_class=HTMLResponse)
