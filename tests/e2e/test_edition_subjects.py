@@ -39,7 +39,7 @@ def _draft(seed: Session) -> tuple[int, str, str]:
     campaign = save_campaign(
         seed,
         fields={"name": "Edition subjects E2E", "subject_de": "Neues: {{ announcements }}",
-                "subject_en": "News: {{ announcements }}", "list_slug": "partnership-news"},
+                "subject_en": "News: {{ announcements }}", "list_slug": "newsletter"},
         include=["everyone"], exclude=[], announcement_ids=[a.id for a in items.values() if a.id],
     )  # fmt: skip
     seed.commit()
