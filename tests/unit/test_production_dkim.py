@@ -16,7 +16,7 @@ SECRET = "s" * 40
 def _production(**overrides: object) -> Settings:
     fields: dict[str, object] = {
         "env": "production", "secret_key": SECRET, "public_url": "https://news.example.org",
-        "admin_token": "t" * 20,
+        "admin_token": "t" * 20, "allow_unpatched_python": True,  # the interpreter is not the test
     }  # fmt: skip
     return Settings(**(fields | overrides))  # type: ignore[arg-type]
 
