@@ -28,6 +28,7 @@ from service.models import (
 )
 from service.models._common import utcnow
 from service.settings import get_settings
+from tests.support.audience import hold_lists
 from tests.support.automation_data import ensure_segments
 from tests.support.feed_server import FeedState, feed_server
 from tests.web.newsroom_client import person
@@ -179,7 +180,7 @@ def test_a_sent_step_is_edited_in_the_newsroom_for_later_recipients(session: Ses
     assert editor.post(step_url, first).status_code == 303
     row = Subscriber(email="early@x.org", email_hash=email_hash("early@x.org", b"k"))
     session.add(row)
-    session.flush()
+    hold_lists(session, [row])  # consent is per list
     assert row.id is not None
     confirm(session, token=codec().confirm(row.id, epoch_day(utcnow())))
     session.commit()
