@@ -225,24 +225,13 @@ def test_F6_D8_sunset_asks_first_then_stops_mailing_the_silent_only(tmp_path) ->
 def _app():  # the real ASGI app, built after live_stack set the environment
     from service.api.app import create_app
     from service.api.public_pages import get_mail_sender
+    from tests.support.live import publish_signup_mail
 
     app = create_app()
     # the confirmation goes to this stack's broker: the module-level Celery app of this test
-    # process may have been built for an earlier test's (as in tests/security/test_signup_oracle)
-    app.dependency_overrides[get_mail_sender] = lambda: _live_publish
+    # process may have been built for an earlier test's
+    app.dependency_overrides[get_mail_sender] = lambda: publish_signup_mail
     return app
-
-
-def _live_publish(msg):  # type: ignore[no-untyped-def]
-    """What workers.publish.signup_mail does, through a Celery app built for this stack."""
-    from email.policy import SMTP
-
-    from service.settings import get_settings
-    from workers.celery_app import make_celery
-
-    make_celery(get_settings()).send_task(
-        "newsdesk.send_signup_mail", args=[msg.as_string(policy=SMTP)]
-    )
 
 
 def _status(subscriber_id: int) -> str:

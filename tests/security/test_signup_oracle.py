@@ -10,8 +10,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import time
-from email.message import EmailMessage
-from email.policy import SMTP
 from pathlib import Path
 
 import httpx
@@ -24,17 +22,10 @@ from service.api.public_pages import get_mail_sender
 from service.audience.throttle import signup_throttle
 from service.db import get_engine
 from service.models import Subscriber, SubscriberStatus
-from service.settings import get_settings, reset_settings
+from service.settings import reset_settings
 from tests.conftest import postgres_url, redis_url
 from tests.integration.live_stack import live_stack, wait_for
-from workers.celery_app import make_celery
-
-
-def _live_publish(msg: EmailMessage) -> None:
-    """What workers.publish.signup_mail does, through a Celery app built for this stack."""
-    make_celery(get_settings()).send_task(
-        "newsdesk.send_signup_mail", args=[msg.as_string(policy=SMTP)]
-    )
+from tests.support.live import publish_signup_mail
 
 
 def _post(app: object, email: str, ip: str = "192.0.2.10") -> tuple[int, str, float]:
@@ -73,7 +64,7 @@ def test_same_answer_same_time_and_the_mail_comes_from_the_queue(
         app = create_app()
         # publish to this stack's broker: the module-level Celery app of this test process was
         # built by whichever test imported it first (each real API process builds its own)
-        app.dependency_overrides[get_mail_sender] = lambda: _live_publish
+        app.dependency_overrides[get_mail_sender] = lambda: publish_signup_mail
         with Session(get_engine()) as s:
             s.add(Subscriber(email="known@uni.example", email_hash="k", status="confirmed"))
             s.commit()
@@ -95,7 +86,7 @@ def test_same_answer_same_time_and_the_mail_comes_from_the_queue(
         monkeypatch.setenv("NEWSDESK_SMTP_URL", "smtp://127.0.0.1:9")
         reset_settings()
         down_app = create_app()
-        down_app.dependency_overrides[get_mail_sender] = lambda: _live_publish
+        down_app.dependency_overrides[get_mail_sender] = lambda: publish_signup_mail
         down = _post(down_app, "other@uni.example")
         assert down[0] == 200 and down[1].replace("other@", "new0@") == new[0][1]
 

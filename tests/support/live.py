@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
@@ -27,3 +29,16 @@ def sibling_database(base_url: str, suffix: str) -> str:
     engine.dispose()
     upgrade(target)
     return target
+
+
+def publish_signup_mail(msg: Any) -> None:
+    """What workers.publish.signup_mail does, through a Celery app built for this stack's
+    settings (the process's module-level app may point at an earlier test's broker)."""
+    from email.policy import SMTP
+
+    from service.settings import get_settings
+    from workers.celery_app import make_celery
+
+    make_celery(get_settings()).send_task(
+        "newsdesk.send_signup_mail", args=[msg.as_string(policy=SMTP)]
+    )
